@@ -1,0 +1,88 @@
+# My Border — every step a newcomer or CI needs is a target here.
+# `make run` serves the whole service with demo data; `make test` runs every check.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+DATABASE_URL ?= sqlite:///$(CURDIR)/instance/myborder.db
+FLASK := DATABASE_URL=$(DATABASE_URL) $(BIN)/flask --app wsgi
+CREDENTIALS := instance/demo-credentials.txt
+
+export PYTHONDONTWRITEBYTECODE := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-dev translations-compile translations migrate seed run test lint typecheck pytest bench lock clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip>=24"
+
+$(VENV)/.installed-run: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	touch $@ $(VENV)/.installed-run
+
+install: $(VENV)/.installed-run ## install what the service needs into .venv
+
+install-dev: $(VENV)/.installed-dev ## install the service and its test tools into .venv
+
+translations-compile: $(VENV)/.installed-run ## compile locales/*.po to .mo
+	@$(BIN)/pybabel compile --domain messages --directory locales --statistics 2>&1 | grep -v '^compiling' || true
+
+translations: $(VENV)/.installed-run ## re-extract messages.pot, update every .po, compile
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keyword N_ --keyword ngettext:1,2 \
+		--no-location --sort-output --project "My Border" --output-file locales/messages.pot . >/dev/null
+	sed -i '/^"POT-Creation-Date/d' locales/messages.pot
+	$(BIN)/pybabel update --input-file locales/messages.pot --output-dir locales \
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date >/dev/null
+	$(MAKE) translations-compile
+
+migrate: $(VENV)/.installed-run translations-compile ## apply database migrations
+	$(FLASK) db upgrade
+
+seed: migrate ## load reference data and, the first time, demo data
+	$(FLASK) seed --demo --credentials-file $(CREDENTIALS)
+
+run: seed ## serve the service with demo data on http://127.0.0.1:$(PORT)
+	@echo ""
+	@echo "  My Border is starting on http://127.0.0.1:$(PORT)"
+	@echo "  API docs:    http://127.0.0.1:$(PORT)/docs   (spec: /openapi.json)"
+	@echo "  Try:         curl 'http://127.0.0.1:$(PORT)/v1/checkpoints?lang=kk'"
+	@echo "  Demo border-service keys (also in $(CREDENTIALS)):"
+	@sed 's/^/    /' $(CREDENTIALS)
+	@echo ""
+	DATABASE_URL=$(DATABASE_URL) $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 \
+		--access-logfile - wsgi:app
+
+lint: $(VENV)/.installed-dev ## ruff
+	$(BIN)/ruff check .
+
+typecheck: $(VENV)/.installed-dev ## mypy on the packages
+	$(BIN)/mypy
+
+pytest: $(VENV)/.installed-dev translations-compile ## the test suite on SQLite, then on PostgreSQL when one answers
+	$(BIN)/pytest -q
+	@if url=$$($(BIN)/python -m tests.postgres_url); then \
+		echo "== again on PostgreSQL ($$url)"; \
+		TEST_DATABASE_URL=$$url $(BIN)/pytest -q; \
+	else echo "== PostgreSQL not reachable: SQLite only"; fi
+
+test: lint typecheck pytest ## everything CI checks
+
+bench: $(VENV)/.installed-dev translations-compile ## benchmarks (ratios against in-run baselines)
+	$(BIN)/python bench/http_read.py
+
+lock: ## re-pin every dependency (needs network to PyPI)
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 pyproject.toml -o requirements.lock
+	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 --extra dev pyproject.toml -o requirements-dev.lock
+
+clean: ## remove the virtualenv and local data
+	rm -rf $(VENV) instance/*.db* $(CREDENTIALS)

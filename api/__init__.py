@@ -1,0 +1,1 @@
+"""The HTTP layer of My Border: Flask app, schemas, routes and CLI."""

@@ -1,0 +1,112 @@
+"""The application factory: config -> db -> Api -> i18n -> blueprints -> CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import time
+from typing import Any
+
+from flask import Flask, Response, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import ServiceUnavailable, UnsupportedMediaType
+
+from api import cli, errors, i18n
+from api.config import Settings
+from api.db import Database, get_session, make_engine
+from api.errors import ProblemApi
+from api.i18n import current_locale
+from content import versions
+
+log = logging.getLogger(__name__)
+
+WRITE_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def public_etag(data_version: int) -> str:
+    """A public read's ETag: the data version, the request and the reader's language.
+
+    The minute is part of it too, because `stale` flags turn with the clock.
+    """
+    minute = int(time.time() // 60)
+    key = f"{data_version}:{minute}:{request.full_path}:{current_locale()}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    settings = dataclasses.replace(Settings(), **(overrides or {}))
+    settings.validate()
+
+    app = Flask(__name__)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep schema field order
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key or "development-only-not-secret",
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_TITLE="My Border",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_REDOC_PATH="/redoc",
+        OPENAPI_REDOC_URL="https://cdn.jsdelivr.net/npm/redoc/bundles/redoc.standalone.js",
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": "Border-crossing information for Central Asia: checkpoint "
+                "status and queues in seven languages."
+            },
+            "components": {
+                "securitySchemes": {
+                    "agencyKey": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "A border service's API key (`flask agency create`)",
+                    }
+                }
+            },
+        },
+    )
+
+    Database(make_engine(settings.database_url)).init_app(app)
+    api = ProblemApi(app)
+    errors.init_app(app)
+    i18n.init_app(app)
+
+    from api.routes import checkpoints, meta
+
+    api.register_blueprint(meta.blp)
+    api.register_blueprint(checkpoints.blp)
+
+    @app.before_request
+    def _json_bodies_only() -> None:
+        has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get(
+            "Transfer-Encoding", ""
+        )
+        if request.method in WRITE_METHODS and has_body and not request.is_json:
+            raise UnsupportedMediaType()
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(error: OperationalError) -> Response:
+        log.error("database unavailable: %s", error)
+        unavailable = ServiceUnavailable()
+        unavailable.data = {"headers": {"Retry-After": "5"}}  # type: ignore[attr-defined]
+        return api.handle_http_exception(unavailable)
+
+    @app.after_request
+    def _public_caching(response: Response) -> Response:
+        if request.method not in {"GET", "HEAD"} or response.status_code != 200:
+            return response
+        if request.path.startswith("/v1/"):
+            response.cache_control.public = True
+            response.cache_control.max_age = settings.public_cache_seconds
+            response.set_etag(public_etag(versions.current(get_session())))
+        else:
+            response.add_etag()
+        response.make_conditional(request)
+        return response
+
+    cli.init_app(app)
+    return app

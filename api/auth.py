@@ -1,0 +1,32 @@
+"""Who is calling. For now: border-service agencies, by API key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from werkzeug.exceptions import Unauthorized
+
+from api.db import get_session
+from content.accounts import service as accounts
+from content.accounts.service import Poster
+
+BEARER_CHALLENGE = 'Bearer realm="myborder"'
+
+
+class KeyRequired(Unauthorized):
+    """401 that tells the client how to authenticate (RFC 9110 §11.6.1)."""
+
+    def get_headers(self, environ: Any = None, scope: Any = None) -> list[tuple[str, str]]:
+        return [*super().get_headers(environ, scope), ("WWW-Authenticate", BEARER_CHALLENGE)]
+
+
+def require_poster() -> Poster:
+    """The agency behind the request's ``Authorization: Bearer <key>``, or 401."""
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        raise KeyRequired()
+    poster = accounts.poster_for_key(get_session(), credentials.strip())
+    if poster is None:
+        raise KeyRequired()
+    return poster

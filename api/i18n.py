@@ -1,0 +1,112 @@
+"""Which languages are served, how the caller's is chosen, and formatting helpers.
+
+English is the source language (the msgids); every other known locale must have a
+compiled catalog under locales/, or the app refuses to start.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_timedelta
+from babel.lists import format_list
+from flask import Flask, Response, g, request
+from flask_babel import Babel, get_locale
+from flask_babel import force_locale as force_locale
+
+from api.config import PROJECT_ROOT
+
+SOURCE_LOCALE = "en"
+KNOWN_LOCALES = ("en", "ru", "kk", "ky", "uz", "tg", "tk")
+LOCALES_DIR = PROJECT_ROOT / "locales"
+
+
+def init_app(app: Flask) -> None:
+    missing = [
+        locale
+        for locale in KNOWN_LOCALES
+        if locale != SOURCE_LOCALE and not catalog_path(locale).exists()
+    ]
+    if missing:
+        raise RuntimeError(
+            f"no compiled catalog for {', '.join(missing)} under {LOCALES_DIR}: "
+            "run `make translations` (pybabel compile)"
+        )
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["SETTINGS"].default_locale
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(LOCALES_DIR)
+    Babel(app, locale_selector=select_locale)
+
+    @app.before_request
+    def _negotiate() -> None:
+        settings = app.config["SETTINGS"]
+        g.request_locale = negotiate(
+            request.args.get("lang"), list(request.accept_languages), settings.default_locale
+        )
+
+    @app.after_request
+    def _content_language(response: Response) -> Response:
+        response.headers["Content-Language"] = current_locale()
+        response.vary.add("Accept-Language")
+        return response
+
+
+def catalog_path(locale: str) -> Path:
+    return LOCALES_DIR / locale / "LC_MESSAGES" / "messages.mo"
+
+
+def negotiate(
+    lang_param: str | None, accept_language: list[tuple[str, float]], default: str
+) -> str:
+    """The `lang` parameter wins, then Accept-Language by quality, then the default.
+
+    Region and script subtags are understood: ``kk-KZ`` is ``kk``, ``uz-Latn-UZ`` is ``uz``.
+    """
+    if lang_param:
+        primary = _primary(lang_param)
+        if primary in KNOWN_LOCALES:
+            return primary
+    for tag, quality in sorted(accept_language, key=lambda item: -item[1]):
+        if quality <= 0:
+            continue
+        primary = _primary(tag)
+        if primary in KNOWN_LOCALES:
+            return primary
+    return default
+
+
+def _primary(tag: str) -> str:
+    return tag.replace("_", "-").split("-", 1)[0].strip().lower()
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: the locale negotiated for this request."""
+    return str(g.get("request_locale", SOURCE_LOCALE))
+
+
+def current_locale() -> str:
+    return str(get_locale() or SOURCE_LOCALE)
+
+
+def native_name(locale: str) -> str:
+    name = Locale.parse(locale).get_display_name(locale) or locale
+    return name[:1].upper() + name[1:]
+
+
+def format_wait(minutes: int, locale: str) -> str:
+    """«1 сағат 30 минут»: days, hours and minutes in words, from CLDR unit patterns."""
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(format_timedelta(timedelta(days=days), threshold=1, locale=locale))
+    if hours:
+        parts.append(format_timedelta(timedelta(hours=hours), threshold=1, locale=locale))
+    if minutes or not parts:
+        parts.append(
+            format_timedelta(
+                timedelta(minutes=minutes), granularity="minute", threshold=1, locale=locale
+            )
+        )
+    return format_list(parts, style="unit", locale=locale)

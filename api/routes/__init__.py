@@ -1,0 +1,27 @@
+"""One flask-smorest Blueprint per resource."""
+
+from __future__ import annotations
+
+import http
+from collections.abc import Callable
+from typing import Any
+
+from flask_smorest import Blueprint
+
+
+def declare_errors(blp: Blueprint, *codes: int) -> Callable[[Any], Any]:
+    """Document each error status a view can answer, as problem details."""
+
+    def decorator(view: Any) -> Any:
+        for code in codes:
+            view = blp.alt_response(code, response=http.HTTPStatus(code).name)(view)
+        return view
+
+    return decorator
+
+
+def declare_not_modified(blp: Blueprint) -> Callable[[Any], Any]:
+    """Document the 304 a conditional GET answers."""
+    return blp.alt_response(
+        304, description="Not modified: the ETag in If-None-Match still matches", success=True
+    )

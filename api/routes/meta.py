@@ -1,0 +1,46 @@
+"""Locales and health checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.db import get_db
+from api.i18n import KNOWN_LOCALES, native_name
+from api.routes import declare_errors, declare_not_modified
+from api.schemas.common import LocaleListOut
+
+blp = Blueprint("meta", __name__, description="Supported languages and health checks.")
+
+
+@blp.route("/v1/locales")
+class Locales(MethodView):
+    @blp.response(200, LocaleListOut)
+    @declare_not_modified(blp)
+    def get(self) -> dict[str, Any]:
+        """The languages the service answers in, each named in itself"""
+        return {
+            "items": [{"code": code, "name": native_name(code)} for code in KNOWN_LOCALES],
+            "default": current_app.config["SETTINGS"].default_locale,
+        }
+
+
+@blp.route("/healthz")
+class Health(MethodView):
+    @blp.response(200)
+    def get(self) -> dict[str, str]:
+        """The process is up"""
+        return {"status": "ok"}
+
+
+@blp.route("/readyz")
+class Ready(MethodView):
+    @blp.response(200)
+    @declare_errors(blp, 503)
+    def get(self) -> dict[str, str]:
+        """The process can serve: the database answers"""
+        get_db().ping()
+        return {"status": "ok", "database": "ok"}

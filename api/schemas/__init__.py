@@ -1,0 +1,1 @@
+"""marshmallow schemas, named for what they carry. Inputs reject unknown fields."""

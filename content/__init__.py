@@ -1,0 +1,1 @@
+"""What My Border serves and its rules. No Flask imports here."""

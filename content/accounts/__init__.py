@@ -1,0 +1,1 @@
+"""Who may write: border-service agencies and their API keys."""

@@ -1,0 +1,1 @@
+"""Border checkpoints, their status history and queue reports."""

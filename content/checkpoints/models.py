@@ -1,0 +1,177 @@
+"""Checkpoints, their append-only status and queue history, and the current state.
+
+History tables only grow. The ``current_*`` tables hold one row per checkpoint (status)
+and per checkpoint, direction and lane (queue), updated in the same transaction as the
+post, so reading what is true now never scans history.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from content.db import Base, UTCDateTime, utcnow
+
+
+class Kind(enum.StrEnum):
+    ROAD = "road"
+    RAIL = "rail"
+    AIR = "air"
+    SEA = "sea"
+
+
+class State(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    RESTRICTED = "restricted"
+
+
+class Reason(enum.StrEnum):
+    WEATHER = "weather"
+    TECHNICAL = "technical"
+    HOLIDAY = "holiday"
+    SECURITY = "security"
+    MAINTENANCE = "maintenance"
+    OTHER = "other"
+
+
+class Direction(enum.StrEnum):
+    """Relative to the checkpoint's own country."""
+
+    EXIT = "exit"
+    ENTRY = "entry"
+
+
+class Lane(enum.StrEnum):
+    CAR = "car"
+    TRUCK = "truck"
+    BUS = "bus"
+    PEDESTRIAN = "pedestrian"
+
+
+def _enum(cls: type[enum.StrEnum]) -> Enum:
+    return Enum(
+        cls,
+        name=cls.__name__.lower(),
+        native_enum=False,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Checkpoint(Base):
+    """A border crossing point. Reference data, loaded from content/seed/."""
+
+    __tablename__ = "checkpoint"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    neighbor: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    kind: Mapped[Kind] = mapped_column(_enum(Kind))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    location_approximate: Mapped[bool] = mapped_column(Boolean, default=False)
+    paired_id: Mapped[str | None] = mapped_column(
+        ForeignKey("checkpoint.id", ondelete="SET NULL"), nullable=True
+    )
+    timezone: Mapped[str] = mapped_column(String(64))
+    always_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    # [{"days": [1..7], "opens": "HH:MM", "closes": "HH:MM"}]; None when not known
+    hours: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    lanes: Mapped[list[str]] = mapped_column(JSON)
+    directions: Mapped[list[str]] = mapped_column(JSON)
+    names: Mapped[dict[str, str]] = mapped_column(JSON)
+    sources: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+
+
+class StatusReport(Base):
+    """One post of a checkpoint's state. Append-only."""
+
+    __tablename__ = "status_report"
+    __table_args__ = (Index("ix_status_report_checkpoint_posted", "checkpoint_id", "posted_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkpoint_id: Mapped[str] = mapped_column(ForeignKey("checkpoint.id", ondelete="CASCADE"))
+    state: Mapped[State] = mapped_column(_enum(State))
+    reason: Mapped[Reason | None] = mapped_column(_enum(Reason), nullable=True)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    agency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agency.id", ondelete="SET NULL"), nullable=True
+    )
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class QueueReport(Base):
+    """One observed wait for a direction and lane. Append-only."""
+
+    __tablename__ = "queue_report"
+    __table_args__ = (
+        Index("ix_queue_report_lane_observed", "checkpoint_id", "direction", "lane", "observed_at"),
+        CheckConstraint("wait_minutes >= 0 AND wait_minutes <= 4320", name="wait_range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkpoint_id: Mapped[str] = mapped_column(ForeignKey("checkpoint.id", ondelete="CASCADE"))
+    direction: Mapped[Direction] = mapped_column(_enum(Direction))
+    lane: Mapped[Lane] = mapped_column(_enum(Lane))
+    wait_minutes: Mapped[int] = mapped_column(Integer)
+    vehicles_waiting: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    lanes_open: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    agency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agency.id", ondelete="SET NULL"), nullable=True
+    )
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CurrentStatus(Base):
+    """The latest status of each checkpoint, kept in step with StatusReport."""
+
+    __tablename__ = "current_status"
+
+    checkpoint_id: Mapped[str] = mapped_column(
+        ForeignKey("checkpoint.id", ondelete="CASCADE"), primary_key=True
+    )
+    report_id: Mapped[int] = mapped_column(ForeignKey("status_report.id", ondelete="CASCADE"))
+    state: Mapped[State] = mapped_column(_enum(State))
+    reason: Mapped[Reason | None] = mapped_column(_enum(Reason), nullable=True)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # when the checkpoint entered this state; a repeated post of the same state keeps it
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CurrentQueue(Base):
+    """The latest queue report per checkpoint, direction and lane."""
+
+    __tablename__ = "current_queue"
+
+    checkpoint_id: Mapped[str] = mapped_column(
+        ForeignKey("checkpoint.id", ondelete="CASCADE"), primary_key=True
+    )
+    direction: Mapped[Direction] = mapped_column(_enum(Direction), primary_key=True)
+    lane: Mapped[Lane] = mapped_column(_enum(Lane), primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("queue_report.id", ondelete="CASCADE"))
+    wait_minutes: Mapped[int] = mapped_column(Integer)
+    vehicles_waiting: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    lanes_open: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)

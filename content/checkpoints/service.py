@@ -1,0 +1,429 @@
+"""Checkpoint rules: what is true now, who may post, and how posts change it."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from content import versions
+from content.accounts.service import Poster, ensure_may_post
+from content.checkpoints.models import (
+    Checkpoint,
+    CurrentQueue,
+    CurrentStatus,
+    Direction,
+    Kind,
+    Lane,
+    QueueReport,
+    Reason,
+    State,
+    StatusReport,
+)
+from content.db import utcnow
+from content.errors import N_, FieldProblem, Invalid, NotFound
+
+#: a queue report is no longer current after this long, whatever its lane
+QUEUE_CURRENT_FOR = timedelta(hours=24)
+#: how far ahead of the server's clock an observation may be (clock skew)
+OBSERVED_AT_FUTURE_SLACK = timedelta(minutes=5)
+#: the longest history range one request may ask for
+HISTORY_MAX_RANGE = timedelta(days=31)
+
+
+@dataclass(frozen=True)
+class CheckpointState:
+    """A checkpoint with its current status and current queues, as a reader sees it."""
+
+    checkpoint: Checkpoint
+    status: CurrentStatus | None
+    queues: list[CurrentQueue]
+    distance_km: float | None = None
+
+
+@dataclass(frozen=True)
+class QueueReportIn:
+    checkpoint_id: str
+    direction: Direction
+    lane: Lane
+    wait_minutes: int
+    observed_at: datetime
+    vehicles_waiting: int | None = None
+    lanes_open: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordedQueueReport:
+    report: QueueReport
+    #: False when a newer report for the lane was already current: kept only as history
+    applied: bool
+
+
+@dataclass(frozen=True)
+class HourBucket:
+    start: datetime
+    min_wait: int
+    median_wait: float
+    max_wait: int
+    reports: int
+
+
+@dataclass(frozen=True)
+class Near:
+    latitude: float
+    longitude: float
+    radius_km: float
+
+
+@dataclass(frozen=True)
+class CheckpointFilter:
+    country: str | None = None
+    neighbor: str | None = None
+    kind: Kind | None = None
+    state: State | None = None
+    near: Near | None = None
+    ids: Sequence[str] | None = field(default=None)
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine) on a spherical Earth."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(a))
+
+
+def get_or_raise(session: Session, checkpoint_id: str) -> Checkpoint:
+    checkpoint = session.get(Checkpoint, checkpoint_id)
+    if checkpoint is None:
+        raise NotFound(N_("No checkpoint with id %(id)s."), id=checkpoint_id)
+    return checkpoint
+
+
+def list_(
+    session: Session, *, filters: CheckpointFilter | None = None, now: datetime | None = None
+) -> list[CheckpointState]:
+    """Checkpoints with what is true now. Reads only the current-state tables."""
+    filters = filters or CheckpointFilter()
+    now = now or utcnow()
+    query = select(Checkpoint).order_by(Checkpoint.id)
+    if filters.country:
+        query = query.where(Checkpoint.country == filters.country.upper())
+    if filters.neighbor:
+        query = query.where(Checkpoint.neighbor == filters.neighbor.upper())
+    if filters.kind:
+        query = query.where(Checkpoint.kind == filters.kind)
+    if filters.ids is not None:
+        query = query.where(Checkpoint.id.in_(filters.ids))
+    checkpoints = list(session.scalars(query))
+    ids = [c.id for c in checkpoints]
+    statuses = {
+        s.checkpoint_id: s
+        for s in session.scalars(select(CurrentStatus).where(CurrentStatus.checkpoint_id.in_(ids)))
+    }
+    queues: dict[str, list[CurrentQueue]] = {}
+    for queue in session.scalars(
+        select(CurrentQueue)
+        .where(CurrentQueue.checkpoint_id.in_(ids))
+        .where(CurrentQueue.observed_at > now - QUEUE_CURRENT_FOR)
+        .order_by(CurrentQueue.checkpoint_id, CurrentQueue.direction, CurrentQueue.lane)
+    ):
+        queues.setdefault(queue.checkpoint_id, []).append(queue)
+
+    result = []
+    for checkpoint in checkpoints:
+        status = statuses.get(checkpoint.id)
+        if filters.state and (status is None or status.state != filters.state):
+            continue
+        distance = None
+        if filters.near:
+            distance = distance_km(
+                filters.near.latitude,
+                filters.near.longitude,
+                checkpoint.latitude,
+                checkpoint.longitude,
+            )
+            if distance > filters.near.radius_km:
+                continue
+        result.append(CheckpointState(checkpoint, status, queues.get(checkpoint.id, []), distance))
+    if filters.near:
+        result.sort(key=lambda item: item.distance_km or 0.0)
+    return result
+
+
+def get_state(
+    session: Session, checkpoint_id: str, *, now: datetime | None = None
+) -> CheckpointState:
+    get_or_raise(session, checkpoint_id)
+    (state,) = list_(session, filters=CheckpointFilter(ids=[checkpoint_id]), now=now)
+    return state
+
+
+def set_status(
+    session: Session,
+    *,
+    poster: Poster | None,
+    checkpoint_id: str,
+    state: State,
+    reason: Reason | None = None,
+    message: str | None = None,
+    now: datetime | None = None,
+    demo: bool = False,
+) -> StatusReport:
+    """Append a status post and make it the checkpoint's current status."""
+    checkpoint = get_or_raise(session, checkpoint_id)
+    if poster is not None:
+        ensure_may_post(poster, checkpoint_id=checkpoint.id, country=checkpoint.country)
+    now = now or utcnow()
+    report = StatusReport(
+        checkpoint_id=checkpoint.id,
+        state=state,
+        reason=reason,
+        message=message,
+        agency_id=poster.agency_id if poster else None,
+        posted_at=now,
+        demo=demo,
+    )
+    session.add(report)
+    session.flush()
+    values = {
+        "checkpoint_id": checkpoint.id,
+        "report_id": report.id,
+        "state": state,
+        "reason": reason,
+        "message": message,
+        "since": now,
+        "updated_at": now,
+        "demo": demo,
+    }
+    insert = _insert_for(session, CurrentStatus)
+    stmt = insert.values(**values)
+    table = CurrentStatus.__table__
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.checkpoint_id],
+        set_={
+            "report_id": stmt.excluded.report_id,
+            "since": case(
+                (table.c.state == stmt.excluded.state, table.c.since), else_=stmt.excluded.since
+            ),
+            "state": stmt.excluded.state,
+            "reason": stmt.excluded.reason,
+            "message": stmt.excluded.message,
+            "updated_at": stmt.excluded.updated_at,
+            "demo": stmt.excluded.demo,
+        },
+    )
+    session.execute(stmt)
+    versions.bump(session)
+    session.expire_all()
+    return report
+
+
+def record_queues(
+    session: Session,
+    *,
+    poster: Poster | None,
+    reports: Sequence[QueueReportIn],
+    now: datetime | None = None,
+    demo: bool = False,
+    check_age: bool = True,
+) -> list[RecordedQueueReport]:
+    """Append queue reports, all or none, and make each current unless a newer one is.
+
+    Every report is checked before any is stored; one bad report refuses the batch.
+    """
+    now = now or utcnow()
+    checkpoints = _checkpoints_for(session, [r.checkpoint_id for r in reports])
+    problems: list[FieldProblem] = []
+    for index, item in enumerate(reports):
+        checkpoint = checkpoints.get(item.checkpoint_id)
+        if checkpoint is None:
+            raise NotFound(N_("No checkpoint with id %(id)s."), id=item.checkpoint_id)
+        if poster is not None:
+            ensure_may_post(poster, checkpoint_id=checkpoint.id, country=checkpoint.country)
+        problems.extend(_check_report(index, item, checkpoint, now, check_age=check_age))
+    if problems:
+        raise Invalid(problems)
+
+    rows = [
+        QueueReport(
+            checkpoint_id=item.checkpoint_id,
+            direction=item.direction,
+            lane=item.lane,
+            wait_minutes=item.wait_minutes,
+            vehicles_waiting=item.vehicles_waiting,
+            lanes_open=item.lanes_open,
+            observed_at=item.observed_at,
+            agency_id=poster.agency_id if poster else None,
+            posted_at=now,
+            demo=demo,
+        )
+        for item in reports
+    ]
+    session.add_all(rows)
+    session.flush()
+    applied_ids = set()
+    # oldest first, so that within one batch the newest observation ends up current
+    for row in sorted(rows, key=lambda r: r.observed_at):
+        if _make_current(session, row):
+            applied_ids.add(row.id)
+    # a later row of the same batch may have replaced an earlier one
+    current_ids = set(
+        session.scalars(
+            select(CurrentQueue.report_id).where(CurrentQueue.report_id.in_(applied_ids))
+        )
+    )
+    versions.bump(session)
+    session.expire_all()
+    return [RecordedQueueReport(row, row.id in current_ids) for row in rows]
+
+
+def history(
+    session: Session,
+    *,
+    checkpoint_id: str,
+    direction: Direction,
+    lane: Lane,
+    start: datetime,
+    end: datetime,
+) -> list[HourBucket]:
+    """Queue history in hourly buckets (by observation time) over [start, end)."""
+    get_or_raise(session, checkpoint_id)
+    if end <= start:
+        raise Invalid([FieldProblem("to", N_("The end of the range must be after its start."))])
+    if end - start > HISTORY_MAX_RANGE:
+        raise Invalid(
+            [FieldProblem("from", N_("The range may span at most %(days)s days."), {"days": 31})]
+        )
+    rows = session.execute(
+        select(QueueReport.observed_at, QueueReport.wait_minutes)
+        .where(
+            QueueReport.checkpoint_id == checkpoint_id,
+            QueueReport.direction == direction,
+            QueueReport.lane == lane,
+            QueueReport.observed_at >= start,
+            QueueReport.observed_at < end,
+        )
+        .order_by(QueueReport.observed_at)
+    )
+    buckets: dict[datetime, list[int]] = {}
+    for observed_at, wait in rows:
+        hour = observed_at.replace(minute=0, second=0, microsecond=0)
+        buckets.setdefault(hour, []).append(wait)
+    return [
+        HourBucket(hour, min(waits), statistics.median(waits), max(waits), len(waits))
+        for hour, waits in buckets.items()
+    ]
+
+
+def _checkpoints_for(session: Session, ids: Sequence[str]) -> dict[str, Checkpoint]:
+    wanted = sorted(set(ids))
+    return {c.id: c for c in session.scalars(select(Checkpoint).where(Checkpoint.id.in_(wanted)))}
+
+
+def _check_report(
+    index: int, item: QueueReportIn, checkpoint: Checkpoint, now: datetime, *, check_age: bool
+) -> list[FieldProblem]:
+    path = f"reports.{index}"
+    problems = []
+    if item.lane.value not in checkpoint.lanes:
+        problems.append(
+            FieldProblem(
+                f"{path}.lane",
+                N_("Checkpoint %(checkpoint)s has no lane %(lane)s."),
+                {"checkpoint": checkpoint.id, "lane": item.lane.value},
+            )
+        )
+    if item.direction.value not in checkpoint.directions:
+        problems.append(
+            FieldProblem(
+                f"{path}.direction",
+                N_("Checkpoint %(checkpoint)s has no direction %(direction)s."),
+                {"checkpoint": checkpoint.id, "direction": item.direction.value},
+            )
+        )
+    if item.observed_at > now + OBSERVED_AT_FUTURE_SLACK:
+        problems.append(
+            FieldProblem(
+                f"{path}.observed_at",
+                N_("The observation time is more than 5 minutes in the future."),
+            )
+        )
+    elif check_age and item.observed_at < now - QUEUE_CURRENT_FOR:
+        problems.append(
+            FieldProblem(
+                f"{path}.observed_at", N_("The observation time is more than 24 hours old.")
+            )
+        )
+    return problems
+
+
+def _make_current(session: Session, row: QueueReport) -> bool:
+    """Make the report current for its lane unless a newer observation is; True if it did."""
+    insert = _insert_for(session, CurrentQueue)
+    table = CurrentQueue.__table__
+    stmt = insert.values(
+        checkpoint_id=row.checkpoint_id,
+        direction=row.direction,
+        lane=row.lane,
+        report_id=row.id,
+        wait_minutes=row.wait_minutes,
+        vehicles_waiting=row.vehicles_waiting,
+        lanes_open=row.lanes_open,
+        observed_at=row.observed_at,
+        demo=row.demo,
+    )
+    excluded = stmt.excluded
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.checkpoint_id, table.c.direction, table.c.lane],
+        set_={
+            "report_id": excluded.report_id,
+            "wait_minutes": excluded.wait_minutes,
+            "vehicles_waiting": excluded.vehicles_waiting,
+            "lanes_open": excluded.lanes_open,
+            "observed_at": excluded.observed_at,
+            "demo": excluded.demo,
+        },
+        where=and_(table.c.observed_at <= excluded.observed_at),
+    ).returning(table.c.report_id)
+    return session.execute(stmt).scalar_one_or_none() is not None
+
+
+def _insert_for(session: Session, model: Any) -> Any:
+    """INSERT … ON CONFLICT for the session's engine (both engines speak it)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model)
+    if dialect == "sqlite":
+        return sqlite.insert(model)
+    raise RuntimeError(f"unsupported database engine: {dialect}")
+
+
+def is_open_at(checkpoint: Checkpoint, moment: datetime) -> bool | None:
+    """Whether the schedule says the checkpoint is open; None when hours are unknown."""
+    if checkpoint.always_open:
+        return True
+    if not checkpoint.hours:
+        return None
+    local = moment.astimezone(ZoneInfo(checkpoint.timezone))
+    clock = local.strftime("%H:%M")
+    yesterday = (local.isoweekday() - 2) % 7 + 1
+    for window in checkpoint.hours:
+        opens, closes, days = window["opens"], window["closes"], window["days"]
+        if opens <= closes:
+            if local.isoweekday() in days and opens <= clock < closes:
+                return True
+        elif (local.isoweekday() in days and clock >= opens) or (
+            yesterday in days and clock < closes
+        ):
+            # a window past midnight, e.g. 20:00-02:00
+            return True
+    return False

@@ -1,0 +1,23 @@
+"""Every model, imported in one place so that Base.metadata knows them all."""
+
+from content.accounts.models import Agency, ApiKey, IdempotencyRecord
+from content.checkpoints.models import (
+    Checkpoint,
+    CurrentQueue,
+    CurrentStatus,
+    QueueReport,
+    StatusReport,
+)
+from content.versions import DataVersion
+
+__all__ = [
+    "DataVersion",
+    "Agency",
+    "ApiKey",
+    "Checkpoint",
+    "CurrentQueue",
+    "CurrentStatus",
+    "IdempotencyRecord",
+    "QueueReport",
+    "StatusReport",
+]

@@ -1,0 +1,164 @@
+"""Load reference checkpoints (idempotently) and, on request, labelled demo data."""
+
+from __future__ import annotations
+
+import math
+import random
+import tomllib
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import exists, insert, select
+from sqlalchemy.orm import Session
+
+from content import versions
+from content.accounts import service as accounts
+from content.checkpoints import service as checkpoints
+from content.checkpoints.models import (
+    Checkpoint,
+    Direction,
+    Kind,
+    Lane,
+    QueueReport,
+    Reason,
+    State,
+    StatusReport,
+)
+from content.checkpoints.service import QueueReportIn
+from content.db import utcnow
+
+SEED_DIR = Path(__file__).resolve().parent
+CHECKPOINTS_FILE = SEED_DIR / "checkpoints.toml"
+DEMO_DAYS = 14
+
+# typical waits in minutes, by lane, around which the demo history varies
+_DEMO_BASE_WAIT = {Lane.CAR: 35, Lane.TRUCK: 150, Lane.BUS: 25, Lane.PEDESTRIAN: 10}
+
+
+def read_checkpoints(path: Path = CHECKPOINTS_FILE) -> list[dict[str, Any]]:
+    with path.open("rb") as file:
+        entries: list[dict[str, Any]] = tomllib.load(file)["checkpoint"]
+    return entries
+
+
+def load_checkpoints(session: Session, path: Path = CHECKPOINTS_FILE) -> int:
+    """Insert or update every checkpoint in the file; returns how many there are."""
+    entries = read_checkpoints(path)
+    for entry in entries:
+        checkpoint = session.get(Checkpoint, entry["id"]) or Checkpoint(id=entry["id"])
+        checkpoint.country = entry["country"]
+        checkpoint.neighbor = entry.get("neighbor")
+        checkpoint.kind = Kind(entry["kind"])
+        checkpoint.latitude = entry["lat"]
+        checkpoint.longitude = entry["lon"]
+        checkpoint.location_approximate = entry.get("location_approximate", False)
+        checkpoint.timezone = entry["timezone"]
+        checkpoint.always_open = entry.get("always_open", False)
+        checkpoint.hours = entry.get("hours")
+        checkpoint.lanes = [Lane(lane).value for lane in entry.get("lanes", [])]
+        checkpoint.directions = [Direction(d).value for d in entry.get("directions", [])]
+        checkpoint.names = dict(entry["name"])
+        checkpoint.sources = list(entry.get("source", []))
+        checkpoint.paired_id = None
+        session.add(checkpoint)
+    session.flush()
+    for entry in entries:
+        if entry.get("paired"):
+            session.get_one(Checkpoint, entry["id"]).paired_id = entry["paired"]
+    versions.bump(session)
+    return len(entries)
+
+
+def has_demo_data(session: Session) -> bool:
+    return bool(session.scalar(select(exists().where(StatusReport.demo.is_(True)))))
+
+
+def load_demo(
+    session: Session, *, now: datetime | None = None, seed: int = 2026
+) -> tuple[int, int]:
+    """Plausible current statuses and 14 days of hourly queues for every road checkpoint.
+
+    Everything it writes is marked ``demo`` so that nobody mistakes it for real figures.
+    Returns (statuses, queue reports) written.
+    """
+    now = now or utcnow()
+    rng = random.Random(seed)  # noqa: S311  # demo figures, not secrets
+    road = list(session.scalars(select(Checkpoint).where(Checkpoint.kind == Kind.ROAD)))
+    statuses = 0
+    for checkpoint in session.scalars(select(Checkpoint).order_by(Checkpoint.id)):
+        state, reason = State.OPEN, None
+        if rng.random() < 0.1:
+            state, reason = State.RESTRICTED, rng.choice([Reason.MAINTENANCE, Reason.TECHNICAL])
+        checkpoints.set_status(
+            session,
+            poster=None,
+            checkpoint_id=checkpoint.id,
+            state=state,
+            reason=reason,
+            now=now - timedelta(minutes=rng.randint(5, 300)),
+            demo=True,
+        )
+        statuses += 1
+
+    history: list[dict[str, Any]] = []
+    latest: list[QueueReportIn] = []
+    start = now.replace(minute=0, second=0, microsecond=0) - timedelta(days=DEMO_DAYS)
+    for checkpoint in road:
+        for direction in checkpoint.directions:
+            for lane in checkpoint.lanes:
+                base = _DEMO_BASE_WAIT[Lane(lane)] * rng.uniform(0.5, 1.6)
+                hour = start
+                while hour < now - timedelta(hours=1):
+                    history.append(
+                        {
+                            "checkpoint_id": checkpoint.id,
+                            "direction": Direction(direction),
+                            "lane": Lane(lane),
+                            "wait_minutes": _demo_wait(base, hour, rng),
+                            "observed_at": hour + timedelta(minutes=rng.randint(0, 59)),
+                            "posted_at": hour + timedelta(minutes=59),
+                            "demo": True,
+                        }
+                    )
+                    hour += timedelta(hours=1)
+                latest.append(
+                    QueueReportIn(
+                        checkpoint_id=checkpoint.id,
+                        direction=Direction(direction),
+                        lane=Lane(lane),
+                        wait_minutes=_demo_wait(base, now, rng),
+                        observed_at=now - timedelta(minutes=rng.randint(3, 40)),
+                        lanes_open=rng.randint(1, 6),
+                    )
+                )
+    if history:
+        session.execute(insert(QueueReport), history)
+    checkpoints.record_queues(session, poster=None, reports=latest, now=now, demo=True)
+    return statuses, len(history) + len(latest)
+
+
+def _demo_wait(base: float, moment: datetime, rng: random.Random) -> int:
+    """A daily rhythm: short queues at night, long ones in the afternoon."""
+    daily = 1 + 0.7 * math.sin((moment.hour - 9) / 24 * 2 * math.pi)
+    return max(0, min(4320, round(base * daily * rng.uniform(0.75, 1.25))))
+
+
+#: one demo agency per country, so a newcomer can post for any checkpoint
+DEMO_AGENCIES = {
+    "KZ": "Demo: State Border Service of Kazakhstan",
+    "KG": "Demo: Border Service of Kyrgyzstan",
+    "TJ": "Demo: Border Troops of Tajikistan",
+    "TM": "Demo: State Border Service of Turkmenistan",
+    "UZ": "Demo: Border Troops of Uzbekistan",
+}
+
+
+def issue_demo_keys(session: Session) -> dict[str, str]:
+    """Create the demo agencies if needed and give each a fresh key; {country: raw key}."""
+    keys = {}
+    existing = {a.name: a for a in accounts.list_agencies(session)}
+    for country, name in DEMO_AGENCIES.items():
+        agency = existing.get(name) or accounts.create_agency(session, country=country, name=name)
+        _, keys[country] = accounts.rotate_key(session, agency=agency)
+    return keys

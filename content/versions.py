@@ -1,0 +1,35 @@
+"""The data version: one counter, bumped in the same transaction as every write that
+changes what travellers see. ETags (and, later, cached bytes) derive from it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from content.db import Base, UTCDateTime, utcnow
+
+
+class DataVersion(Base):
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def bump(session: Session) -> None:
+    """Mark that public data changed; visible to readers when the transaction commits."""
+    updated = session.execute(
+        update(DataVersion)
+        .where(DataVersion.id == 1)
+        .values(version=DataVersion.version + 1, changed_at=utcnow())
+    )
+    if updated.rowcount == 0:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+        session.add(DataVersion(id=1, version=1))
+        session.flush()
+
+
+def current(session: Session) -> int:
+    return session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0

@@ -1,0 +1,1 @@
+"""How news reaches phones. No Flask imports here."""

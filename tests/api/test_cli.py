@@ -1,0 +1,66 @@
+"""The command line: agencies and keys, seeding."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import bearer
+
+KEY = re.compile(r"mbk_\w+_[\w-]+")
+
+
+def test_agency_create_rotate_revoke(app: Flask, client: FlaskClient) -> None:
+    runner = app.test_cli_runner()
+    created = runner.invoke(args=["agency", "create", "--country", "KZ", "--name", "KZ border"])
+    assert created.exit_code == 0, created.output
+    first_key = KEY.search(created.output)
+    assert first_key
+    agency_id = created.output.split()[1]
+
+    def post(key: str) -> int:
+        url = "/v1/checkpoints/kz-kordai/status"
+        return client.post(url, json={"state": "open"}, headers=bearer(key)).status_code
+
+    assert post(first_key.group()) == 201
+    rotated = runner.invoke(args=["agency", "rotate-key", agency_id])
+    second_key = KEY.search(rotated.output)
+    assert second_key
+    assert post(first_key.group()) == 401
+    assert post(second_key.group()) == 201
+    listed = runner.invoke(args=["agency", "list"])
+    assert "KZ border" in listed.output
+    revoked = runner.invoke(args=["agency", "revoke", agency_id])
+    assert "revoked 1 key" in revoked.output
+    assert post(second_key.group()) == 401
+
+
+def test_agency_key_narrowed_to_checkpoints(app: Flask, client: FlaskClient) -> None:
+    runner = app.test_cli_runner()
+    created = runner.invoke(
+        args=["agency", "create", "--country", "KZ", "--name", "Kordai post",
+              "--checkpoint", "kz-kordai"]
+    )  # fmt: skip
+    key = KEY.search(created.output)
+    assert key
+    other = client.post(
+        "/v1/checkpoints/kz-zhibek-zholy/status",
+        json={"state": "open"},
+        headers=bearer(key.group()),
+    )
+    assert other.status_code == 403
+
+
+def test_seed_with_demo_writes_credentials(app: Flask, tmp_path: Path) -> None:
+    credentials = tmp_path / "demo-credentials.txt"
+    result = app.test_cli_runner().invoke(
+        args=["seed", "--demo", "--credentials-file", str(credentials)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "demo data:" in result.output
+    assert len(KEY.findall(credentials.read_text())) == 5
+    again = app.test_cli_runner().invoke(args=["seed", "--demo"])
+    assert "already there" in again.output

@@ -1,0 +1,112 @@
+"""Fixtures: one migrated database per run (SQLite, or a throwaway PostgreSQL database
+when TEST_DATABASE_URL is set), reference checkpoints loaded once, and each test inside
+a transaction that is rolled back."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from alembic import command
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Connection, Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.app import create_app
+from api.cli import alembic_config
+from api.db import make_engine
+from content.accounts import service as accounts
+from content.seed import loader
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server_url = os.environ.get("TEST_DATABASE_URL")
+    if not server_url:
+        path: Path = tmp_path_factory.mktemp("db") / "test.db"
+        yield f"sqlite:///{path}"
+        return
+    # a throwaway database on that server, dropped at the end of the run
+    name = f"myborder_test_{uuid.uuid4().hex[:12]}"
+    admin_url = make_url(server_url).set(drivername="postgresql")
+    admin_dsn = admin_url.render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    command.upgrade(alembic_config(database_url), "head")
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        loader.load_checkpoints(session)
+        session.commit()
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture
+def session_factory(connection: Connection) -> sessionmaker[Session]:
+    return sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with session_factory() as session:
+        yield session
+
+
+@pytest.fixture
+def app(database_url: str, session_factory: sessionmaker[Session]) -> Iterator[Flask]:
+    app = create_app({"database_url": database_url})
+    app.config["TESTING"] = True
+    db = app.extensions["db"]
+    db.sessionmaker = session_factory
+    yield app
+    db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def agency_key(session: Session) -> Any:
+    """Make an agency for a country and return its raw API key."""
+
+    def make(country: str = "KZ", checkpoint_ids: list[str] | None = None) -> str:
+        agency = accounts.create_agency(
+            session, country=country, name=f"Test agency {uuid.uuid4().hex[:8]}"
+        )
+        _, raw_key = accounts.issue_key(session, agency=agency, checkpoint_ids=checkpoint_ids)
+        session.commit()
+        return raw_key
+
+    return make
+
+
+def bearer(raw_key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {raw_key}"}

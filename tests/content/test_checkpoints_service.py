@@ -1,0 +1,173 @@
+"""The current-state rules: out-of-order reports, staleness, expiry, opening hours."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from content import versions
+from content.checkpoints import service as checkpoints
+from content.checkpoints.models import (
+    Checkpoint,
+    CurrentQueue,
+    Direction,
+    Kind,
+    Lane,
+    QueueReport,
+    State,
+)
+from content.checkpoints.service import QueueReportIn
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def _report(minutes: int, observed_at: datetime, lane: Lane = Lane.CAR) -> QueueReportIn:
+    return QueueReportIn("kz-kordai", Direction.EXIT, lane, minutes, observed_at)
+
+
+def _current(session: Session, lane: Lane = Lane.CAR) -> CurrentQueue | None:
+    return session.scalar(
+        select(CurrentQueue).where(
+            CurrentQueue.checkpoint_id == "kz-kordai",
+            CurrentQueue.direction == Direction.EXIT,
+            CurrentQueue.lane == lane,
+        )
+    )
+
+
+def test_newest_observation_wins_whatever_the_order_of_posting(session: Session) -> None:
+    checkpoints.record_queues(
+        session, poster=None, reports=[_report(20, NOW - timedelta(minutes=10))], now=NOW
+    )
+    recorded = checkpoints.record_queues(
+        session, poster=None, reports=[_report(90, NOW - timedelta(minutes=40))], now=NOW
+    )
+    assert [r.applied for r in recorded] == [False]
+    current = _current(session)
+    assert current is not None
+    assert current.wait_minutes == 20
+    waits = session.scalars(select(QueueReport.wait_minutes).order_by(QueueReport.id))
+    assert list(waits)[-2:] == [20, 90]
+
+
+def test_within_one_batch_the_newest_observation_is_current(session: Session) -> None:
+    recorded = checkpoints.record_queues(
+        session,
+        poster=None,
+        reports=[
+            _report(15, NOW - timedelta(minutes=5)),
+            _report(45, NOW - timedelta(minutes=25)),
+        ],
+        now=NOW,
+    )
+    assert [r.applied for r in recorded] == [True, False]
+    current = _current(session)
+    assert current is not None
+    assert current.wait_minutes == 15
+
+
+def test_equal_observation_time_replaces(session: Session) -> None:
+    moment = NOW - timedelta(minutes=5)
+    checkpoints.record_queues(session, poster=None, reports=[_report(10, moment)], now=NOW)
+    checkpoints.record_queues(session, poster=None, reports=[_report(12, moment)], now=NOW)
+    current = _current(session)
+    assert current is not None
+    assert current.wait_minutes == 12
+
+
+def test_expired_reports_are_not_current_and_stale_ones_keep_their_time(
+    session: Session,
+) -> None:
+    checkpoints.record_queues(
+        session,
+        poster=None,
+        reports=[
+            _report(10, NOW - timedelta(minutes=100)),
+            _report(30, NOW - timedelta(hours=23), lane=Lane.TRUCK),
+        ],
+        now=NOW,
+    )
+    (state,) = checkpoints.list_(
+        session, filters=checkpoints.CheckpointFilter(ids=["kz-kordai"]), now=NOW
+    )
+    assert {q.lane for q in state.queues} == {Lane.CAR, Lane.TRUCK}
+    later = NOW + timedelta(hours=1, minutes=1)
+    (state,) = checkpoints.list_(
+        session, filters=checkpoints.CheckpointFilter(ids=["kz-kordai"]), now=later
+    )
+    assert [(q.lane, q.observed_at) for q in state.queues] == [
+        (Lane.CAR, NOW - timedelta(minutes=100))
+    ]
+
+
+def test_list_reads_only_current_state(session: Session) -> None:
+    """The list answers the same with history present: it never aggregates history."""
+    checkpoints.record_queues(
+        session,
+        poster=None,
+        reports=[_report(m, NOW - timedelta(minutes=m + 1)) for m in range(200)],
+        now=NOW,
+    )
+    (state,) = checkpoints.list_(
+        session, filters=checkpoints.CheckpointFilter(ids=["kz-kordai"]), now=NOW
+    )
+    assert [q.wait_minutes for q in state.queues] == [0]
+
+
+def test_writes_bump_the_data_version(session: Session) -> None:
+    before = versions.current(session)
+    checkpoints.set_status(session, poster=None, checkpoint_id="kz-kordai", state=State.CLOSED)
+    assert versions.current(session) == before + 1
+    checkpoints.record_queues(session, poster=None, reports=[_report(5, NOW)], now=NOW)
+    assert versions.current(session) == before + 2
+
+
+def _checkpoint(**kwargs: object) -> Checkpoint:
+    fields: dict[str, object] = {
+        "id": "xx-test",
+        "country": "KZ",
+        "kind": Kind.ROAD,
+        "latitude": 0.0,
+        "longitude": 0.0,
+        "timezone": "Asia/Tashkent",
+        "lanes": [],
+        "directions": [],
+        "names": {},
+        "always_open": False,
+        "hours": None,
+    }
+    fields.update(kwargs)
+    return Checkpoint(**fields)
+
+
+def test_opening_hours_in_the_checkpoints_time_zone() -> None:
+    day = _checkpoint(hours=[{"days": [1, 2, 3, 4, 5], "opens": "08:00", "closes": "20:00"}])
+    # Tashkent is UTC+5: 02:59 UTC is 07:59 there, 03:00 UTC is 08:00
+    monday = datetime(2026, 11, 23, tzinfo=UTC)
+    assert checkpoints.is_open_at(day, monday.replace(hour=2, minute=59)) is False
+    assert checkpoints.is_open_at(day, monday.replace(hour=3)) is True
+    assert checkpoints.is_open_at(day, monday.replace(hour=15)) is False
+    saturday = datetime(2026, 11, 28, 6, tzinfo=UTC)
+    assert checkpoints.is_open_at(day, saturday) is False
+
+
+def test_opening_hours_past_midnight() -> None:
+    night = _checkpoint(hours=[{"days": [5], "opens": "22:00", "closes": "02:00"}])
+    friday_23 = datetime(2026, 11, 27, 18, tzinfo=UTC)  # 23:00 in Tashkent
+    saturday_01 = datetime(2026, 11, 27, 20, tzinfo=UTC)  # 01:00 Saturday
+    saturday_03 = datetime(2026, 11, 27, 22, tzinfo=UTC)  # 03:00 Saturday
+    assert checkpoints.is_open_at(night, friday_23) is True
+    assert checkpoints.is_open_at(night, saturday_01) is True
+    assert checkpoints.is_open_at(night, saturday_03) is False
+
+
+def test_unknown_hours_and_always_open() -> None:
+    assert checkpoints.is_open_at(_checkpoint(), NOW) is None
+    assert checkpoints.is_open_at(_checkpoint(always_open=True), NOW) is True
+
+
+def test_distance() -> None:
+    # Almaty to Bishkek, about 195 km as the crow flies
+    assert 190 < checkpoints.distance_km(43.238, 76.946, 42.875, 74.604) < 200

@@ -1,0 +1,101 @@
+"""Reference data is complete and sourced; demo data is labelled and loads once."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from content.checkpoints.models import (
+    Checkpoint,
+    CurrentQueue,
+    CurrentStatus,
+    Direction,
+    Kind,
+    Lane,
+    QueueReport,
+)
+from content.seed import loader
+
+ENTRIES = loader.read_checkpoints()
+LOCALES = {"en", "ru", "kk", "ky", "uz", "tg", "tk"}
+# every checkpoint named in shared/reference/README.md
+REFERENCE_IDS = {
+    "kz-kordai", "kg-ak-zhol", "kz-sypatai-batyr", "kz-baurzhan-konysbaev", "uz-yallama",
+    "kz-merke", "kg-kayindy", "kz-kuryk-seaport", "kz-zhibek-zholy", "tj-pakhtaobod",
+    "uz-kudukli", "tj-ayvaj", "uz-gulbahor", "tm-farap", "uz-alat", "tm-serhetabat",
+    "tm-imamnazar", "kg-bor-dobo", "kg-karamyk", "kg-dostuk", "kg-manas-airport",
+}  # fmt: skip
+
+
+def test_every_reference_checkpoint_is_there() -> None:
+    assert {entry["id"] for entry in ENTRIES} >= REFERENCE_IDS
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda entry: entry["id"])
+def test_each_checkpoint_is_complete_and_sourced(entry: dict) -> None:
+    assert set(entry["name"]) == LOCALES
+    assert all(name.strip() for name in entry["name"].values())
+    assert entry["source"], "every checkpoint cites a source"
+    assert all(source["url"].startswith(("https://", "http://")) for source in entry["source"])
+    assert entry["country"] in {"KZ", "KG", "TJ", "TM", "UZ"}
+    assert entry["id"].startswith(entry["country"].lower() + "-")
+    ZoneInfo(entry["timezone"])
+    Kind(entry["kind"])
+    for lane in entry["lanes"]:
+        Lane(lane)
+    for direction in entry["directions"]:
+        Direction(direction)
+    assert -90 <= entry["lat"] <= 90
+    assert -180 <= entry["lon"] <= 180
+
+
+def test_pairs_point_at_each_other() -> None:
+    by_id = {entry["id"]: entry for entry in ENTRIES}
+    for entry in ENTRIES:
+        if "paired" in entry:
+            partner = by_id[entry["paired"]]
+            assert partner["paired"] == entry["id"]
+            assert partner["country"] == entry.get("neighbor")
+
+
+def test_loading_twice_changes_nothing(session: Session) -> None:
+    count = session.scalar(select(func.count()).select_from(Checkpoint))
+    loader.load_checkpoints(session)
+    loader.load_checkpoints(session)
+    assert session.scalar(select(func.count()).select_from(Checkpoint)) == count == len(ENTRIES)
+
+
+def test_demo_data_is_labelled_and_loads_once(session: Session) -> None:
+    assert not loader.has_demo_data(session)
+    statuses, reports = loader.load_demo(session)
+    assert statuses == len(ENTRIES)
+    assert reports > 0
+    assert loader.has_demo_data(session)
+    assert session.scalar(select(func.count()).where(QueueReport.demo.is_(False))) == 0
+    assert all(s.demo for s in session.scalars(select(CurrentStatus)))
+    assert all(q.demo for q in session.scalars(select(CurrentQueue)))
+    road_lanes = {
+        (e["id"], d, lane)
+        for e in ENTRIES
+        if e["kind"] == "road"
+        for d in e["directions"]
+        for lane in e["lanes"]
+    }
+    current = {
+        (q.checkpoint_id, q.direction.value, q.lane.value)
+        for q in session.scalars(select(CurrentQueue))
+    }
+    assert current == road_lanes
+    # 14 days of hourly history for each road lane
+    per_lane = reports / len(road_lanes)
+    assert 14 * 24 - 2 <= per_lane <= 14 * 24 + 1
+
+
+def test_demo_keys_one_agency_per_country(session: Session) -> None:
+    keys = loader.issue_demo_keys(session)
+    again = loader.issue_demo_keys(session)
+    assert set(keys) == {"KZ", "KG", "TJ", "TM", "UZ"}
+    assert keys["KZ"] != again["KZ"]
