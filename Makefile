@@ -77,6 +77,7 @@ pytest: $(VENV)/.installed-dev translations-compile ## the test suite on SQLite,
 test: lint typecheck pytest ## everything CI checks
 
 bench: $(VENV)/.installed-dev translations-compile ## benchmarks (ratios against in-run baselines)
+	@command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 	$(BIN)/python bench/http_read.py
 
 lock: ## re-pin every dependency (needs network to PyPI)
