@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 DATABASE_URL ?= sqlite:///$(CURDIR)/instance/myborder.db
-FLASK := DATABASE_URL=$(DATABASE_URL) $(BIN)/flask --app wsgi
+FAKE_FCM_PORT ?= 8001
+FLASK := DATABASE_URL=$(DATABASE_URL) FAKE_FCM_URL=http://127.0.0.1:$(FAKE_FCM_PORT) $(BIN)/flask --app wsgi
 CREDENTIALS := instance/demo-credentials.txt
 
 export PYTHONDONTWRITEBYTECODE := 1
@@ -50,14 +51,19 @@ migrate: $(VENV)/.installed-run translations-compile ## apply database migration
 seed: migrate ## load reference data and, the first time, demo data
 	$(FLASK) seed --demo --credentials-file $(CREDENTIALS)
 
-run: seed ## serve the service with demo data on http://127.0.0.1:$(PORT)
+run: seed ## serve everything with demo data: API on :$(PORT), push worker, fake FCM on :$(FAKE_FCM_PORT)
 	@echo ""
 	@echo "  My Border is starting on http://127.0.0.1:$(PORT)"
 	@echo "  API docs:    http://127.0.0.1:$(PORT)/docs   (spec: /openapi.json)"
 	@echo "  Try:         curl 'http://127.0.0.1:$(PORT)/v1/checkpoints?lang=kk'"
+	@echo "  Push:        a worker sends to the fake FCM server on :$(FAKE_FCM_PORT);"
+	@echo "               what it receives is printed here and kept in instance/fake-fcm.log"
 	@echo "  Demo border-service keys (also in $(CREDENTIALS)):"
 	@sed 's/^/    /' $(CREDENTIALS)
 	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/python -m push.fake_fcm --port $(FAKE_FCM_PORT) --log instance/fake-fcm.log & \
+	$(FLASK) push worker & \
 	DATABASE_URL=$(DATABASE_URL) $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 \
 		--access-logfile - wsgi:app
 
@@ -79,6 +85,7 @@ test: lint typecheck pytest ## everything CI checks
 bench: $(VENV)/.installed-dev translations-compile ## benchmarks (ratios against in-run baselines)
 	@command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 	$(BIN)/python bench/http_read.py
+	$(BIN)/python bench/push.py
 
 lock: ## re-pin every dependency (needs network to PyPI)
 	$(BIN)/pip install --quiet uv

@@ -64,7 +64,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
                         "type": "http",
                         "scheme": "bearer",
                         "description": "A border service's API key (`flask agency create`)",
-                    }
+                    },
+                    "deviceSecret": {
+                        "type": "apiKey",
+                        "in": "header",
+                        "name": "Authorization",
+                        "description": "`Device <secret>`, as returned by POST /v1/devices",
+                    },
                 }
             },
         },
@@ -75,10 +81,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     i18n.init_app(app)
 
-    from api.routes import checkpoints, meta
+    from api.routes import checkpoints, devices, meta
 
     api.register_blueprint(meta.blp)
     api.register_blueprint(checkpoints.blp)
+    api.register_blueprint(devices.blp)
 
     @app.before_request
     def _json_bodies_only() -> None:
@@ -99,7 +106,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     def _public_caching(response: Response) -> Response:
         if request.method not in {"GET", "HEAD"} or response.status_code != 200:
             return response
-        if request.path.startswith("/v1/"):
+        if "Authorization" in request.headers:
+            # a device's or agency's own data: never kept by a shared cache
+            response.cache_control.private = True
+            response.cache_control.no_store = True
+            response.add_etag()
+        elif request.path.startswith("/v1/"):
             response.cache_control.public = True
             response.cache_control.max_age = settings.public_cache_seconds
             response.set_etag(public_etag(versions.current(get_session())))

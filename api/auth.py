@@ -1,4 +1,4 @@
-"""Who is calling. For now: border-service agencies, by API key."""
+"""Who is calling: a border-service agency (API key) or a traveller's device (its secret)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from werkzeug.exceptions import Unauthorized
 from api.db import get_session
 from content.accounts import service as accounts
 from content.accounts.service import Poster
+from push import devices
+from push.models import Device
 
 BEARER_CHALLENGE = 'Bearer realm="myborder"'
 
@@ -30,3 +32,25 @@ def require_poster() -> Poster:
     if poster is None:
         raise KeyRequired()
     return poster
+
+
+DEVICE_CHALLENGE = 'Device realm="myborder"'
+
+
+class DeviceSecretRequired(Unauthorized):
+    def get_headers(self, environ: Any = None, scope: Any = None) -> list[tuple[str, str]]:
+        return [*super().get_headers(environ, scope), ("WWW-Authenticate", DEVICE_CHALLENGE)]
+
+
+def require_device(device_id: int) -> Device:
+    """The device named in the path, proven by ``Authorization: Device <secret>``, or 401.
+
+    A secret opens only its own device: another device's id answers 401, as an unknown one.
+    """
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "device" or not secret.strip():
+        raise DeviceSecretRequired()
+    device = devices.authenticate(get_session(), device_id, secret.strip())
+    if device is None:
+        raise DeviceSecretRequired()
+    return device

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import json
+import signal
+import threading
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.orm import Session, sessionmaker
 
-from api.config import PROJECT_ROOT
-from api.db import get_session
+from api.config import PROJECT_ROOT, Settings
+from api.db import get_db, get_session
 from content.accounts import service as accounts
 from content.seed import loader
+from push import outbox
+from push.fake_fcm import FakeFCMServer
+from push.senders import FCMSender, LogSender, Sender, fake_service_account
+from push.worker import RetryPolicy, Worker
 
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 agency_cli = AppGroup("agency", help="Border-service agencies and their API keys.")
+push_cli = AppGroup("push", help="Push notifications: the worker, broadcasts, stats.")
 
 
 def alembic_config(database_url: str) -> AlembicConfig:
@@ -132,6 +143,109 @@ def agency_list() -> None:
         click.echo(f"{agency.id}\t{agency.country}\t{agency.name}\tkeys: {', '.join(live) or '-'}")
 
 
+def build_sender(settings: Settings) -> Sender:
+    """The sender PUSH_BACKEND names."""
+    if settings.push_backend == "log":
+        return LogSender()
+    if settings.push_backend == "fake":
+        account = fake_service_account(
+            settings.fake_fcm_url, PROJECT_ROOT / "instance" / "fake-service-account.json"
+        )
+        return FCMSender(
+            credentials=account,
+            base_url=settings.fake_fcm_url,
+            http_timeout=settings.fcm_http_timeout_seconds,
+        )
+    credentials: dict[str, Any] | str = settings.firebase_credentials
+    if settings.firebase_credentials.lstrip().startswith("{"):
+        credentials = json.loads(settings.firebase_credentials)
+    return FCMSender(
+        credentials=credentials,
+        project_id=settings.firebase_project_id or None,
+        http_timeout=settings.fcm_http_timeout_seconds,
+    )
+
+
+def build_worker(settings: Settings, sessions: sessionmaker[Session]) -> Worker:
+    return Worker(
+        sessions,
+        build_sender(settings),
+        lease=timedelta(seconds=settings.push_lease_seconds),
+        retry=RetryPolicy(max_attempts=settings.push_max_attempts),
+    )
+
+
+@push_cli.command("worker")
+@click.option("--once", is_flag=True, help="Process what is due now, then stop.")
+def push_worker(once: bool) -> None:
+    """Drain the outbox through the configured sender until stopped (SIGTERM, Ctrl-C)."""
+    settings: Settings = current_app.config["SETTINGS"]
+    worker = build_worker(settings, get_db().sessionmaker)
+    if once:
+        total = 0
+        while handled := worker.run_once():
+            total += handled
+        click.echo(f"handled {total} outbox message(s)")
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo(f"push worker {worker.name}: sending through {settings.push_backend}")
+    worker.run_forever(stop)
+
+
+@push_cli.command("fake-fcm")
+@click.option("--port", type=int, default=8001)
+@click.option("--log", "log_path", type=click.Path(dir_okay=False), help="JSON-lines log file")
+def push_fake_fcm(port: int, log_path: str | None) -> None:
+    """Run the local fake FCM server (development and tests only)."""
+    server = FakeFCMServer(port, log_path=log_path, echo=True)
+    click.echo(f"fake FCM listening on {server.url}")
+    server.serve_forever()
+
+
+@push_cli.command("broadcast")
+@click.argument("texts_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--target", type=click.Choice(["all", "country", "checkpoint"]), default="all")
+@click.option("--target-id", help="Country code or checkpoint id, with --target")
+@click.option("--send-at", type=click.DateTime(formats=["%Y-%m-%dT%H:%M%z"]), help="UTC offset")
+@click.option("--dry-run", is_flag=True, help="Show the audience per language; send nothing.")
+def push_broadcast(
+    texts_file: Path,
+    target: str,
+    target_id: str | None,
+    send_at: datetime | None,
+    dry_run: bool,
+) -> None:
+    """Send a broadcast. TEXTS_FILE is JSON: {"kk": {"title": …, "body": …}, …}."""
+    session = get_session()
+    texts = json.loads(texts_file.read_text(encoding="utf-8"))
+    if dry_run:
+        audience = outbox.audience_size(session, target, target_id)
+        for locale, count in audience.items():
+            title = texts.get(locale, {}).get("title", "(missing)")
+            click.echo(f"{locale}: {count} device(s): {title}")
+        return
+    broadcast = outbox.create_broadcast(
+        session, texts=texts, target=target, target_id=target_id, send_at=send_at,
+        created_by="cli",
+    )  # fmt: skip
+    session.commit()
+    click.echo(f"broadcast {broadcast.id} queued for {broadcast.send_at.isoformat()}")
+
+
+@push_cli.command("stats")
+@click.option("--days", type=int, default=7)
+def push_stats(days: int) -> None:
+    """Queued, sent, retried, dead and pruned messages per day and kind; the backlog."""
+    session = get_session()
+    for row in outbox.daily_stats(session, days=days):
+        counts = " ".join(f"{name}={row[name]}" for name in outbox.STAT_NAMES)
+        click.echo(f"{row['day']} {row['kind']:<18} {counts}")
+    backlog = outbox.backlog(session)
+    click.echo(f"pending {backlog['pending']}, oldest due {backlog['oldest_due_seconds']:.0f} s")
+
+
 def _make_sqlite_dir(url: str) -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -141,3 +255,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(seed)
     app.cli.add_command(agency_cli)
+    app.cli.add_command(push_cli)

@@ -30,6 +30,24 @@ class Settings:
     )
     max_body_bytes: int = field(default_factory=lambda: _env_int("MAX_BODY_BYTES", 1024 * 1024))
     public_cache_seconds: int = field(default_factory=lambda: _env_int("PUBLIC_CACHE_SECONDS", 10))
+    push_backend: str = field(default_factory=lambda: os.environ.get("PUSH_BACKEND", "fake"))
+    fake_fcm_url: str = field(
+        default_factory=lambda: os.environ.get("FAKE_FCM_URL", "http://127.0.0.1:8001")
+    )
+    firebase_credentials: str = field(
+        default_factory=lambda: (
+            os.environ.get("FIREBASE_CREDENTIALS")
+            or os.environ.get("GOOGLE_APPLICATION_CREDENTIALS", "")
+        )
+    )
+    firebase_project_id: str = field(
+        default_factory=lambda: os.environ.get("FIREBASE_PROJECT_ID", "")
+    )
+    fcm_http_timeout_seconds: int = field(
+        default_factory=lambda: _env_int("FCM_HTTP_TIMEOUT_SECONDS", 10)
+    )
+    push_max_attempts: int = field(default_factory=lambda: _env_int("PUSH_MAX_ATTEMPTS", 10))
+    push_lease_seconds: int = field(default_factory=lambda: _env_int("PUSH_LEASE_SECONDS", 60))
 
     @property
     def is_production(self) -> bool:
@@ -45,5 +63,14 @@ class Settings:
             )
         if self.is_production and len(self.secret_key) < 32:
             raise RuntimeError("SECRET_KEY must be set to at least 32 characters in production")
+        if self.push_backend not in {"fake", "firebase", "log"}:
+            raise RuntimeError("PUSH_BACKEND must be fake, firebase or log")
+        if self.push_backend == "firebase" and not self.firebase_credentials:
+            raise RuntimeError(
+                "PUSH_BACKEND=firebase needs FIREBASE_CREDENTIALS or GOOGLE_APPLICATION_CREDENTIALS"
+            )
+        # the lease must outlast the slowest send: one timeout per batch call, with room
+        if self.push_lease_seconds < 3 * self.fcm_http_timeout_seconds:
+            raise RuntimeError("PUSH_LEASE_SECONDS must be at least 3 × FCM_HTTP_TIMEOUT_SECONDS")
         if self.queue_stale_after_minutes <= 0:
             raise RuntimeError("QUEUE_STALE_AFTER_MINUTES must be positive")

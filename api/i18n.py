@@ -6,29 +6,22 @@ compiled catalog under locales/, or the app refuses to start.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from pathlib import Path
-
-from babel import Locale
-from babel.dates import format_timedelta
-from babel.lists import format_list
 from flask import Flask, Response, g, request
 from flask_babel import Babel, get_locale
 from flask_babel import force_locale as force_locale
 
-from api.config import PROJECT_ROOT
-
-SOURCE_LOCALE = "en"
-KNOWN_LOCALES = ("en", "ru", "kk", "ky", "uz", "tg", "tk")
-LOCALES_DIR = PROJECT_ROOT / "locales"
+from content.locales import (
+    KNOWN_LOCALES,
+    LOCALES_DIR,
+    SOURCE_LOCALE,
+    missing_catalogs,
+)
+from content.locales import format_wait as format_wait
+from content.locales import native_name as native_name
 
 
 def init_app(app: Flask) -> None:
-    missing = [
-        locale
-        for locale in KNOWN_LOCALES
-        if locale != SOURCE_LOCALE and not catalog_path(locale).exists()
-    ]
+    missing = missing_catalogs()
     if missing:
         raise RuntimeError(
             f"no compiled catalog for {', '.join(missing)} under {LOCALES_DIR}: "
@@ -50,10 +43,6 @@ def init_app(app: Flask) -> None:
         response.headers["Content-Language"] = current_locale()
         response.vary.add("Accept-Language")
         return response
-
-
-def catalog_path(locale: str) -> Path:
-    return LOCALES_DIR / locale / "LC_MESSAGES" / "messages.mo"
 
 
 def negotiate(
@@ -87,26 +76,3 @@ def select_locale() -> str:
 
 def current_locale() -> str:
     return str(get_locale() or SOURCE_LOCALE)
-
-
-def native_name(locale: str) -> str:
-    name = Locale.parse(locale).get_display_name(locale) or locale
-    return name[:1].upper() + name[1:]
-
-
-def format_wait(minutes: int, locale: str) -> str:
-    """«1 сағат 30 минут»: days, hours and minutes in words, from CLDR unit patterns."""
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = []
-    if days:
-        parts.append(format_timedelta(timedelta(days=days), threshold=1, locale=locale))
-    if hours:
-        parts.append(format_timedelta(timedelta(hours=hours), threshold=1, locale=locale))
-    if minutes or not parts:
-        parts.append(
-            format_timedelta(
-                timedelta(minutes=minutes), granularity="minute", threshold=1, locale=locale
-            )
-        )
-    return format_list(parts, style="unit", locale=locale)

@@ -25,8 +25,21 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 200
 
 
-def committed_write(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a write view, honour `Idempotency-Key`, and commit once before answering.
+def commits(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Commit the request's session once, after the view succeeded and before answering:
+    a 2xx means the write is durable."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        answer = view(*args, **kwargs)
+        get_session().commit()
+        return answer
+
+    return wrapper
+
+
+def idempotent_write(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Like `commits`, and honour `Idempotency-Key` for an agency's posts.
 
     Put it above flask-smorest's decorators, so that it sees the finished response.
     """

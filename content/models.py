@@ -9,10 +9,17 @@ from content.checkpoints.models import (
     StatusReport,
 )
 from content.versions import DataVersion
+from push.models import Broadcast, Device, DeviceTopic, Follow, OutboxMessage, QueueAlert
 
 __all__ = [
     "DataVersion",
     "Agency",
+    "Broadcast",
+    "Device",
+    "DeviceTopic",
+    "Follow",
+    "OutboxMessage",
+    "QueueAlert",
     "ApiKey",
     "Checkpoint",
     "CurrentQueue",

@@ -5,8 +5,10 @@ a transaction that is rolled back."""
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +28,13 @@ from content.accounts import service as accounts
 from content.seed import loader
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def throwaway_database(tmp_dir: Path) -> Iterator[str]:
+    """A new, empty database: a SQLite file, or on TEST_DATABASE_URL's server."""
     server_url = os.environ.get("TEST_DATABASE_URL")
     if not server_url:
-        path: Path = tmp_path_factory.mktemp("db") / "test.db"
-        yield f"sqlite:///{path}"
+        yield f"sqlite:///{tmp_dir / f'test-{uuid.uuid4().hex[:8]}.db'}"
         return
-    # a throwaway database on that server, dropped at the end of the run
     name = f"myborder_test_{uuid.uuid4().hex[:12]}"
     admin_url = make_url(server_url).set(drivername="postgresql")
     admin_dsn = admin_url.render_as_string(hide_password=False)
@@ -46,13 +47,35 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def engine(database_url: str) -> Iterator[Engine]:
+def migrated(database_url: str) -> Engine:
+    """Apply every migration and load the reference checkpoints; returns an engine."""
     command.upgrade(alembic_config(database_url), "head")
     engine = make_engine(database_url)
     with Session(engine) as session:
         loader.load_checkpoints(session)
         session.commit()
+    return engine
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with throwaway_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture
+def committed_database(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
+    """A database of the test's own, for tests whose work must really commit
+    (several processes or connections)."""
+    with throwaway_database(tmp_path) as url:
+        engine = migrated(url)
+        yield url, engine
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = migrated(database_url)
     yield engine
     engine.dispose()
 
@@ -110,3 +133,22 @@ def agency_key(session: Session) -> Any:
 
 def bearer(raw_key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {raw_key}"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_network() -> Iterator[None]:
+    """Tests talk only to this machine: any other address is refused loudly."""
+    real_connect = socket.socket.connect
+
+    def guarded_connect(sock: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else address
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and host not in LOOPBACK:
+            raise ConnectionRefusedError(f"tests may not reach {host}: network is blocked")
+        return real_connect(sock, address)
+
+    socket.socket.connect = guarded_connect  # type: ignore[method-assign]  # test guard
+    yield
+    socket.socket.connect = real_connect  # type: ignore[method-assign]  # restore
+
+
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}

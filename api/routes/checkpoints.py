@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from api.auth import require_poster
 from api.db import get_session
 from api.i18n import current_locale, format_wait
-from api.idempotency import committed_write
+from api.idempotency import idempotent_write
 from api.routes import declare_errors, declare_not_modified
 from api.schemas.checkpoints import (
     BatchQueueReportsIn,
@@ -235,7 +235,7 @@ class CheckpointHistory(MethodView):
 
 @blp.route("/checkpoints/<string:checkpoint_id>/status")
 class CheckpointStatus(MethodView):
-    @committed_write
+    @idempotent_write
     @blp.arguments(StatusIn)
     @blp.response(201, StatusPostedOut)
     @blp.doc(security=[{"agencyKey": []}])
@@ -294,7 +294,7 @@ def _queue_reports(items: list[dict[str, Any]], checkpoint_id: str | None) -> li
 
 @blp.route("/checkpoints/<string:checkpoint_id>/queues")
 class CheckpointQueues(MethodView):
-    @committed_write
+    @idempotent_write
     @blp.arguments(QueueReportsIn)
     @blp.response(201, QueueReportsPostedOut)
     @blp.doc(security=[{"agencyKey": []}])
@@ -315,7 +315,7 @@ class CheckpointQueues(MethodView):
 
 @blp.route("/queue-reports")
 class QueueReportBatch(MethodView):
-    @committed_write
+    @idempotent_write
     @blp.arguments(BatchQueueReportsIn)
     @blp.response(201, QueueReportsPostedOut)
     @blp.doc(security=[{"agencyKey": []}])

@@ -30,6 +30,7 @@ from content.checkpoints.models import (
 )
 from content.db import utcnow
 from content.errors import N_, FieldProblem, Invalid, NotFound
+from push import outbox
 
 #: a queue report is no longer current after this long, whatever its lane
 QUEUE_CURRENT_FOR = timedelta(hours=24)
@@ -183,6 +184,8 @@ def set_status(
     if poster is not None:
         ensure_may_post(poster, checkpoint_id=checkpoint.id, country=checkpoint.country)
     now = now or utcnow()
+    previous = session.get(CurrentStatus, checkpoint.id)
+    changed = previous is None or previous.state != state
     report = StatusReport(
         checkpoint_id=checkpoint.id,
         state=state,
@@ -222,6 +225,8 @@ def set_status(
         },
     )
     session.execute(stmt)
+    if changed and not demo:
+        outbox.on_status_change(session, checkpoint, state=state, reason=reason, since=now)
     versions.bump(session)
     session.expire_all()
     return report
@@ -281,6 +286,16 @@ def record_queues(
             select(CurrentQueue.report_id).where(CurrentQueue.report_id.in_(applied_ids))
         )
     )
+    for row in rows:
+        if row.id in current_ids and not demo:
+            outbox.on_queue_report(
+                session,
+                checkpoints[row.checkpoint_id],
+                direction=row.direction,
+                lane=row.lane,
+                wait_minutes=row.wait_minutes,
+                now=now,
+            )
     versions.bump(session)
     session.expire_all()
     return [RecordedQueueReport(row, row.id in current_ids) for row in rows]

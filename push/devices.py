@@ -1,0 +1,214 @@
+"""Devices: registration, the device secret, follows, queue alerts and quiet hours."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from content.checkpoints import service as checkpoints
+from content.checkpoints.models import Direction, Lane
+from content.db import utcnow
+from content.errors import N_, FieldProblem, Invalid, NotFound
+from push import topics
+from push.models import Device, Follow, Platform, QueueAlert
+
+MAX_FOLLOWS = 50
+MAX_ALERTS = 20
+DEFAULT_ALERT_LIFETIME = timedelta(hours=24)
+MAX_ALERT_LIFETIME = timedelta(days=7)
+UNSET = object()
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def register(
+    session: Session,
+    *,
+    token: str,
+    platform: Platform,
+    locale: str,
+    app_version: str | None = None,
+) -> tuple[Device, str]:
+    """Register a token, or update the device that already has it; returns a new secret."""
+    secret = secrets.token_urlsafe(32)
+    device = session.scalar(select(Device).where(Device.token == token))
+    if device is None:
+        device = Device(token=token, platform=platform, locale=locale)
+        session.add(device)
+    device.platform = platform
+    device.locale = locale
+    device.app_version = app_version
+    device.secret_hash = _hash(secret)
+    session.flush()
+    topics.sync(session, device)
+    return device, secret
+
+
+def authenticate(session: Session, device_id: int, secret: str) -> Device | None:
+    device = session.get(Device, device_id)
+    if device is None or not hmac.compare_digest(device.secret_hash, _hash(secret)):
+        return None
+    return device
+
+
+def update(
+    session: Session,
+    device: Device,
+    *,
+    locale: str | None = None,
+    app_version: str | None | object = UNSET,
+    token: str | None = None,
+    timezone: str | None | object = UNSET,
+    quiet_hours: tuple[str, str] | None | object = UNSET,
+) -> Device:
+    previous_token = device.token
+    if token is not None and token != device.token:
+        taken = session.scalar(select(Device).where(Device.token == token, Device.id != device.id))
+        if taken is not None:
+            # the token moved to this installation: the old registration is stale
+            topics.leave_all(session, taken)
+            session.delete(taken)
+            session.flush()
+        device.token = token
+    if locale is not None:
+        device.locale = locale
+    if app_version is not UNSET:
+        device.app_version = app_version  # type: ignore[assignment]  # narrowed by UNSET
+    if timezone is not UNSET:
+        device.timezone = timezone  # type: ignore[assignment]  # narrowed by UNSET
+    if quiet_hours is not UNSET:
+        start, end = quiet_hours if isinstance(quiet_hours, tuple) else (None, None)
+        device.quiet_start, device.quiet_end = start, end
+    if device.quiet_start and not device.timezone:
+        raise Invalid([FieldProblem("timezone", N_("Quiet hours need the device's time zone."))])
+    session.flush()
+    topics.sync(session, device, previous_token=previous_token)
+    return device
+
+
+def delete(session: Session, device: Device) -> None:
+    """Delete the device with its follows and alerts; its topics are left by the worker."""
+    topics.leave_all(session, device)
+    session.delete(device)
+    session.flush()
+
+
+def follows(session: Session, device: Device) -> list[str]:
+    return list(
+        session.scalars(
+            select(Follow.checkpoint_id)
+            .where(Follow.device_id == device.id)
+            .order_by(Follow.checkpoint_id)
+        )
+    )
+
+
+def follow(session: Session, device: Device, checkpoint_id: str) -> bool:
+    """Follow a checkpoint; True when it was new. Following twice changes nothing."""
+    checkpoints.get_or_raise(session, checkpoint_id)
+    if session.get(Follow, (device.id, checkpoint_id)) is not None:
+        return False
+    count = session.scalar(select(func.count()).where(Follow.device_id == device.id)) or 0
+    if count >= MAX_FOLLOWS:
+        raise Invalid(
+            [
+                FieldProblem(
+                    "checkpoint_id",
+                    N_("A device may follow at most %(limit)s checkpoints."),
+                    {"limit": MAX_FOLLOWS},
+                )
+            ]
+        )
+    session.add(Follow(device_id=device.id, checkpoint_id=checkpoint_id))
+    session.flush()
+    topics.sync(session, device)
+    return True
+
+
+def unfollow(session: Session, device: Device, checkpoint_id: str) -> None:
+    follow_row = session.get(Follow, (device.id, checkpoint_id))
+    if follow_row is None:
+        raise NotFound(N_("This device does not follow %(checkpoint)s."), checkpoint=checkpoint_id)
+    session.delete(follow_row)
+    session.flush()
+    topics.sync(session, device)
+
+
+def alerts(session: Session, device: Device, *, now: datetime | None = None) -> list[QueueAlert]:
+    now = now or utcnow()
+    return list(
+        session.scalars(
+            select(QueueAlert)
+            .where(QueueAlert.device_id == device.id, QueueAlert.expires_at > now)
+            .order_by(QueueAlert.id)
+        )
+    )
+
+
+def add_alert(
+    session: Session,
+    device: Device,
+    *,
+    checkpoint_id: str,
+    direction: Direction,
+    lane: Lane,
+    below_minutes: int,
+    lifetime: timedelta = DEFAULT_ALERT_LIFETIME,
+    now: datetime | None = None,
+) -> QueueAlert:
+    now = now or utcnow()
+    checkpoint = checkpoints.get_or_raise(session, checkpoint_id)
+    problems = []
+    if lane.value not in checkpoint.lanes:
+        problems.append(
+            FieldProblem(
+                "lane",
+                N_("Checkpoint %(checkpoint)s has no lane %(lane)s."),
+                {"checkpoint": checkpoint.id, "lane": lane.value},
+            )
+        )
+    if direction.value not in checkpoint.directions:
+        problems.append(
+            FieldProblem(
+                "direction",
+                N_("Checkpoint %(checkpoint)s has no direction %(direction)s."),
+                {"checkpoint": checkpoint.id, "direction": direction.value},
+            )
+        )
+    if len(alerts(session, device, now=now)) >= MAX_ALERTS:
+        problems.append(
+            FieldProblem(
+                "checkpoint",
+                N_("A device may have at most %(limit)s queue alerts."),
+                {"limit": MAX_ALERTS},
+            )
+        )
+    if problems:
+        raise Invalid(problems)
+    alert = QueueAlert(
+        device_id=device.id,
+        checkpoint_id=checkpoint.id,
+        direction=direction,
+        lane=lane,
+        below_minutes=below_minutes,
+        armed=True,
+        expires_at=now + min(lifetime, MAX_ALERT_LIFETIME),
+    )
+    session.add(alert)
+    session.flush()
+    return alert
+
+
+def delete_alert(session: Session, device: Device, alert_id: int) -> None:
+    alert = session.get(QueueAlert, alert_id)
+    if alert is None or alert.device_id != device.id:
+        raise NotFound(N_("No queue alert with id %(id)s."), id=alert_id)
+    session.delete(alert)
+    session.flush()

@@ -1,0 +1,125 @@
+"""Notifications rendered in the reader's language, sized for FCM.
+
+Texts come from the gettext catalogs (the same ones the API uses); times and durations
+come from CLDR through Babel. Every message collapses per checkpoint and lives one hour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_time
+
+from content.checkpoints.labels import DIRECTION_LABELS, LANE_LABELS, REASON_LABELS
+from content.checkpoints.models import Checkpoint, Direction, Lane, Reason, State
+from content.errors import N_
+from content.locales import format_wait, translations
+
+#: an alert older than this is worthless
+TTL_SECONDS = 3600
+#: FCM's limits on the whole message: 4096 bytes, and 2048 for topic messages
+MAX_TOKEN_MESSAGE_BYTES = 4096
+MAX_TOPIC_MESSAGE_BYTES = 2048
+MAX_BODY_CHARS = 400
+
+_STATE_SENTENCES = {
+    State.OPEN: N_("Open since %(time)s."),
+    State.CLOSED: N_("Closed since %(time)s."),
+    State.RESTRICTED: N_("Working with restrictions since %(time)s."),
+}
+_REASON_SENTENCE = N_("Reason: %(reason)s.")
+_ALERT_TITLE = N_("%(checkpoint)s: the queue is shorter")
+_ALERT_BODY = N_(
+    "%(lane)s, %(direction)s: the wait is now %(wait)s, under the %(threshold)s you asked for."
+)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """What a phone shows, plus data for the app; the target is added when sending."""
+
+    title: str
+    body: str
+    collapse_key: str
+    data: dict[str, str] = field(default_factory=dict)
+    ttl_seconds: int = TTL_SECONDS
+
+    def as_payload(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def collapse_key(checkpoint_id: str) -> str:
+    """One visible notification per checkpoint: the newest replaces the older."""
+    return f"cp-{checkpoint_id}"[:64]
+
+
+def checkpoint_name(checkpoint: Checkpoint, locale: str) -> str:
+    return checkpoint.names.get(locale) or checkpoint.names.get("en") or checkpoint.id
+
+
+def status_change(
+    checkpoint: Checkpoint,
+    *,
+    state: State,
+    reason: Reason | None,
+    since: datetime,
+    locale: str,
+) -> Notification:
+    gettext = translations(locale).gettext
+    local_time = format_time(
+        since.astimezone(ZoneInfo(checkpoint.timezone)), format="short", locale=locale
+    )
+    body = gettext(_STATE_SENTENCES[state]) % {"time": local_time}
+    if reason is not None:
+        body += " " + gettext(_REASON_SENTENCE) % {"reason": gettext(REASON_LABELS[reason])}
+    return Notification(
+        title=checkpoint_name(checkpoint, locale),
+        body=_clip(body),
+        collapse_key=collapse_key(checkpoint.id),
+        data={"type": "status", "checkpoint": checkpoint.id, "state": state.value},
+    )
+
+
+def queue_alert(
+    checkpoint: Checkpoint,
+    *,
+    direction: Direction,
+    lane: Lane,
+    wait_minutes: int,
+    below_minutes: int,
+    locale: str,
+) -> Notification:
+    gettext = translations(locale).gettext
+    body = gettext(_ALERT_BODY) % {
+        "lane": gettext(LANE_LABELS[lane]),
+        "direction": gettext(DIRECTION_LABELS[direction]).lower(),
+        "wait": format_wait(wait_minutes, locale),
+        "threshold": format_wait(below_minutes, locale),
+    }
+    return Notification(
+        title=gettext(_ALERT_TITLE) % {"checkpoint": checkpoint_name(checkpoint, locale)},
+        body=_clip(body),
+        collapse_key=collapse_key(checkpoint.id),
+        data={
+            "type": "queue",
+            "checkpoint": checkpoint.id,
+            "direction": direction.value,
+            "lane": lane.value,
+            "wait_minutes": str(wait_minutes),
+        },
+    )
+
+
+def broadcast(
+    title: str, body: str, *, key: str, data: dict[str, str] | None = None
+) -> Notification:
+    return Notification(
+        title=title[:120], body=_clip(body), collapse_key=key[:64], data=dict(data or {})
+    )
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_BODY_CHARS else text[: MAX_BODY_CHARS - 1] + "…"

@@ -1,0 +1,307 @@
+"""Writing notifications to the outbox, in the caller's transaction.
+
+The cause (a status post, a queue report, a broadcast) and its notifications commit
+together or not at all; the push worker sends them later. Nothing here talks to FCM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from content.checkpoints.models import Checkpoint, Direction, Lane, Reason, State
+from content.db import utcnow
+from content.errors import N_, FieldProblem, Invalid
+from content.locales import KNOWN_LOCALES
+from push import messages, topics
+from push.models import (
+    Broadcast,
+    Device,
+    Follow,
+    MessageKind,
+    MessageStatus,
+    OutboxMessage,
+    QueueAlert,
+)
+
+#: an alert re-arms once the wait is back above its threshold by this much
+REARM_MARGIN_MIN = 5
+REARM_MARGIN_SHARE = 0.2
+_BULK_CHUNK = 2000
+
+
+def rearm_margin(below_minutes: int) -> int:
+    return max(REARM_MARGIN_MIN, round(below_minutes * REARM_MARGIN_SHARE))
+
+
+def on_status_change(
+    session: Session,
+    checkpoint: Checkpoint,
+    *,
+    state: State,
+    reason: Reason | None,
+    since: datetime,
+) -> int:
+    """One topic message per locale that has followers; returns how many were queued."""
+    locales = session.scalars(
+        select(Device.locale)
+        .join(Follow, Follow.device_id == Device.id)
+        .where(Follow.checkpoint_id == checkpoint.id)
+        .distinct()
+    )
+    now = utcnow()
+    queued = 0
+    for locale in sorted(locales):
+        notification = messages.status_change(
+            checkpoint, state=state, reason=reason, since=since, locale=locale
+        )
+        session.add(
+            OutboxMessage(
+                kind=MessageKind.STATUS_CHANGE,
+                topic=topics.checkpoint_topic(checkpoint.id, locale),
+                payload=notification.as_payload(),
+                expires_at=now + timedelta(seconds=notification.ttl_seconds),
+            )
+        )
+        queued += 1
+    session.flush()
+    return queued
+
+
+def on_queue_report(
+    session: Session,
+    checkpoint: Checkpoint,
+    *,
+    direction: Direction,
+    lane: Lane,
+    wait_minutes: int,
+    now: datetime | None = None,
+) -> int:
+    """Fire armed alerts the wait has dropped below; re-arm those it has risen above.
+
+    Alerts in a device's quiet hours stay armed and fire on a later report, if the wait
+    is still short then. Returns how many alerts fired.
+    """
+    now = now or utcnow()
+    rows = session.execute(
+        select(
+            QueueAlert.id,
+            QueueAlert.below_minutes,
+            QueueAlert.armed,
+            Device.id,
+            Device.token,
+            Device.locale,
+            Device.timezone,
+            Device.quiet_start,
+            Device.quiet_end,
+        )
+        .join(Device, Device.id == QueueAlert.device_id)
+        .where(
+            QueueAlert.checkpoint_id == checkpoint.id,
+            QueueAlert.direction == direction,
+            QueueAlert.lane == lane,
+            QueueAlert.expires_at > now,
+        )
+    )
+    fired: list[int] = []
+    rearmed: list[int] = []
+    outbox: list[dict[str, Any]] = []
+    rendered: dict[tuple[str, int], dict[str, Any]] = {}
+    expires_at = now + timedelta(seconds=messages.TTL_SECONDS)
+    for alert_id, below, armed, device_id, token, locale, tz, quiet_start, quiet_end in rows:
+        if not armed:
+            if wait_minutes >= below + rearm_margin(below):
+                rearmed.append(alert_id)
+            continue
+        if wait_minutes >= below or in_quiet_hours(tz, quiet_start, quiet_end, now):
+            continue
+        if (locale, below) not in rendered:
+            rendered[(locale, below)] = messages.queue_alert(
+                checkpoint,
+                direction=direction,
+                lane=lane,
+                wait_minutes=wait_minutes,
+                below_minutes=below,
+                locale=locale,
+            ).as_payload()
+        fired.append(alert_id)
+        outbox.append(
+            {
+                "kind": MessageKind.QUEUE_ALERT,
+                "status": "pending",
+                "device_id": device_id,
+                "token": token,
+                "payload": rendered[(locale, below)],
+                "attempts": 0,
+                "available_at": now,
+                "expires_at": expires_at,
+                "created_at": now,
+            }
+        )
+    for chunk in _chunks(outbox, _BULK_CHUNK):
+        session.execute(insert(OutboxMessage), chunk)
+    for ids in _chunks(fired, _BULK_CHUNK):
+        session.execute(
+            update(QueueAlert).where(QueueAlert.id.in_(ids)).values(armed=False, fired_at=now)
+        )
+    for ids in _chunks(rearmed, _BULK_CHUNK):
+        session.execute(update(QueueAlert).where(QueueAlert.id.in_(ids)).values(armed=True))
+    return len(fired)
+
+
+def create_broadcast(
+    session: Session,
+    *,
+    texts: dict[str, dict[str, str]],
+    target: str,
+    target_id: str | None = None,
+    send_at: datetime | None = None,
+    created_by: str | None = None,
+) -> Broadcast:
+    """Queue one topic message per locale, each to that locale's audience, at send_at."""
+    missing = [
+        locale
+        for locale in KNOWN_LOCALES
+        if not (texts.get(locale, {}).get("title") and texts.get(locale, {}).get("body"))
+    ]
+    if missing:
+        raise Invalid(
+            [
+                FieldProblem(
+                    f"texts.{locale}", N_("A title and a body are needed in every language.")
+                )
+                for locale in missing
+            ]
+        )
+    now = utcnow()
+    broadcast = Broadcast(
+        texts=texts,
+        target=target,
+        target_id=target_id,
+        send_at=send_at or now,
+        created_by=created_by,
+        enqueued_at=now,
+    )
+    session.add(broadcast)
+    session.flush()
+    for locale in KNOWN_LOCALES:
+        notification = messages.broadcast(
+            texts[locale]["title"],
+            texts[locale]["body"],
+            key=f"broadcast-{broadcast.id}",
+            data={"type": "broadcast", "broadcast": str(broadcast.id)},
+        )
+        session.add(
+            OutboxMessage(
+                kind=MessageKind.BROADCAST,
+                topic=audience_topic(target, target_id, locale),
+                payload=notification.as_payload(),
+                available_at=broadcast.send_at,
+                expires_at=broadcast.send_at + timedelta(hours=24),
+                dedupe_key=f"broadcast-{broadcast.id}-{locale}",
+            )
+        )
+    session.flush()
+    return broadcast
+
+
+def audience_topic(target: str, target_id: str | None, locale: str) -> str:
+    if target == "all":
+        return topics.all_topic(locale)
+    if target == "country" and target_id:
+        return topics.country_topic(target_id, locale)
+    if target == "checkpoint" and target_id:
+        return topics.checkpoint_topic(target_id, locale)
+    raise Invalid([FieldProblem("target", N_("Choose all, a country or a checkpoint."))])
+
+
+def audience_size(session: Session, target: str, target_id: str | None) -> dict[str, int]:
+    """How many devices each locale's message would reach (for a dry run)."""
+    query = select(Device.locale, Device.id)
+    if target == "country" and target_id:
+        query = (
+            query.join(Follow, Follow.device_id == Device.id)
+            .join(Checkpoint, Checkpoint.id == Follow.checkpoint_id)
+            .where(Checkpoint.country == target_id.upper())
+        )
+    elif target == "checkpoint" and target_id:
+        query = query.join(Follow, Follow.device_id == Device.id).where(
+            Follow.checkpoint_id == target_id
+        )
+    counts = dict.fromkeys(KNOWN_LOCALES, 0)
+    for locale, _ in set(session.execute(query)):
+        counts[locale] = counts.get(locale, 0) + 1
+    return counts
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def in_quiet_hours(
+    timezone: str | None, quiet_start: str | None, quiet_end: str | None, moment: datetime
+) -> bool:
+    """Whether the moment falls in the device's quiet hours, in its own time zone."""
+    if not (timezone and quiet_start and quiet_end):
+        return False
+    clock = moment.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+    if quiet_start <= quiet_end:
+        return quiet_start <= clock < quiet_end
+    return clock >= quiet_start or clock < quiet_end  # e.g. 22:00-07:00
+
+
+def daily_stats(
+    session: Session, *, days: int = 7, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Per day (UTC) and kind: queued, sent, retried, dead and pruned messages."""
+    now = now or utcnow()
+    since = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = session.execute(
+        select(
+            OutboxMessage.kind,
+            OutboxMessage.status,
+            OutboxMessage.attempts,
+            OutboxMessage.created_at,
+            OutboxMessage.finished_at,
+        ).where(or_(OutboxMessage.created_at >= since, OutboxMessage.finished_at >= since))
+    )
+    table: dict[tuple[str, str], dict[str, int]] = {}
+
+    def bucket(day: datetime, kind: str) -> dict[str, int]:
+        key = (day.date().isoformat(), kind)
+        return table.setdefault(key, dict.fromkeys(STAT_NAMES, 0))
+
+    for kind, status, attempts, created_at, finished_at in rows:
+        if created_at >= since:
+            bucket(created_at, kind)["queued"] += 1
+            if attempts > 1:
+                bucket(created_at, kind)["retried"] += 1
+        if finished_at is not None and finished_at >= since and status != MessageStatus.PENDING:
+            bucket(finished_at, kind)[str(status)] += 1
+    return [{"day": day, "kind": kind, **counts} for (day, kind), counts in sorted(table.items())]
+
+
+STAT_NAMES = ("queued", "sent", "retried", "dead", "pruned")
+
+
+def backlog(session: Session, *, now: datetime | None = None) -> dict[str, Any]:
+    """Pending messages and the age of the oldest one that is due."""
+    now = now or utcnow()
+    pending = session.scalar(
+        select(func.count()).where(OutboxMessage.status == MessageStatus.PENDING)
+    )
+    oldest = session.scalar(
+        select(func.min(OutboxMessage.created_at)).where(
+            OutboxMessage.status == MessageStatus.PENDING, OutboxMessage.available_at <= now
+        )
+    )
+    return {
+        "pending": pending or 0,
+        "oldest_due_seconds": (now - oldest).total_seconds() if oldest else 0.0,
+    }

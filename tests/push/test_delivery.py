@@ -1,0 +1,438 @@
+"""From an event to the fake FCM server, through the outbox, the worker and the real SDK."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from content.checkpoints import service as checkpoints
+from content.checkpoints.models import Checkpoint, Direction, Lane, Reason, State
+from content.checkpoints.service import QueueReportIn
+from content.locales import KNOWN_LOCALES
+from push import devices, messages, outbox
+from push.models import Device, MessageKind, MessageStatus, OutboxMessage, Platform
+from push.worker import Worker
+from tests.push.conftest import FakeFCM
+
+
+def _device(session: Session, token: str, locale: str = "kk") -> Device:
+    device, _ = devices.register(session, token=token, platform=Platform.ANDROID, locale=locale)
+    return device
+
+
+def _drain(worker: Worker) -> int:
+    total = 0
+    while handled := worker.run_once():
+        total += handled
+    return total
+
+
+def _queue(session: Session, wait: int, *, minutes_ago: int = 1) -> None:
+    observed = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    checkpoints.record_queues(
+        session,
+        poster=None,
+        reports=[QueueReportIn("kz-kordai", Direction.EXIT, Lane.CAR, wait, observed)],
+    )
+
+
+def _status(session: Session, rows: Any) -> list[MessageStatus]:
+    return [row.status for row in rows]
+
+
+def test_a_closure_reaches_followers_in_their_language(
+    session: Session, worker: Worker, fake_fcm: FakeFCM
+) -> None:
+    for token, locale in (("kk-phone", "kk"), ("ru-phone", "ru"), ("tk-phone", "tk")):
+        devices.follow(session, _device(session, token, locale), "kz-kordai")
+    session.commit()
+    _drain(worker)
+    topics = fake_fcm.topics()
+    assert topics["cp.kz-kordai.kk"] == {"kk-phone"}
+    assert topics["country.KZ.ru"] == {"ru-phone"}
+
+    checkpoints.set_status(
+        session, poster=None, checkpoint_id="kz-kordai", state=State.CLOSED, reason=Reason.WEATHER
+    )
+    session.commit()
+    assert _drain(worker) == 3
+    sent = {m["topic"]: m for m in fake_fcm.messages()}
+    assert set(sent) == {"cp.kz-kordai.kk", "cp.kz-kordai.ru", "cp.kz-kordai.tk"}
+    kazakh = sent["cp.kz-kordai.kk"]
+    assert kazakh["notification"]["title"] == "Қордай"
+    assert kazakh["notification"]["body"] != sent["cp.kz-kordai.ru"]["notification"]["body"]
+    assert kazakh["android"]["collapse_key"] == "cp-kz-kordai"
+    assert kazakh["apns"]["headers"]["apns-collapse-id"] == "cp-kz-kordai"
+    assert int(kazakh["android"]["ttl"].rstrip("s")) <= 3600
+    assert kazakh["data"] == {"type": "status", "checkpoint": "kz-kordai", "state": "closed"}
+
+
+def test_the_same_state_again_sends_nothing(session: Session, worker: Worker) -> None:
+    devices.follow(session, _device(session, "phone"), "kz-kordai")
+    checkpoints.set_status(session, poster=None, checkpoint_id="kz-kordai", state=State.CLOSED)
+    before = session.scalar(select(func.count()).select_from(OutboxMessage))
+    checkpoints.set_status(session, poster=None, checkpoint_id="kz-kordai", state=State.CLOSED)
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)) == before
+
+
+def test_nothing_is_sent_for_a_rolled_back_event(
+    session: Session, worker: Worker, fake_fcm: FakeFCM
+) -> None:
+    devices.follow(session, _device(session, "phone"), "kz-kordai")
+    session.commit()
+    _drain(worker)
+    nested = session.begin_nested()
+    checkpoints.set_status(session, poster=None, checkpoint_id="kz-kordai", state=State.CLOSED)
+    assert session.scalar(
+        select(func.count()).where(OutboxMessage.kind == MessageKind.STATUS_CHANGE)
+    )
+    nested.rollback()
+    assert not session.scalar(
+        select(func.count()).where(OutboxMessage.kind == MessageKind.STATUS_CHANGE)
+    )
+    assert _drain(worker) == 0
+    assert fake_fcm.messages() == []
+
+
+def test_a_rejected_post_queues_nothing(client: FlaskClient, session: Session) -> None:
+    device = _device(session, "phone")
+    devices.add_alert(
+        session, device, checkpoint_id="kz-kordai", direction=Direction.EXIT, lane=Lane.CAR,
+        below_minutes=30,
+    )  # fmt: skip
+    session.commit()
+    before = session.scalar(select(func.count()).select_from(OutboxMessage))
+    from content.accounts import service as accounts
+
+    agency = accounts.create_agency(session, country="KZ", name="KZ")
+    _, key = accounts.issue_key(session, agency=agency)
+    session.commit()
+    now = datetime.now(UTC).isoformat()
+    response = client.post(
+        "/v1/queue-reports",
+        json={"reports": [
+            {"checkpoint": "kz-kordai", "direction": "exit", "lane": "car", "wait_minutes": 5,
+             "observed_at": now},
+            {"checkpoint": "kz-kordai", "direction": "exit", "lane": "bus", "wait_minutes": 5,
+             "observed_at": now},
+        ]},
+        headers={"Authorization": f"Bearer {key}"},
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert session.scalar(select(func.count()).select_from(OutboxMessage)) == before
+
+
+def test_queue_alert_fires_once_and_rearms_with_hysteresis(
+    session: Session, worker: Worker, fake_fcm: FakeFCM
+) -> None:
+    device = _device(session, "alert-phone", "ru")
+    devices.add_alert(
+        session, device, checkpoint_id="kz-kordai", direction=Direction.EXIT, lane=Lane.CAR,
+        below_minutes=30,
+    )  # fmt: skip
+    session.commit()
+    _drain(worker)
+
+    def alerts_sent() -> list[dict[str, Any]]:
+        return [m for m in fake_fcm.messages() if m.get("token") == "alert-phone"]
+
+    # 45: above; 20: fires; 25, 29, 33: no repeat (re-arms only at 30 + 6 = 36)
+    for wait, expected in ((45, 0), (20, 1), (25, 1), (29, 1), (33, 1), (31, 1)):
+        _queue(session, wait)
+        session.commit()
+        _drain(worker)
+        assert len(alerts_sent()) == expected, wait
+    _queue(session, 40)  # back above 36: re-armed
+    _queue(session, 12)  # fires again
+    session.commit()
+    _drain(worker)
+    sent = alerts_sent()
+    assert len(sent) == 2
+    assert sent[-1]["data"]["wait_minutes"] == "12"
+    assert "12 минут" in sent[-1]["notification"]["body"]
+    assert sent[-1]["android"]["collapse_key"] == "cp-kz-kordai"
+
+
+def test_expired_alerts_do_not_fire(session: Session) -> None:
+    device = _device(session, "phone")
+    devices.add_alert(
+        session, device, checkpoint_id="kz-kordai", direction=Direction.EXIT, lane=Lane.CAR,
+        below_minutes=30, lifetime=timedelta(hours=1),
+        now=datetime.now(UTC) - timedelta(hours=2),
+    )  # fmt: skip
+    _queue(session, 5)
+    assert not session.scalar(
+        select(func.count()).where(OutboxMessage.kind == MessageKind.QUEUE_ALERT)
+    )
+
+
+def test_quiet_hours_hold_back_alerts_but_not_closures(session: Session) -> None:
+    device = _device(session, "sleepy")
+    now = datetime.now(UTC)
+    local = now.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Almaty"))
+    start = (local - timedelta(hours=1)).strftime("%H:%M")
+    end = (local + timedelta(hours=1)).strftime("%H:%M")
+    devices.update(session, device, timezone="Asia/Almaty", quiet_hours=(start, end))
+    devices.follow(session, device, "kz-kordai")
+    alert = devices.add_alert(
+        session, device, checkpoint_id="kz-kordai", direction=Direction.EXIT, lane=Lane.CAR,
+        below_minutes=30,
+    )  # fmt: skip
+    _queue(session, 5)
+    assert not session.scalar(
+        select(func.count()).where(OutboxMessage.kind == MessageKind.QUEUE_ALERT)
+    )
+    session.refresh(alert)
+    assert alert.armed is True
+    checkpoints.set_status(session, poster=None, checkpoint_id="kz-kordai", state=State.CLOSED)
+    assert session.scalar(
+        select(func.count()).where(OutboxMessage.kind == MessageKind.STATUS_CHANGE)
+    )
+
+
+def _alert_row(session: Session, token: str) -> OutboxMessage:
+    device = _device(session, token)
+    devices.add_alert(
+        session, device, checkpoint_id="kz-kordai", direction=Direction.EXIT, lane=Lane.CAR,
+        below_minutes=30,
+    )  # fmt: skip
+    _queue(session, 5)
+    session.commit()
+    row = session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.kind == MessageKind.QUEUE_ALERT, OutboxMessage.token == token
+        )
+    )
+    assert row is not None
+    return row
+
+
+def _only_alerts(session: Session) -> None:
+    """Mark topic subscriptions sent, so that a test looks at one alert alone."""
+    for row in session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind != MessageKind.QUEUE_ALERT)
+    ):
+        row.status = MessageStatus.SENT
+    session.commit()
+
+
+def test_unregistered_token_deletes_the_device(
+    session: Session, worker: Worker, fake_fcm: FakeFCM
+) -> None:
+    row = _alert_row(session, "gone-token")
+    _only_alerts(session)
+    fake_fcm.behave("gone-token", error="UNREGISTERED")
+    _drain(worker)
+    session.refresh(row)
+    assert row.status == MessageStatus.PRUNED
+    assert session.scalar(select(Device).where(Device.token == "gone-token")) is None
+
+
+def test_invalid_argument_is_dead_at_once(
+    session: Session, worker: Worker, fake_fcm: FakeFCM
+) -> None:
+    row = _alert_row(session, "bad-message")
+    _only_alerts(session)
+    fake_fcm.behave("bad-message", error="INVALID_ARGUMENT")
+    _drain(worker)
+    session.refresh(row)
+    assert (row.status, row.attempts, row.last_error) == (
+        MessageStatus.DEAD, 1, "INVALID_ARGUMENT"
+    )  # fmt: skip
+
+
+def test_quota_exceeded_backs_off_honouring_retry_after(
+    session: Session, worker: Worker, fake_fcm: FakeFCM
+) -> None:
+    row = _alert_row(session, "busy")
+    _only_alerts(session)
+    fake_fcm.behave("busy", error="QUOTA_EXCEEDED", retry_after=300)
+    before = datetime.now(UTC)
+    _drain(worker)
+    session.refresh(row)
+    assert row.status == MessageStatus.PENDING
+    assert row.last_error == "QUOTA_EXCEEDED"
+    assert row.available_at >= before + timedelta(seconds=300)
+
+
+@pytest.mark.parametrize("error", ["UNAVAILABLE", "INTERNAL"])
+def test_server_errors_back_off_then_deliver(
+    session: Session, worker: Worker, fake_fcm: FakeFCM, error: str
+) -> None:
+    row = _alert_row(session, "flaky")
+    _only_alerts(session)
+    fake_fcm.behave("flaky", error=error, times=1)
+    before = datetime.now(UTC)
+    _drain(worker)
+    session.refresh(row)
+    assert row.status == MessageStatus.PENDING
+    assert row.available_at > before + timedelta(seconds=2)
+    # the backoff passes
+    row.available_at = datetime.now(UTC)
+    session.commit()
+    _drain(worker)
+    session.refresh(row)
+    assert (row.status, row.attempts) == (MessageStatus.SENT, 2)
+    assert [m["token"] for m in fake_fcm.messages()] == ["flaky"]
+
+
+def test_out_of_attempts_is_dead_not_dropped(
+    session: Session, worker: Worker, fake_fcm: FakeFCM
+) -> None:
+    row = _alert_row(session, "down")
+    _only_alerts(session)
+    fake_fcm.behave("down", error="UNAVAILABLE")
+    for _ in range(worker.retry.max_attempts):
+        row.available_at = datetime.now(UTC)
+        session.commit()
+        _drain(worker)
+        session.refresh(row)
+    assert (row.status, row.attempts, row.last_error) == (MessageStatus.DEAD, 3, "UNAVAILABLE")
+    stats = outbox.daily_stats(session)
+    alert_stats = next(s for s in stats if s["kind"] == "queue_alert")
+    assert alert_stats["dead"] == 1
+    assert alert_stats["retried"] == 1
+
+
+def test_a_slow_fcm_times_out_and_the_message_is_retried(
+    session: Session, worker: Worker, fake_fcm: FakeFCM
+) -> None:
+    row = _alert_row(session, "slow")
+    _only_alerts(session)
+    fake_fcm.behave("slow", delay=3, times=1)  # longer than the SDK's 2 s timeout
+    _drain(worker)
+    session.refresh(row)
+    assert row.status == MessageStatus.PENDING
+    assert row.last_error == "DEADLINE_EXCEEDED"
+
+
+def test_an_expired_message_is_dead_not_sent(
+    session: Session, worker: Worker, fake_fcm: FakeFCM
+) -> None:
+    row = _alert_row(session, "late")
+    _only_alerts(session)
+    row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    session.commit()
+    _drain(worker)
+    session.refresh(row)
+    assert (row.status, row.last_error) == (MessageStatus.DEAD, "EXPIRED")
+    assert fake_fcm.messages() == []
+
+
+def test_a_claimed_row_is_not_claimed_again_while_its_lease_holds(
+    session: Session, worker: Worker, session_factory: Any, fcm_sender: Any
+) -> None:
+    _alert_row(session, "leased")
+    first = worker.claim()
+    second = Worker(session_factory, fcm_sender).claim()
+    assert first
+    assert second == []
+    # the first worker dies; after the lease another one takes the rows
+    later = Worker(
+        session_factory, fcm_sender, clock=lambda: datetime.now(UTC) + timedelta(minutes=2)
+    )
+    assert {c.id for c in later.claim()} == {c.id for c in first}
+
+
+def test_a_stale_lease_holder_cannot_overwrite_the_new_owner(
+    session: Session, worker: Worker, session_factory: Any, fcm_sender: Any, fake_fcm: FakeFCM
+) -> None:
+    row = _alert_row(session, "twice")
+    _only_alerts(session)
+    stale = worker.claim()
+    later = Worker(
+        session_factory, fcm_sender, clock=lambda: datetime.now(UTC) + timedelta(minutes=2)
+    )
+    fresh = later.claim()
+    later.process(fresh)
+    worker.record(stale, {c.id: messages_failed() for c in stale})
+    session.refresh(row)
+    assert row.status == MessageStatus.SENT
+
+
+def messages_failed() -> Any:
+    from push.senders import SendResult
+
+    return SendResult(ok=False, error="INVALID_ARGUMENT")
+
+
+@pytest.mark.parametrize("locale", KNOWN_LOCALES)
+def test_the_largest_messages_fit_fcm_limits(session: Session, locale: str) -> None:
+    longest = max(session.scalars(select(Checkpoint)), key=lambda c: len(c.names.get(locale, "")))
+    longest.names = {**longest.names, locale: longest.names[locale] * 3}
+    status = messages.status_change(
+        longest, state=State.RESTRICTED, reason=Reason.MAINTENANCE,
+        since=datetime.now(UTC), locale=locale,
+    )  # fmt: skip
+    alert = messages.queue_alert(
+        longest, direction=Direction.ENTRY, lane=Lane.PEDESTRIAN, wait_minutes=4319,
+        below_minutes=4320, locale=locale,
+    )  # fmt: skip
+
+    def size(payload: dict[str, Any], target: dict[str, str]) -> int:
+        # the message as the SDK sends it, with every platform block
+        body = {
+            **target,
+            "notification": {"title": payload["title"], "body": payload["body"]},
+            "data": payload["data"],
+            "android": {"collapse_key": payload["collapse_key"], "ttl": "3600s"},
+            "apns": {"headers": {"apns-collapse-id": payload["collapse_key"],
+                                 "apns-expiration": "1800000000"}},
+            "webpush": {"headers": {"TTL": "3600", "Topic": payload["collapse_key"][:32]}},
+        }  # fmt: skip
+        return len(json.dumps(body, ensure_ascii=False).encode())
+
+    topic = {"topic": f"cp.{longest.id}.{locale}"}
+    assert size(status.as_payload(), topic) <= messages.MAX_TOPIC_MESSAGE_BYTES
+    token = {"token": "x" * 300}
+    assert size(alert.as_payload(), token) <= messages.MAX_TOKEN_MESSAGE_BYTES
+
+
+def test_broadcast_needs_every_language_then_goes_per_locale(
+    session: Session, worker: Worker, fake_fcm: FakeFCM
+) -> None:
+    from content.errors import Invalid
+
+    texts = {loc: {"title": f"T-{loc}", "body": f"B-{loc}"} for loc in KNOWN_LOCALES}
+    with pytest.raises(Invalid):
+        outbox.create_broadcast(
+            session, texts={k: v for k, v in texts.items() if k != "tg"}, target="all"
+        )
+    outbox.create_broadcast(session, texts=texts, target="country", target_id="KZ")
+    session.commit()
+    _drain(worker)
+    sent = {m["topic"]: m["notification"]["title"] for m in fake_fcm.messages()}
+    assert sent == {f"country.KZ.{loc}": f"T-{loc}" for loc in KNOWN_LOCALES}
+
+
+def test_a_scheduled_broadcast_waits(session: Session, worker: Worker, fake_fcm: FakeFCM) -> None:
+    texts = {loc: {"title": "t", "body": "b"} for loc in KNOWN_LOCALES}
+    outbox.create_broadcast(
+        session, texts=texts, target="all", send_at=datetime.now(UTC) + timedelta(hours=1)
+    )
+    session.commit()
+    assert _drain(worker) == 0
+    assert fake_fcm.messages() == []
+
+
+def test_enqueue_for_many_followers_is_one_insert_per_chunk(session: Session) -> None:
+    tokens = [f"bulk-{n}" for n in range(300)]
+    for token in tokens:
+        device = Device(token=token, platform=Platform.IOS, locale="ru", secret_hash=token)
+        session.add(device)
+        session.flush()
+        devices.add_alert(
+            session, device, checkpoint_id="kz-kordai", direction=Direction.EXIT, lane=Lane.CAR,
+            below_minutes=30,
+        )  # fmt: skip
+    _queue(session, 10)
+    assert (
+        session.scalar(select(func.count()).where(OutboxMessage.kind == MessageKind.QUEUE_ALERT))
+        == 300
+    )

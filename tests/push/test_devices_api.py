@@ -1,0 +1,164 @@
+"""Device registration, follows, alerts and quiet hours through the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from push.devices import MAX_FOLLOWS
+from push.models import Device, MessageKind, OutboxMessage
+
+
+def register(client: FlaskClient, token: str = "token-aaa", locale: str = "kk") -> dict[str, Any]:
+    response = client.post(
+        "/v1/devices", json={"token": token, "platform": "android", "locale": locale}
+    )
+    assert response.status_code == 201, response.get_json()
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def auth(device: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Device {device['secret']}"}
+
+
+def test_register_read_and_never_see_the_token(client: FlaskClient) -> None:
+    device = register(client)
+    assert set(device) == {"id", "secret"}
+    response = client.get(f"/v1/devices/{device['id']}", headers=auth(device))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["locale"] == "kk"
+    assert "token-aaa" not in response.get_data(as_text=True)
+    assert "secret" not in body
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_the_same_token_again_updates_the_device(client: FlaskClient, session: Session) -> None:
+    first = register(client, locale="kk")
+    second = register(client, locale="ru")
+    assert second["id"] == first["id"]
+    assert client.get(f"/v1/devices/{first['id']}", headers=auth(first)).status_code == 401
+    body = client.get(f"/v1/devices/{first['id']}", headers=auth(second)).get_json()
+    assert body["locale"] == "ru"
+    assert len(list(session.scalars(select(Device)))) == 1
+
+
+def test_secret_opens_only_its_own_device(client: FlaskClient) -> None:
+    mine = register(client, token="token-mine")
+    theirs = register(client, token="token-theirs")
+    for method in ("get", "patch", "delete"):
+        call = getattr(client, method)
+        kwargs = {"json": {"locale": "ru"}} if method == "patch" else {}
+        response = call(f"/v1/devices/{theirs['id']}", headers=auth(mine), **kwargs)
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"].startswith("Device")
+    assert client.get(f"/v1/devices/{mine['id']}").status_code == 401
+
+
+def test_register_validation(client: FlaskClient) -> None:
+    bad = [
+        {"token": "t", "platform": "symbian", "locale": "kk"},
+        {"token": "t", "platform": "ios", "locale": "fr"},
+        {"token": "", "platform": "ios", "locale": "kk"},
+        {"token": "t", "platform": "ios", "locale": "kk", "is_admin": True},
+        {"platform": "ios", "locale": "kk"},
+    ]
+    for body in bad:
+        assert client.post("/v1/devices", json=body).status_code == 422, body
+
+
+def test_follow_unfollow_and_limit(client: FlaskClient, session: Session) -> None:
+    device = register(client)
+    url = f"/v1/devices/{device['id']}/follows"
+    assert client.put(f"{url}/kz-kordai", headers=auth(device)).status_code == 204
+    assert client.put(f"{url}/kz-kordai", headers=auth(device)).status_code == 204
+    assert client.put(f"{url}/xx-nowhere", headers=auth(device)).status_code == 404
+    body = client.get(f"/v1/devices/{device['id']}", headers=auth(device)).get_json()
+    assert body["follows"] == ["kz-kordai"]
+    assert client.delete(f"{url}/kz-kordai", headers=auth(device)).status_code == 204
+    assert client.delete(f"{url}/kz-kordai", headers=auth(device)).status_code == 404
+
+    from content.checkpoints.models import Checkpoint, Kind
+
+    for n in range(MAX_FOLLOWS + 1):
+        session.add(
+            Checkpoint(
+                id=f"kz-test-{n}", country="KZ", kind=Kind.ROAD, latitude=43, longitude=75,
+                timezone="Asia/Almaty", lanes=["car"], directions=["exit"], names={"en": "T"},
+            )
+        )  # fmt: skip
+    session.commit()
+    for n in range(MAX_FOLLOWS):
+        assert client.put(f"{url}/kz-test-{n}", headers=auth(device)).status_code == 204
+    over = client.put(f"{url}/kz-test-{MAX_FOLLOWS}", headers=auth(device))
+    assert over.status_code == 422
+
+
+def test_follow_queues_topic_subscriptions(client: FlaskClient, session: Session) -> None:
+    device = register(client, token="token-sub", locale="tk")
+    client.put(f"/v1/devices/{device['id']}/follows/kz-kordai", headers=auth(device))
+    rows = session.scalars(
+        select(OutboxMessage.topic).where(
+            OutboxMessage.kind == MessageKind.TOPIC_SUBSCRIBE, OutboxMessage.token == "token-sub"
+        )
+    )
+    assert set(rows) == {"all.tk", "cp.kz-kordai.tk", "country.KZ.tk"}
+    client.patch(f"/v1/devices/{device['id']}", json={"locale": "uz"}, headers=auth(device))
+    unsubscribed = session.scalars(
+        select(OutboxMessage.topic).where(OutboxMessage.kind == MessageKind.TOPIC_UNSUBSCRIBE)
+    )
+    assert set(unsubscribed) == {"all.tk", "cp.kz-kordai.tk", "country.KZ.tk"}
+
+
+def test_alerts_create_list_delete(client: FlaskClient) -> None:
+    device = register(client)
+    url = f"/v1/devices/{device['id']}/alerts"
+    alert = {"checkpoint": "kz-kordai", "direction": "exit", "lane": "car", "below_minutes": 30}
+    created = client.post(url, json=alert, headers=auth(device))
+    assert created.status_code == 201, created.get_json()
+    body = created.get_json()
+    assert body["armed"] is True
+    no_lane = client.post(url, json={**alert, "lane": "bus"}, headers=auth(device))
+    assert no_lane.status_code == 422
+    fractional = client.post(url, json={**alert, "below_minutes": 30.5}, headers=auth(device))
+    assert fractional.status_code == 422
+    listed = client.get(f"/v1/devices/{device['id']}", headers=auth(device)).get_json()["alerts"]
+    assert [a["id"] for a in listed] == [body["id"]]
+    assert client.delete(f"{url}/{body['id']}", headers=auth(device)).status_code == 204
+    assert client.delete(f"{url}/{body['id']}", headers=auth(device)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("patch", "status"),
+    [
+        ({"timezone": "Asia/Almaty", "quiet_hours": {"start": "22:00", "end": "07:00"}}, 200),
+        ({"quiet_hours": {"start": "22:00", "end": "07:00"}}, 422),
+        ({"timezone": "Mars/Olympus"}, 422),
+        ({"timezone": "Asia/Almaty", "quiet_hours": {"start": "25:00", "end": "07:00"}}, 422),
+        ({"token": "token-new"}, 200),
+        ({"secret_hash": "x"}, 422),
+    ],
+)
+def test_patch(client: FlaskClient, patch: dict[str, Any], status: int) -> None:
+    device = register(client)
+    response = client.patch(f"/v1/devices/{device['id']}", json=patch, headers=auth(device))
+    assert response.status_code == status, response.get_json()
+
+
+def test_delete_removes_everything_and_leaves_topics(client: FlaskClient, session: Session) -> None:
+    device = register(client, token="token-gone")
+    client.put(f"/v1/devices/{device['id']}/follows/kz-kordai", headers=auth(device))
+    assert client.delete(f"/v1/devices/{device['id']}", headers=auth(device)).status_code == 204
+    assert session.get(Device, device["id"]) is None
+    left = session.scalars(
+        select(OutboxMessage.topic).where(
+            OutboxMessage.kind == MessageKind.TOPIC_UNSUBSCRIBE,
+            OutboxMessage.token == "token-gone",
+        )
+    )
+    assert set(left) == {"all.kk", "cp.kz-kordai.kk", "country.KZ.kk"}
