@@ -13,7 +13,7 @@ CREDENTIALS := instance/demo-credentials.txt
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev translations-compile translations migrate seed run test lint typecheck pytest bench lock clean
+.PHONY: browser-deps help install install-dev translations-compile translations migrate seed run test lint typecheck pytest bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -55,10 +55,11 @@ run: seed ## serve everything with demo data: API on :$(PORT), push worker, fake
 	@echo ""
 	@echo "  My Border is starting on http://127.0.0.1:$(PORT)"
 	@echo "  API docs:    http://127.0.0.1:$(PORT)/docs   (spec: /openapi.json)"
+	@echo "  Console:     http://127.0.0.1:$(PORT)/console/  (demo logins below)"
 	@echo "  Try:         curl 'http://127.0.0.1:$(PORT)/v1/checkpoints?lang=kk'"
 	@echo "  Push:        a worker sends to the fake FCM server on :$(FAKE_FCM_PORT);"
 	@echo "               what it receives is printed here and kept in instance/fake-fcm.log"
-	@echo "  Demo border-service keys (also in $(CREDENTIALS)):"
+	@echo "  Demo border-service keys and console logins (also in $(CREDENTIALS)):"
 	@sed 's/^/    /' $(CREDENTIALS)
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
@@ -73,7 +74,10 @@ lint: $(VENV)/.installed-dev ## ruff
 typecheck: $(VENV)/.installed-dev ## mypy on the packages
 	$(BIN)/mypy
 
-pytest: $(VENV)/.installed-dev translations-compile ## the test suite on SQLite, then on PostgreSQL when one answers
+browser-deps: ## Debian's Chromium for the browser tests (never a downloaded browser)
+	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
+
+pytest: $(VENV)/.installed-dev translations-compile browser-deps ## the test suite on SQLite, then on PostgreSQL when one answers
 	$(BIN)/pytest -q
 	@if url=$$($(BIN)/python -m tests.postgres_url); then \
 		echo "== again on PostgreSQL ($$url)"; \

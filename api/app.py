@@ -14,6 +14,7 @@ from werkzeug.exceptions import ServiceUnavailable, UnsupportedMediaType
 
 from api import cli, errors, i18n
 from api.config import Settings
+from api.console import views as console
 from api.db import Database, get_session, make_engine
 from api.errors import ProblemApi
 from api.i18n import current_locale
@@ -22,6 +23,8 @@ from content import versions
 log = logging.getLogger(__name__)
 
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
+#: the only API paths that take multipart bodies (files) instead of JSON
+UPLOAD_PATHS = {"/v1/admin/images"}
 
 
 def public_etag(data_version: int) -> str:
@@ -65,6 +68,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
                         "scheme": "bearer",
                         "description": "A border service's API key (`flask agency create`)",
                     },
+                    "userToken": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "A console user's token from POST /v1/auth/tokens",
+                    },
                     "deviceSecret": {
                         "type": "apiKey",
                         "in": "header",
@@ -81,18 +89,28 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     i18n.init_app(app)
 
-    from api.routes import checkpoints, devices, meta
+    from api.routes import admin, campaigns, checkpoints, devices, images, meta
 
     api.register_blueprint(meta.blp)
     api.register_blueprint(checkpoints.blp)
     api.register_blueprint(devices.blp)
+    api.register_blueprint(campaigns.blp)
+    api.register_blueprint(admin.blp)
+    app.register_blueprint(images.blp)
+    console.init_app(app)
 
     @app.before_request
     def _json_bodies_only() -> None:
         has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get(
             "Transfer-Encoding", ""
         )
-        if request.method in WRITE_METHODS and has_body and not request.is_json:
+        uploads = request.path in UPLOAD_PATHS and request.mimetype == "multipart/form-data"
+        if (
+            request.method in WRITE_METHODS
+            and request.path.startswith("/v1/")
+            and has_body
+            and not (request.is_json or uploads)
+        ):
             raise UnsupportedMediaType()
 
     @app.errorhandler(OperationalError)

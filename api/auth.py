@@ -1,15 +1,17 @@
-"""Who is calling: a border-service agency (API key) or a traveller's device (its secret)."""
+"""Who is calling: a border-service agency (API key), a traveller's device (its secret),
+or a console user (a bearer token from POST /v1/auth/tokens)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import request
-from werkzeug.exceptions import Unauthorized
+from flask import g, request
+from werkzeug.exceptions import Forbidden, Unauthorized
 
 from api.db import get_session
 from content.accounts import service as accounts
-from content.accounts.service import Poster
+from content.accounts.models import Role, User
+from content.accounts.service import Actor, Poster
 from push import devices
 from push.models import Device
 
@@ -54,3 +56,31 @@ def require_device(device_id: int) -> Device:
     if device is None:
         raise DeviceSecretRequired()
     return device
+
+
+class UserTokenRequired(Unauthorized):
+    def get_headers(self, environ: Any = None, scope: Any = None) -> list[tuple[str, str]]:
+        return [*super().get_headers(environ, scope), ("WWW-Authenticate", BEARER_CHALLENGE)]
+
+
+def current_user() -> User:
+    """The console user behind ``Authorization: Bearer <token>`` (from POST /v1/auth/tokens)."""
+    if "user" in g:
+        user: User = g.user
+        return user
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        raise UserTokenRequired()
+    found = accounts.user_for_token(get_session(), credentials.strip())
+    if found is None:
+        raise UserTokenRequired()
+    g.user = found
+    return found
+
+
+def require_role(*roles: Role) -> Actor:
+    """The calling user as an audit actor, or 403 when their role is not among `roles`."""
+    user = current_user()
+    if user.role not in roles:
+        raise Forbidden()
+    return Actor.for_user(user)

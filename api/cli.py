@@ -88,9 +88,13 @@ def seed(demo: bool, credentials_file: Path | None) -> None:
         else:
             statuses, reports = loader.load_demo(session)
             click.echo(f"demo data: {statuses} statuses, {reports} queue reports")
+        campaigns_loaded = loader.load_demo_campaigns(session)
+        click.echo(f"demo campaigns: {campaigns_loaded} published")
         if credentials_file:
             keys = loader.issue_demo_keys(session)
+            logins = loader.issue_demo_users(session)
             lines = [f"{country} agency key: {key}" for country, key in keys.items()]
+            lines += [f"console login: {email}  password: {pw}" for email, pw in logins.items()]
             credentials_file.parent.mkdir(parents=True, exist_ok=True)
             credentials_file.write_text("\n".join(lines) + "\n")
             click.echo(f"demo agency keys written to {credentials_file}")
@@ -227,9 +231,13 @@ def push_broadcast(
             click.echo(f"{locale}: {count} device(s): {title}")
         return
     broadcast = outbox.create_broadcast(
-        session, texts=texts, target=target, target_id=target_id, send_at=send_at,
+        session,
+        texts=texts,
+        target=target,
+        target_id=target_id,
+        send_at=send_at,
         created_by="cli",
-    )  # fmt: skip
+    )
     session.commit()
     click.echo(f"broadcast {broadcast.id} queued for {broadcast.send_at.isoformat()}")
 

@@ -48,6 +48,21 @@ class Settings:
     )
     push_max_attempts: int = field(default_factory=lambda: _env_int("PUSH_MAX_ATTEMPTS", 10))
     push_lease_seconds: int = field(default_factory=lambda: _env_int("PUSH_LEASE_SECONDS", 60))
+    campaigns_require_all_locales: bool = field(
+        default_factory=lambda: (
+            os.environ.get("CAMPAIGNS_REQUIRE_ALL_LOCALES", "true").lower()
+            not in {"0", "false", "no"}
+        )
+    )
+    image_dir: str = field(
+        default_factory=lambda: (
+            os.environ.get("IMAGE_DIR") or str(PROJECT_ROOT / "instance" / "images")
+        )
+    )
+
+    @property
+    def image_path(self) -> Path:
+        return Path(self.image_dir)
 
     @property
     def is_production(self) -> bool:

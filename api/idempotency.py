@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import Forbidden
 
 from api.auth import require_poster
 from api.db import get_session
@@ -62,16 +63,18 @@ def idempotent_write(view: Callable[..., Any]) -> Callable[..., Any]:
                     )
                 ]
             )
-        poster = require_poster()
+        agency_id = require_poster().agency_id
+        if agency_id is None:  # only agency keys reach here; officers post in the console
+            raise Forbidden()
         fingerprint = _fingerprint()
-        record = accounts.find_idempotency_record(session, agency_id=poster.agency_id, key=key)
+        record = accounts.find_idempotency_record(session, agency_id=agency_id, key=key)
         if record is not None:
             return _replay(record, fingerprint)
         response: Response = view(*args, **kwargs)
         if response.status_code < 300:
             accounts.remember_response(
                 session,
-                agency_id=poster.agency_id,
+                agency_id=agency_id,
                 key=key,
                 fingerprint=fingerprint,
                 status_code=response.status_code,
@@ -82,7 +85,7 @@ def idempotent_write(view: Callable[..., Any]) -> Callable[..., Any]:
         except IntegrityError:
             # the same key was committed by a concurrent request a moment ago
             session.rollback()
-            record = accounts.find_idempotency_record(session, agency_id=poster.agency_id, key=key)
+            record = accounts.find_idempotency_record(session, agency_id=agency_id, key=key)
             if record is None:
                 raise
             return _replay(record, fingerprint)

@@ -44,10 +44,21 @@ def free_port() -> int:
 def gunicorn(app: str, env: dict[str, str]) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
-        [GUNICORN, "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
-         "--worker-class", "sync", "--log-level", "warning", app],
-        cwd=ROOT, env={**os.environ, **env},
-    )  # fmt: skip
+        [
+            GUNICORN,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+            app,
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -70,8 +81,10 @@ def gunicorn(app: str, env: dict[str, str]) -> Iterator[str]:
 def wrk(url: str, seconds: int, connections: int) -> float:
     output = subprocess.run(
         ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", url],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     match = re.search(r"Requests/sec:\s+([\d.]+)", output)
     if not match:
         raise RuntimeError(output)
@@ -94,8 +107,13 @@ def main() -> int:
         database_url = f"sqlite:///{tmp}/bench.db"
         env = {"DATABASE_URL": database_url}
         for command in (["db", "upgrade"], ["seed", "--demo"]):
-            subprocess.run([FLASK, "--app", "wsgi", *command], cwd=ROOT, env={**os.environ, **env},
-                           check=True, capture_output=True)  # fmt: skip
+            subprocess.run(
+                [FLASK, "--app", "wsgi", *command],
+                cwd=ROOT,
+                env={**os.environ, **env},
+                check=True,
+                capture_output=True,
+            )
         path = "/v1/checkpoints?lang=kk"
         with gunicorn("wsgi:app", env) as base:
             body = urllib.request.urlopen(base + path).read()

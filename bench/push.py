@@ -55,9 +55,10 @@ def free_port() -> int:
 def start_fake() -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "push.fake_fcm", "--port", str(port)], cwd=ROOT,
+        [sys.executable, "-m", "push.fake_fcm", "--port", str(port)],
+        cwd=ROOT,
         stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -84,10 +85,20 @@ def worker_rate(sessions: sessionmaker[Session], sender: FCMSender, count: int) 
         session.execute(delete(OutboxMessage))
         session.execute(
             insert(OutboxMessage),
-            [{"kind": MessageKind.QUEUE_ALERT, "status": "pending", "token": f"w-{n}",
-              "payload": PAYLOAD, "attempts": 0, "available_at": now, "created_at": now,
-              "expires_at": now + timedelta(hours=1)} for n in range(count)],
-        )  # fmt: skip
+            [
+                {
+                    "kind": MessageKind.QUEUE_ALERT,
+                    "status": "pending",
+                    "token": f"w-{n}",
+                    "payload": PAYLOAD,
+                    "attempts": 0,
+                    "available_at": now,
+                    "created_at": now,
+                    "expires_at": now + timedelta(hours=1),
+                }
+                for n in range(count)
+            ],
+        )
         session.commit()
     worker = Worker(sessions, sender, batch_size=500)
     started = time.perf_counter()
@@ -108,25 +119,44 @@ def enqueue_seconds(sessions: sessionmaker[Session], devices: int) -> float:
             rows = range(start, min(devices, start + 10_000))
             session.execute(
                 insert(Device),
-                [{"token": f"fan-{n}", "platform": Platform.ANDROID,
-                  "locale": ("kk", "ru", "uz", "ky", "tg", "tk", "en")[n % 7],
-                  "secret_hash": f"h{n}", "created_at": now, "updated_at": now} for n in rows],
-            )  # fmt: skip
+                [
+                    {
+                        "token": f"fan-{n}",
+                        "platform": Platform.ANDROID,
+                        "locale": ("kk", "ru", "uz", "ky", "tg", "tk", "en")[n % 7],
+                        "secret_hash": f"h{n}",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for n in rows
+                ],
+            )
         ids = list(session.scalars(select(Device.id).where(Device.token.like("fan-%"))))
         for start in range(0, len(ids), 10_000):
             session.execute(
                 insert(QueueAlert),
-                [{"device_id": i, "checkpoint_id": "kz-kordai", "direction": Direction.EXIT,
-                  "lane": Lane.CAR, "below_minutes": 30, "armed": True, "created_at": now,
-                  "expires_at": now + timedelta(hours=24)} for i in ids[start : start + 10_000]],
-            )  # fmt: skip
+                [
+                    {
+                        "device_id": i,
+                        "checkpoint_id": "kz-kordai",
+                        "direction": Direction.EXIT,
+                        "lane": Lane.CAR,
+                        "below_minutes": 30,
+                        "armed": True,
+                        "created_at": now,
+                        "expires_at": now + timedelta(hours=24),
+                    }
+                    for i in ids[start : start + 10_000]
+                ],
+            )
         session.commit()
     with sessions() as session:
         started = time.perf_counter()
         checkpoints.record_queues(
-            session, poster=None,
+            session,
+            poster=None,
             reports=[checkpoints.QueueReportIn("kz-kordai", Direction.EXIT, Lane.CAR, 10, now)],
-        )  # fmt: skip
+        )
         session.commit()
         elapsed = time.perf_counter() - started
         queued = session.scalar(select(func.count()).select_from(OutboxMessage))

@@ -38,6 +38,12 @@ class Conflict(DomainError):
     status = 409
 
 
+class PreconditionFailed(DomainError):
+    """The caller edited an old version (If-Match no longer matches)."""
+
+    status = 412
+
+
 @dataclass(frozen=True)
 class FieldProblem:
     """One invalid value: where it is (dotted path), what is wrong, and the values to name."""

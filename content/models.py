@@ -1,6 +1,14 @@
 """Every model, imported in one place so that Base.metadata knows them all."""
 
-from content.accounts.models import Agency, ApiKey, IdempotencyRecord
+from content.accounts.models import (
+    Agency,
+    ApiKey,
+    AuditEntry,
+    AuthToken,
+    IdempotencyRecord,
+    User,
+)
+from content.campaigns.models import Campaign, CampaignRevision, CampaignTranslation, Image
 from content.checkpoints.models import (
     Checkpoint,
     CurrentQueue,
@@ -14,6 +22,13 @@ from push.models import Broadcast, Device, DeviceTopic, Follow, OutboxMessage, Q
 __all__ = [
     "DataVersion",
     "Agency",
+    "AuditEntry",
+    "AuthToken",
+    "Campaign",
+    "CampaignRevision",
+    "CampaignTranslation",
+    "Image",
+    "User",
     "Broadcast",
     "Device",
     "DeviceTopic",

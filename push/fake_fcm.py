@@ -154,9 +154,13 @@ class Handler(BaseHTTPRequestHandler):
         body = self._body()
         if url.path == "/token":
             return self._send(
-                200, {"access_token": f"fake-{uuid.uuid4().hex}", "expires_in": 3600,
-                      "token_type": "Bearer"},
-            )  # fmt: skip
+                200,
+                {
+                    "access_token": f"fake-{uuid.uuid4().hex}",
+                    "expires_in": 3600,
+                    "token_type": "Bearer",
+                },
+            )
         if url.path == "/_fake/behaviours":
             with state.lock:
                 for token, spec in body.items():
@@ -167,6 +171,7 @@ class Handler(BaseHTTPRequestHandler):
                 state.messages.clear()
                 state.topics.clear()
                 state.behaviours.clear()
+                state.requests = 0
             return self._send(200, {"ok": True})
         if url.path in ("/iid/v1:batchAdd", "/iid/v1:batchRemove"):
             topic = str(body.get("to", "")).removeprefix("/topics/")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
 import warnings
 from collections.abc import Sequence
@@ -106,9 +107,13 @@ class FCMSender:
             _point_at(self._service, base_url.rstrip("/"), self.app.project_id)
 
     def close(self) -> None:
+        """Delete the SDK app. Its cleanup calls asyncio.run(), which fails inside a running
+        event loop, so it runs in a thread of its own."""
         import firebase_admin
 
-        firebase_admin.delete_app(self.app)
+        closer = threading.Thread(target=firebase_admin.delete_app, args=(self.app,))
+        closer.start()
+        closer.join()
 
     def send(self, messages: Sequence[Outgoing]) -> list[SendResult]:
         results: list[SendResult] = []

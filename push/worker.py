@@ -191,19 +191,29 @@ class Worker:
                 result = outcomes[row.id]
                 values: dict = {"lease_until": None}
                 if result.ok:
-                    values |= {"status": MessageStatus.SENT, "finished_at": now,
-                               "fcm_message_id": result.message_id, "last_error": None}  # fmt: skip
+                    values |= {
+                        "status": MessageStatus.SENT,
+                        "finished_at": now,
+                        "fcm_message_id": result.message_id,
+                        "last_error": None,
+                    }
                 elif result.error in PRUNE_ERRORS:
-                    values |= {"status": MessageStatus.PRUNED, "finished_at": now,
-                               "last_error": result.error}  # fmt: skip
+                    values |= {
+                        "status": MessageStatus.PRUNED,
+                        "finished_at": now,
+                        "last_error": result.error,
+                    }
                     self._prune(session, row)
                 elif (
                     result.error in DEAD_ERRORS
                     or result.error == "EXPIRED"
                     or row.attempts >= self.retry.max_attempts
                 ):
-                    values |= {"status": MessageStatus.DEAD, "finished_at": now,
-                               "last_error": result.error}  # fmt: skip
+                    values |= {
+                        "status": MessageStatus.DEAD,
+                        "finished_at": now,
+                        "last_error": result.error,
+                    }
                     log.warning("push message %s dead-lettered: %s", row.id, result.error)
                 else:
                     delay = self.retry.delay(row.attempts, result.error or "", result.retry_after)
@@ -221,6 +231,7 @@ class Worker:
             session.execute(delete(Device).where(Device.token == row.token))
 
 
-def _topic_call(call: Callable[[Sequence[str], str], list[SendResult]], topic: str,
-                tokens: list[str]) -> list[SendResult]:  # fmt: skip
+def _topic_call(
+    call: Callable[[Sequence[str], str], list[SendResult]], topic: str, tokens: list[str]
+) -> list[SendResult]:
     return call(tokens, topic)

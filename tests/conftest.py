@@ -102,8 +102,10 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @pytest.fixture
-def app(database_url: str, session_factory: sessionmaker[Session]) -> Iterator[Flask]:
-    app = create_app({"database_url": database_url})
+def app(
+    database_url: str, session_factory: sessionmaker[Session], tmp_path: Path
+) -> Iterator[Flask]:
+    app = create_app({"database_url": database_url, "image_dir": str(tmp_path / "images")})
     app.config["TESTING"] = True
     db = app.extensions["db"]
     db.sessionmaker = session_factory

@@ -28,14 +28,23 @@ def test_template_matches_the_code(tmp_path: Path) -> None:
     subprocess.run(  # noqa: S603  # fixed arguments, our own venv's pybabel
         [
             Path(sys.executable).with_name("pybabel"),
-            "extract", "--mapping-file", "babel.cfg", "--keyword", "N_",
-            "--keyword", "ngettext:1,2", "--no-location", "--sort-output",
-            "--output-file", str(fresh), ".",
+            "extract",
+            "--mapping-file",
+            "babel.cfg",
+            "--keyword",
+            "N_",
+            "--keyword",
+            "ngettext:1,2",
+            "--no-location",
+            "--sort-output",
+            "--output-file",
+            str(fresh),
+            ".",
         ],
         check=True,
         capture_output=True,
         cwd=LOCALES_DIR.parent,
-    )  # fmt: skip
+    )
     committed = {m.id for m in _read(LOCALES_DIR / "messages.pot") if m.id}
     extracted = {m.id for m in _read(fresh) if m.id}
     assert extracted == committed

@@ -1,20 +1,31 @@
-"""Agencies and API keys: create, rotate, revoke, and resolve a presented key."""
+"""Agencies and their API keys, console users and their tokens, and the audit log."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from content.accounts.models import Agency, ApiKey, IdempotencyRecord
+from content.accounts.models import (
+    Agency,
+    ApiKey,
+    AuditEntry,
+    AuthToken,
+    IdempotencyRecord,
+    Role,
+    User,
+)
 from content.db import utcnow
-from content.errors import N_, Conflict, Forbidden, NotFound
+from content.errors import N_, Conflict, FieldProblem, Forbidden, Invalid, NotFound
 
 KEY_PREFIX = "mbk"
 
@@ -23,7 +34,7 @@ KEY_PREFIX = "mbk"
 class Poster:
     """Who is posting a status or queue report, and for which checkpoints they may."""
 
-    agency_id: int
+    agency_id: int | None
     country: str
     checkpoint_ids: frozenset[str] | None = None
 
@@ -143,3 +154,156 @@ def remember_response(
 
 def list_agencies(session: Session) -> list[Agency]:
     return list(session.scalars(select(Agency).order_by(Agency.id)))
+
+
+# -- console users ------------------------------------------------------------------
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+TOKEN_LIFETIME = timedelta(hours=12)
+_hasher = PasswordHasher()
+# a hash to verify against when the email is unknown, so that timing does not tell
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is making a change, as the audit log names them."""
+
+    label: str
+    role: Role | None = None
+    user_id: int | None = None
+    country: str | None = None
+
+    @classmethod
+    def for_user(cls, user: User) -> Actor:
+        return cls(f"user:{user.id} {user.email}", user.role, user.id, user.country)
+
+
+SYSTEM = Actor("system")
+
+
+def create_user(
+    session: Session, *, email: str, password: str, role: Role, country: str | None = None
+) -> User:
+    email = email.strip().lower()
+    if session.scalar(select(User).where(User.email == email)) is not None:
+        raise Conflict(N_("A user with the email %(email)s already exists."), email=email)
+    if role == Role.BORDER_OFFICER and not country:
+        raise Invalid([FieldProblem("country", N_("A border officer needs a country."))])
+    if len(password) < 12:
+        raise Invalid(
+            [FieldProblem("password", N_("Must be at least %(min)s characters long."), {"min": 12})]
+        )
+    user = User(
+        email=email,
+        password_hash=_hasher.hash(password),
+        role=role,
+        country=country.upper() if country else None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    user.password_hash = _hasher.hash(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.id)))
+
+
+def authenticate_user(
+    session: Session, *, email: str, password: str, now: datetime | None = None
+) -> User | None:
+    """The user when the password is right; counts failures and locks after too many.
+
+    A locked, disabled or unknown account answers None, like a wrong password.
+    """
+    now = now or utcnow()
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        with contextlib.suppress(VerifyMismatchError):
+            _hasher.verify(_DUMMY_HASH, password)
+        return None
+    if user.disabled or (user.locked_until is not None and user.locked_until > now):
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+        session.flush()
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    session.flush()
+    return user
+
+
+def issue_token(
+    session: Session, *, user: User, now: datetime | None = None
+) -> tuple[AuthToken, str]:
+    now = now or utcnow()
+    raw = f"mbt_{secrets.token_urlsafe(32)}"
+    token = AuthToken(
+        user_id=user.id, token_hash=hash_key(raw), created_at=now, expires_at=now + TOKEN_LIFETIME
+    )
+    session.add(token)
+    session.flush()
+    return token, raw
+
+
+def user_for_token(session: Session, raw: str, *, now: datetime | None = None) -> User | None:
+    now = now or utcnow()
+    token = session.scalar(select(AuthToken).where(AuthToken.token_hash == hash_key(raw)))
+    if token is None or token.revoked_at is not None or token.expires_at <= now:
+        return None
+    if not hmac.compare_digest(token.token_hash, hash_key(raw)) or token.user.disabled:
+        return None
+    return token.user
+
+
+def revoke_token(session: Session, raw: str, *, now: datetime | None = None) -> None:
+    token = session.scalar(select(AuthToken).where(AuthToken.token_hash == hash_key(raw)))
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = now or utcnow()
+        session.flush()
+
+
+# -- audit log ----------------------------------------------------------------------
+
+
+def audit(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: str,
+    before: Any = None,
+    after: Any = None,
+) -> None:
+    """Record a change in the caller's transaction."""
+    session.add(
+        AuditEntry(
+            actor=actor.label,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before=before,
+            after=after,
+        )
+    )
+
+
+def audit_log(session: Session, *, limit: int = 200) -> list[AuditEntry]:
+    return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import secrets
 import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,6 +15,9 @@ from sqlalchemy.orm import Session
 
 from content import versions
 from content.accounts import service as accounts
+from content.accounts.models import Role
+from content.campaigns import service as campaigns
+from content.campaigns.models import Campaign
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import (
     Checkpoint,
@@ -162,3 +166,61 @@ def issue_demo_keys(session: Session) -> dict[str, str]:
         agency = existing.get(name) or accounts.create_agency(session, country=country, name=name)
         _, keys[country] = accounts.rotate_key(session, agency=agency)
     return keys
+
+
+CAMPAIGNS_FILE = SEED_DIR / "campaigns.toml"
+DEMO_USERS = {
+    Role.EDITOR: ("editor@demo.myborder.local", None),
+    Role.PUBLISHER: ("publisher@demo.myborder.local", None),
+    Role.ADMIN: ("admin@demo.myborder.local", None),
+    Role.BORDER_OFFICER: ("officer.kz@demo.myborder.local", "KZ"),
+}
+
+
+def issue_demo_users(session: Session) -> dict[str, str]:
+    """One demo user per role, each with a fresh random password; {email: password}."""
+    logins = {}
+    existing = {u.email: u for u in accounts.list_users(session)}
+    for role, (email, country) in DEMO_USERS.items():
+        password = secrets.token_urlsafe(12)
+        user = existing.get(email)
+        if user is None:
+            accounts.create_user(
+                session, email=email, password=password, role=role, country=country
+            )
+        else:
+            accounts.set_password(session, user, password)
+        logins[email] = password
+    return logins
+
+
+def load_demo_campaigns(session: Session, path: Path = CAMPAIGNS_FILE) -> int:
+    """Publish the demo campaigns (labelled demo) that are not there yet."""
+    if not path.exists():
+        return 0
+    with path.open("rb") as file:
+        entries = tomllib.load(file)["campaign"]
+    loaded = 0
+    system = accounts.Actor("system:seed", Role.ADMIN)
+    for entry in entries:
+        if session.scalar(select(Campaign).where(Campaign.slug == entry["slug"])) is not None:
+            continue
+        campaign = campaigns.create(
+            session,
+            actor=system,
+            slug=entry["slug"],
+            fields={
+                "priority": entry.get("priority", 0),
+                "countries": entry.get("countries", []),
+                "checkpoints": entry.get("checkpoints", []),
+                "starts_at": entry.get("starts_at"),
+                "ends_at": entry.get("ends_at"),
+                "demo": entry.get("demo", True),
+                "sources": entry.get("source", []),
+                "translations": entry["translations"],
+            },
+        )
+        for action in ("submit", "approve", "publish"):
+            campaigns.transition(session, actor=system, campaign=campaign, action=action)
+        loaded += 1
+    return loaded

@@ -297,7 +297,7 @@ def test_malformed_json_is_400(client: FlaskClient, agency_key: MakeKey) -> None
         "/v1/checkpoints/kz-kordai/status",
         data="{not json",
         content_type="application/json",
-        headers=bearer(agency_key("KZ")),
+        headers={**bearer(agency_key("KZ")), "Accept-Language": "en"},
     )
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"

@@ -41,9 +41,17 @@ def test_agency_create_rotate_revoke(app: Flask, client: FlaskClient) -> None:
 def test_agency_key_narrowed_to_checkpoints(app: Flask, client: FlaskClient) -> None:
     runner = app.test_cli_runner()
     created = runner.invoke(
-        args=["agency", "create", "--country", "KZ", "--name", "Kordai post",
-              "--checkpoint", "kz-kordai"]
-    )  # fmt: skip
+        args=[
+            "agency",
+            "create",
+            "--country",
+            "KZ",
+            "--name",
+            "Kordai post",
+            "--checkpoint",
+            "kz-kordai",
+        ]
+    )
     key = KEY.search(created.output)
     assert key
     other = client.post(

@@ -23,11 +23,28 @@ ENTRIES = loader.read_checkpoints()
 LOCALES = {"en", "ru", "kk", "ky", "uz", "tg", "tk"}
 # every checkpoint named in shared/reference/README.md
 REFERENCE_IDS = {
-    "kz-kordai", "kg-ak-zhol", "kz-sypatai-batyr", "kz-baurzhan-konysbaev", "uz-yallama",
-    "kz-merke", "kg-kayindy", "kz-kuryk-seaport", "kz-zhibek-zholy", "tj-pakhtaobod",
-    "uz-kudukli", "tj-ayvaj", "uz-gulbahor", "tm-farap", "uz-alat", "tm-serhetabat",
-    "tm-imamnazar", "kg-bor-dobo", "kg-karamyk", "kg-dostuk", "kg-manas-airport",
-}  # fmt: skip
+    "kz-kordai",
+    "kg-ak-zhol",
+    "kz-sypatai-batyr",
+    "kz-baurzhan-konysbaev",
+    "uz-yallama",
+    "kz-merke",
+    "kg-kayindy",
+    "kz-kuryk-seaport",
+    "kz-zhibek-zholy",
+    "tj-pakhtaobod",
+    "uz-kudukli",
+    "tj-ayvaj",
+    "uz-gulbahor",
+    "tm-farap",
+    "uz-alat",
+    "tm-serhetabat",
+    "tm-imamnazar",
+    "kg-bor-dobo",
+    "kg-karamyk",
+    "kg-dostuk",
+    "kg-manas-airport",
+}
 
 
 def test_every_reference_checkpoint_is_there() -> None:

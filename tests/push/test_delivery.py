@@ -103,9 +103,13 @@ def test_nothing_is_sent_for_a_rolled_back_event(
 def test_a_rejected_post_queues_nothing(client: FlaskClient, session: Session) -> None:
     device = _device(session, "phone")
     devices.add_alert(
-        session, device, checkpoint_id="kz-kordai", direction=Direction.EXIT, lane=Lane.CAR,
+        session,
+        device,
+        checkpoint_id="kz-kordai",
+        direction=Direction.EXIT,
+        lane=Lane.CAR,
         below_minutes=30,
-    )  # fmt: skip
+    )
     session.commit()
     before = session.scalar(select(func.count()).select_from(OutboxMessage))
     from content.accounts import service as accounts
@@ -116,14 +120,26 @@ def test_a_rejected_post_queues_nothing(client: FlaskClient, session: Session) -
     now = datetime.now(UTC).isoformat()
     response = client.post(
         "/v1/queue-reports",
-        json={"reports": [
-            {"checkpoint": "kz-kordai", "direction": "exit", "lane": "car", "wait_minutes": 5,
-             "observed_at": now},
-            {"checkpoint": "kz-kordai", "direction": "exit", "lane": "bus", "wait_minutes": 5,
-             "observed_at": now},
-        ]},
+        json={
+            "reports": [
+                {
+                    "checkpoint": "kz-kordai",
+                    "direction": "exit",
+                    "lane": "car",
+                    "wait_minutes": 5,
+                    "observed_at": now,
+                },
+                {
+                    "checkpoint": "kz-kordai",
+                    "direction": "exit",
+                    "lane": "bus",
+                    "wait_minutes": 5,
+                    "observed_at": now,
+                },
+            ]
+        },
         headers={"Authorization": f"Bearer {key}"},
-    )  # fmt: skip
+    )
     assert response.status_code == 422
     assert session.scalar(select(func.count()).select_from(OutboxMessage)) == before
 
@@ -133,9 +149,13 @@ def test_queue_alert_fires_once_and_rearms_with_hysteresis(
 ) -> None:
     device = _device(session, "alert-phone", "ru")
     devices.add_alert(
-        session, device, checkpoint_id="kz-kordai", direction=Direction.EXIT, lane=Lane.CAR,
+        session,
+        device,
+        checkpoint_id="kz-kordai",
+        direction=Direction.EXIT,
+        lane=Lane.CAR,
         below_minutes=30,
-    )  # fmt: skip
+    )
     session.commit()
     _drain(worker)
 
@@ -162,10 +182,15 @@ def test_queue_alert_fires_once_and_rearms_with_hysteresis(
 def test_expired_alerts_do_not_fire(session: Session) -> None:
     device = _device(session, "phone")
     devices.add_alert(
-        session, device, checkpoint_id="kz-kordai", direction=Direction.EXIT, lane=Lane.CAR,
-        below_minutes=30, lifetime=timedelta(hours=1),
+        session,
+        device,
+        checkpoint_id="kz-kordai",
+        direction=Direction.EXIT,
+        lane=Lane.CAR,
+        below_minutes=30,
+        lifetime=timedelta(hours=1),
         now=datetime.now(UTC) - timedelta(hours=2),
-    )  # fmt: skip
+    )
     _queue(session, 5)
     assert not session.scalar(
         select(func.count()).where(OutboxMessage.kind == MessageKind.QUEUE_ALERT)
@@ -181,9 +206,13 @@ def test_quiet_hours_hold_back_alerts_but_not_closures(session: Session) -> None
     devices.update(session, device, timezone="Asia/Almaty", quiet_hours=(start, end))
     devices.follow(session, device, "kz-kordai")
     alert = devices.add_alert(
-        session, device, checkpoint_id="kz-kordai", direction=Direction.EXIT, lane=Lane.CAR,
+        session,
+        device,
+        checkpoint_id="kz-kordai",
+        direction=Direction.EXIT,
+        lane=Lane.CAR,
         below_minutes=30,
-    )  # fmt: skip
+    )
     _queue(session, 5)
     assert not session.scalar(
         select(func.count()).where(OutboxMessage.kind == MessageKind.QUEUE_ALERT)
@@ -199,9 +228,13 @@ def test_quiet_hours_hold_back_alerts_but_not_closures(session: Session) -> None
 def _alert_row(session: Session, token: str) -> OutboxMessage:
     device = _device(session, token)
     devices.add_alert(
-        session, device, checkpoint_id="kz-kordai", direction=Direction.EXIT, lane=Lane.CAR,
+        session,
+        device,
+        checkpoint_id="kz-kordai",
+        direction=Direction.EXIT,
+        lane=Lane.CAR,
         below_minutes=30,
-    )  # fmt: skip
+    )
     _queue(session, 5)
     session.commit()
     row = session.scalar(
@@ -242,9 +275,7 @@ def test_invalid_argument_is_dead_at_once(
     fake_fcm.behave("bad-message", error="INVALID_ARGUMENT")
     _drain(worker)
     session.refresh(row)
-    assert (row.status, row.attempts, row.last_error) == (
-        MessageStatus.DEAD, 1, "INVALID_ARGUMENT"
-    )  # fmt: skip
+    assert (row.status, row.attempts, row.last_error) == (MessageStatus.DEAD, 1, "INVALID_ARGUMENT")
 
 
 def test_quota_exceeded_backs_off_honouring_retry_after(
@@ -367,13 +398,20 @@ def test_the_largest_messages_fit_fcm_limits(session: Session, locale: str) -> N
     longest = max(session.scalars(select(Checkpoint)), key=lambda c: len(c.names.get(locale, "")))
     longest.names = {**longest.names, locale: longest.names[locale] * 3}
     status = messages.status_change(
-        longest, state=State.RESTRICTED, reason=Reason.MAINTENANCE,
-        since=datetime.now(UTC), locale=locale,
-    )  # fmt: skip
+        longest,
+        state=State.RESTRICTED,
+        reason=Reason.MAINTENANCE,
+        since=datetime.now(UTC),
+        locale=locale,
+    )
     alert = messages.queue_alert(
-        longest, direction=Direction.ENTRY, lane=Lane.PEDESTRIAN, wait_minutes=4319,
-        below_minutes=4320, locale=locale,
-    )  # fmt: skip
+        longest,
+        direction=Direction.ENTRY,
+        lane=Lane.PEDESTRIAN,
+        wait_minutes=4319,
+        below_minutes=4320,
+        locale=locale,
+    )
 
     def size(payload: dict[str, Any], target: dict[str, str]) -> int:
         # the message as the SDK sends it, with every platform block
@@ -382,10 +420,14 @@ def test_the_largest_messages_fit_fcm_limits(session: Session, locale: str) -> N
             "notification": {"title": payload["title"], "body": payload["body"]},
             "data": payload["data"],
             "android": {"collapse_key": payload["collapse_key"], "ttl": "3600s"},
-            "apns": {"headers": {"apns-collapse-id": payload["collapse_key"],
-                                 "apns-expiration": "1800000000"}},
+            "apns": {
+                "headers": {
+                    "apns-collapse-id": payload["collapse_key"],
+                    "apns-expiration": "1800000000",
+                }
+            },
             "webpush": {"headers": {"TTL": "3600", "Topic": payload["collapse_key"][:32]}},
-        }  # fmt: skip
+        }
         return len(json.dumps(body, ensure_ascii=False).encode())
 
     topic = {"topic": f"cp.{longest.id}.{locale}"}
@@ -428,9 +470,13 @@ def test_enqueue_for_many_followers_is_one_insert_per_chunk(session: Session) ->
         session.add(device)
         session.flush()
         devices.add_alert(
-            session, device, checkpoint_id="kz-kordai", direction=Direction.EXIT, lane=Lane.CAR,
+            session,
+            device,
+            checkpoint_id="kz-kordai",
+            direction=Direction.EXIT,
+            lane=Lane.CAR,
             below_minutes=30,
-        )  # fmt: skip
+        )
     _queue(session, 10)
     assert (
         session.scalar(select(func.count()).where(OutboxMessage.kind == MessageKind.QUEUE_ALERT))

@@ -88,10 +88,17 @@ def test_follow_unfollow_and_limit(client: FlaskClient, session: Session) -> Non
     for n in range(MAX_FOLLOWS + 1):
         session.add(
             Checkpoint(
-                id=f"kz-test-{n}", country="KZ", kind=Kind.ROAD, latitude=43, longitude=75,
-                timezone="Asia/Almaty", lanes=["car"], directions=["exit"], names={"en": "T"},
+                id=f"kz-test-{n}",
+                country="KZ",
+                kind=Kind.ROAD,
+                latitude=43,
+                longitude=75,
+                timezone="Asia/Almaty",
+                lanes=["car"],
+                directions=["exit"],
+                names={"en": "T"},
             )
-        )  # fmt: skip
+        )
     session.commit()
     for n in range(MAX_FOLLOWS):
         assert client.put(f"{url}/kz-test-{n}", headers=auth(device)).status_code == 204

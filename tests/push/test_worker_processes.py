@@ -25,20 +25,44 @@ ROOT = Path(__file__).resolve().parents[2]
 def _queue_alerts(engine: Engine, count: int) -> list[str]:
     tokens = [f"proc-{n}" for n in range(count)]
     now = datetime.now(UTC)
-    payload = {"title": "t", "body": "b", "collapse_key": "cp-kz-kordai", "data": {},
-               "ttl_seconds": 3600}  # fmt: skip
+    payload = {
+        "title": "t",
+        "body": "b",
+        "collapse_key": "cp-kz-kordai",
+        "data": {},
+        "ttl_seconds": 3600,
+    }
     with Session(engine) as session:
         session.execute(
             insert(Device),
-            [{"token": t, "platform": Platform.ANDROID, "locale": "ru", "secret_hash": t,
-              "created_at": now, "updated_at": now} for t in tokens],
-        )  # fmt: skip
+            [
+                {
+                    "token": t,
+                    "platform": Platform.ANDROID,
+                    "locale": "ru",
+                    "secret_hash": t,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for t in tokens
+            ],
+        )
         session.execute(
             insert(OutboxMessage),
-            [{"kind": MessageKind.QUEUE_ALERT, "status": MessageStatus.PENDING, "token": t,
-              "payload": payload, "attempts": 0, "available_at": now, "created_at": now,
-              "expires_at": now + timedelta(hours=1)} for t in tokens],
-        )  # fmt: skip
+            [
+                {
+                    "kind": MessageKind.QUEUE_ALERT,
+                    "status": MessageStatus.PENDING,
+                    "token": t,
+                    "payload": payload,
+                    "attempts": 0,
+                    "available_at": now,
+                    "created_at": now,
+                    "expires_at": now + timedelta(hours=1),
+                }
+                for t in tokens
+            ],
+        )
         session.commit()
     return tokens
 
@@ -86,11 +110,14 @@ def test_a_worker_killed_mid_batch_loses_nothing(
     }
     process = subprocess.Popen(  # noqa: S603  # our own CLI, fixed arguments
         [str(Path(sys.executable).with_name("flask")), "--app", "wsgi", "push", "worker"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
-        while fake_fcm.server.state.requests < 10:
+        while fake_fcm.server.state.requests < 10:  # reset to 0 by the fixture
             assert time.monotonic() < deadline, "the worker never started sending"
             time.sleep(0.05)
         process.send_signal(signal.SIGKILL)
@@ -105,9 +132,10 @@ def test_a_worker_killed_mid_batch_loses_nothing(
 
     fake_fcm.reset()
     after_lease = Worker(
-        sessionmaker(bind=engine), fcm_sender,
+        sessionmaker(bind=engine),
+        fcm_sender,
         clock=lambda: datetime.now(UTC) + timedelta(seconds=31),
-    )  # fmt: skip
+    )
     while after_lease.run_once():
         pass
     with Session(engine) as session:

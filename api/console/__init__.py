@@ -1,0 +1,1 @@
+"""The web console for editors, publishers, admins and border officers (server-rendered)."""

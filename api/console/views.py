@@ -1,0 +1,600 @@
+"""Console pages. Every form is CSRF-protected; every change goes through the same
+services as the API, with the signed-in user as the audit actor."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import refresh
+from flask_wtf.csrf import CSRFProtect
+
+from api.db import get_session
+from api.i18n import KNOWN_LOCALES, current_locale, native_name
+from content.accounts import service as accounts
+from content.accounts.models import Role, User
+from content.accounts.service import Actor, Poster
+from content.campaigns import service as campaigns
+from content.campaigns.models import CampaignStatus
+from content.checkpoints import service as checkpoints
+from content.checkpoints.labels import (
+    DIRECTION_LABELS,
+    LANE_LABELS,
+    REASON_LABELS,
+    STATE_LABELS,
+)
+from content.checkpoints.models import Direction, Lane, Reason, State
+from content.checkpoints.service import CheckpointFilter, QueueReportIn
+from content.errors import DomainError, Invalid, PreconditionFailed
+
+blp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+csrf = CSRFProtect()
+SESSION_LIFETIME = timedelta(hours=8)
+CONSOLE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+EDITORS = {Role.EDITOR, Role.PUBLISHER, Role.ADMIN}
+PUBLISHERS = {Role.PUBLISHER, Role.ADMIN}
+
+
+def init_app(app: Any) -> None:
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # only console forms, not the API
+    app.config["WTF_CSRF_TIME_LIMIT"] = None  # the token lives as long as the session
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = app.config["SETTINGS"].is_production
+    app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
+    csrf.init_app(app)
+    app.register_blueprint(blp)
+
+
+@blp.before_request
+def _load_user() -> None:
+    if request.method == "POST":
+        csrf.protect()
+    # the console remembers the language chosen with ?lang= for the rest of the session
+    if request.args.get("lang") in KNOWN_LOCALES:
+        session["lang"] = request.args["lang"]
+    elif session.get("lang") in KNOWN_LOCALES:
+        g.request_locale = session["lang"]
+        refresh()
+    g.console_user = None
+    user_id = session.get("user_id")
+    if user_id is not None:
+        user = get_session().get(User, user_id)
+        if user is not None and not user.disabled:
+            g.console_user = user
+
+
+@blp.after_request
+def _headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CONSOLE_CSP
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.cache_control.no_store = True
+    return response
+
+
+@blp.app_context_processor
+def _template_globals() -> dict[str, Any]:
+    return {
+        "user": g.get("console_user"),
+        "current_lang": current_locale(),
+        "locales": [(code, native_name(code)) for code in KNOWN_LOCALES],
+        "Role": Role,
+    }
+
+
+def signed_in(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user: User | None = g.console_user
+            if user is None:
+                return redirect(url_for("console.login", next=request.full_path))
+            if roles and user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def actor() -> Actor:
+    return Actor.for_user(g.console_user)
+
+
+# -- sign in ------------------------------------------------------------------------
+
+
+@blp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "POST":
+        db = get_session()
+        user = accounts.authenticate_user(
+            db, email=request.form.get("email", ""), password=request.form.get("password", "")
+        )
+        db.commit()
+        if user is None:
+            flash(_("Wrong email or password, or the account is locked for a while."), "error")
+            return render_template("console/login.html"), 401
+        session.clear()
+        session.permanent = True
+        session["user_id"] = user.id
+        target = request.args.get("next", "")
+        if not target.startswith("/console"):
+            target = url_for("console.home")
+        return redirect(target)
+    return render_template("console/login.html")
+
+
+@blp.post("/logout")
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for("console.login"))
+
+
+@blp.get("/")
+@signed_in()
+def home() -> Any:
+    if g.console_user.role == Role.BORDER_OFFICER:
+        return redirect(url_for("console.board"))
+    return redirect(url_for("console.campaign_list"))
+
+
+# -- campaigns ----------------------------------------------------------------------
+
+
+@blp.get("/campaigns")
+@signed_in(*EDITORS)
+def campaign_list() -> Any:
+    status = request.args.get("status", "")
+    wanted = CampaignStatus(status) if status in {s.value for s in CampaignStatus} else None
+    items = [(c, campaigns.completeness(c)) for c in campaigns.list_(get_session(), status=wanted)]
+    return render_template(
+        "console/campaigns.html", items=items, status=status, statuses=list(CampaignStatus)
+    )
+
+
+@blp.get("/review")
+@signed_in(*PUBLISHERS)
+def review_queue() -> Any:
+    items = [
+        (c, campaigns.completeness(c))
+        for c in campaigns.list_(get_session(), status=CampaignStatus.IN_REVIEW)
+    ]
+    return render_template(
+        "console/campaigns.html",
+        items=items,
+        status="in_review",
+        statuses=list(CampaignStatus),
+        review=True,
+    )
+
+
+@blp.route("/campaigns/new", methods=["GET", "POST"])
+@signed_in(*EDITORS)
+def campaign_new() -> Any:
+    if request.method == "POST":
+        db = get_session()
+        try:
+            campaign = campaigns.create(
+                db,
+                actor=actor(),
+                slug=request.form.get("slug", "").strip(),
+                fields=_campaign_fields(request.form),
+            )
+            db.commit()
+        except DomainError as error:
+            db.rollback()
+            flash(_error_text(error), "error")
+            return render_template("console/campaign_new.html"), error.status
+        return redirect(url_for("console.campaign_edit", slug=campaign.slug))
+    return render_template("console/campaign_new.html")
+
+
+@blp.route("/campaigns/<slug>", methods=["GET", "POST"])
+@signed_in(*EDITORS)
+def campaign_edit(slug: str) -> Any:
+    db = get_session()
+    campaign = _campaign_or_404(slug)
+    tab = request.args.get("tab", "ru") if request.args.get("tab") in KNOWN_LOCALES else "ru"
+    status = 200
+    if request.method == "POST":
+        tab = request.form.get("tab", tab)
+        try:
+            campaigns.update(
+                db,
+                actor=actor(),
+                campaign=campaign,
+                expected_version=int(request.form.get("version", "0")),
+                fields=_campaign_fields(request.form),
+            )
+            db.commit()
+            flash(_("Saved."), "ok")
+            return redirect(url_for("console.campaign_edit", slug=slug, tab=tab))
+        except PreconditionFailed:
+            db.rollback()
+            campaign = _campaign_or_404(slug)
+            flash(
+                _(
+                    "Someone else saved this campaign after you opened it. Your changes are "
+                    "below but were not saved: copy what you need, then reload."
+                ),
+                "error",
+            )
+            status = 409
+        except DomainError as error:
+            db.rollback()
+            campaign = _campaign_or_404(slug)
+            flash(_error_text(error), "error")
+            status = error.status
+    reference = "en" if tab == "ru" else "ru"
+    return render_template(
+        "console/campaign_edit.html",
+        campaign=campaign,
+        tab=tab,
+        reference=reference,
+        missing=campaigns.completeness(campaign),
+        form=request.form if status != 200 else None,
+        actions=_allowed_actions(campaign.status),
+    ), status
+
+
+@blp.post("/campaigns/<slug>/actions")
+@signed_in(*EDITORS)
+def campaign_action(slug: str) -> Any:
+    db = get_session()
+    campaign = _campaign_or_404(slug)
+    try:
+        campaigns.transition(
+            db,
+            actor=actor(),
+            campaign=campaign,
+            action=request.form.get("action", ""),
+            require_complete=current_app.config["SETTINGS"].campaigns_require_all_locales,
+        )
+        db.commit()
+        flash(_("Done: the campaign is now %(status)s.", status=campaign.status.value), "ok")
+    except DomainError as error:
+        db.rollback()
+        flash(_error_text(error), "error")
+    return redirect(url_for("console.campaign_edit", slug=slug))
+
+
+@blp.post("/campaigns/<slug>/schedule")
+@signed_in(*PUBLISHERS)
+def campaign_schedule(slug: str) -> Any:
+    db = get_session()
+    campaign = _campaign_or_404(slug)
+    try:
+        campaigns.schedule(
+            db,
+            actor=actor(),
+            campaign=campaign,
+            publish_at=_form_datetime(request.form.get("publish_at")),
+            unpublish_at=_form_datetime(request.form.get("unpublish_at")),
+        )
+        db.commit()
+        flash(_("Schedule saved."), "ok")
+    except DomainError as error:
+        db.rollback()
+        flash(_error_text(error), "error")
+    return redirect(url_for("console.campaign_edit", slug=slug))
+
+
+@blp.get("/campaigns/<slug>/revisions")
+@signed_in(*EDITORS)
+def campaign_revisions(slug: str) -> Any:
+    db = get_session()
+    campaign = _campaign_or_404(slug)
+    revisions = campaigns.revisions(db, campaign)
+    lines: list[str] = []
+    old, new = request.args.get("from", type=int), request.args.get("to", type=int)
+    if old and new:
+        try:
+            lines = campaigns.diff(db, campaign, old, new)
+        except DomainError as error:
+            flash(_error_text(error), "error")
+    return render_template(
+        "console/revisions.html",
+        campaign=campaign,
+        revisions=revisions,
+        lines=lines,
+        old=old,
+        new=new,
+    )
+
+
+@blp.post("/campaigns/<slug>/revisions/<int:number>/restore")
+@signed_in(*EDITORS)
+def campaign_restore(slug: str, number: int) -> Any:
+    db = get_session()
+    campaign = _campaign_or_404(slug)
+    try:
+        campaigns.restore(
+            db,
+            actor=actor(),
+            campaign=campaign,
+            number=number,
+            expected_version=int(request.form.get("version", "0")),
+        )
+        db.commit()
+        flash(_("Revision %(number)s restored as a new revision.", number=number), "ok")
+    except DomainError as error:
+        db.rollback()
+        flash(_error_text(error), "error")
+    return redirect(url_for("console.campaign_edit", slug=slug))
+
+
+# -- the border officer's board -----------------------------------------------------
+
+
+@blp.get("/board")
+@signed_in(Role.BORDER_OFFICER, Role.ADMIN)
+def board() -> Any:
+    user: User = g.console_user
+    country = user.country if user.role == Role.BORDER_OFFICER else request.args.get("country")
+    states = checkpoints.list_(get_session(), filters=CheckpointFilter(country=country))
+    return render_template(
+        "console/board.html",
+        states=states,
+        country=country,
+        State=State,
+        Reason=Reason,
+        Lane=Lane,
+        Direction=Direction,
+        STATE_LABELS=STATE_LABELS,
+        REASON_LABELS=REASON_LABELS,
+        LANE_LABELS=LANE_LABELS,
+        DIRECTION_LABELS=DIRECTION_LABELS,
+    )
+
+
+@blp.post("/board/<checkpoint_id>/status")
+@signed_in(Role.BORDER_OFFICER)
+def board_status(checkpoint_id: str) -> Any:
+    db = get_session()
+    try:
+        reason = request.form.get("reason") or None
+        report = checkpoints.set_status(
+            db,
+            poster=_officer_poster(),
+            checkpoint_id=checkpoint_id,
+            state=State(request.form.get("state", "")),
+            reason=Reason(reason) if reason else None,
+            message=(request.form.get("message") or "").strip()[:500] or None,
+        )
+        accounts.audit(
+            db,
+            actor=actor(),
+            action="set_status",
+            object_type="checkpoint",
+            object_id=checkpoint_id,
+            after={"state": report.state.value},
+        )
+        db.commit()
+        flash(_("Status posted."), "ok")
+    except ValueError:
+        db.rollback()
+        flash(_("Choose a state."), "error")
+    except DomainError as error:
+        db.rollback()
+        flash(_error_text(error), "error")
+    return redirect(url_for("console.board"))
+
+
+@blp.post("/board/<checkpoint_id>/queues")
+@signed_in(Role.BORDER_OFFICER)
+def board_queue(checkpoint_id: str) -> Any:
+    db = get_session()
+    try:
+        wait = int(request.form.get("wait_minutes", ""))
+        if not 0 <= wait <= 4320:
+            raise ValueError
+        checkpoints.record_queues(
+            db,
+            poster=_officer_poster(),
+            reports=[
+                QueueReportIn(
+                    checkpoint_id=checkpoint_id,
+                    direction=Direction(request.form.get("direction", "")),
+                    lane=Lane(request.form.get("lane", "")),
+                    wait_minutes=wait,
+                    observed_at=datetime.now(UTC),
+                )
+            ],
+        )
+        accounts.audit(
+            db,
+            actor=actor(),
+            action="record_queue",
+            object_type="checkpoint",
+            object_id=checkpoint_id,
+            after=dict(request.form),
+        )
+        db.commit()
+        flash(_("Queue time posted."), "ok")
+    except ValueError:
+        db.rollback()
+        flash(_("Enter a wait between 0 and 4320 minutes, a direction and a lane."), "error")
+    except DomainError as error:
+        db.rollback()
+        flash(_error_text(error), "error")
+    return redirect(url_for("console.board"))
+
+
+# -- admin --------------------------------------------------------------------------
+
+
+@blp.route("/users", methods=["GET", "POST"])
+@signed_in(Role.ADMIN)
+def users() -> Any:
+    db = get_session()
+    if request.method == "POST":
+        try:
+            created = accounts.create_user(
+                db,
+                email=request.form.get("email", ""),
+                password=request.form.get("password", ""),
+                role=Role(request.form.get("role", "")),
+                country=request.form.get("country") or None,
+            )
+            accounts.audit(
+                db,
+                actor=actor(),
+                action="create_user",
+                object_type="user",
+                object_id=str(created.id),
+                after={"email": created.email, "role": created.role.value},
+            )
+            db.commit()
+            flash(_("User created."), "ok")
+        except ValueError:
+            db.rollback()
+            flash(_("Choose a role."), "error")
+        except DomainError as error:
+            db.rollback()
+            flash(_error_text(error), "error")
+    return render_template("console/users.html", users=accounts.list_users(db), roles=list(Role))
+
+
+@blp.route("/agencies", methods=["GET", "POST"])
+@signed_in(Role.ADMIN)
+def agencies() -> Any:
+    db = get_session()
+    new_key = None
+    if request.method == "POST":
+        try:
+            if request.form.get("revoke"):
+                agency = accounts.get_agency_or_raise(db, int(request.form["revoke"]))
+                accounts.revoke_keys(db, agency=agency)
+                accounts.audit(
+                    db,
+                    actor=actor(),
+                    action="revoke_keys",
+                    object_type="agency",
+                    object_id=str(agency.id),
+                )
+                flash(_("Keys revoked."), "ok")
+            else:
+                agency = accounts.create_agency(
+                    db,
+                    country=request.form.get("country", ""),
+                    name=request.form.get("name", "").strip(),
+                )
+                _key_row, new_key = accounts.issue_key(db, agency=agency)
+                accounts.audit(
+                    db,
+                    actor=actor(),
+                    action="create_agency",
+                    object_type="agency",
+                    object_id=str(agency.id),
+                    after={"name": agency.name},
+                )
+            db.commit()
+        except DomainError as error:
+            db.rollback()
+            flash(_error_text(error), "error")
+    return render_template(
+        "console/agencies.html", agencies=accounts.list_agencies(db), new_key=new_key
+    )
+
+
+@blp.get("/audit")
+@signed_in(Role.ADMIN)
+def audit() -> Any:
+    return render_template("console/audit.html", entries=accounts.audit_log(get_session()))
+
+
+# -- helpers ------------------------------------------------------------------------
+
+
+def _campaign_or_404(slug: str) -> Any:
+    try:
+        return campaigns.get_or_raise(get_session(), slug)
+    except DomainError:
+        abort(404)
+
+
+def _allowed_actions(status: CampaignStatus) -> list[str]:
+    role = g.console_user.role
+    return [
+        action
+        for action, (sources, _target, roles) in campaigns.TRANSITIONS.items()
+        if status in sources and role in roles
+    ]
+
+
+def _campaign_fields(form: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if "priority" in form:
+        try:
+            fields["priority"] = int(form["priority"] or 0)
+        except ValueError as error:
+            raise Invalid([]) from error
+    if "countries" in form:
+        fields["countries"] = [c.strip().upper() for c in form["countries"].split(",") if c.strip()]
+    for name in ("starts_at", "ends_at"):
+        if name in form:
+            fields[name] = _form_datetime(form[name])
+    translations: dict[str, dict[str, Any]] = {}
+    for locale in KNOWN_LOCALES:
+        texts = {
+            name: form[f"{locale}-{name}"]
+            for name in campaigns.TEXT_FIELDS
+            if f"{locale}-{name}" in form
+        }
+        for optional in ("cta_label", "cta_url"):
+            if optional in texts and not texts[optional].strip():
+                texts[optional] = None
+        if texts:
+            translations[locale] = texts
+    if translations:
+        fields["translations"] = translations
+    return fields
+
+
+def _form_datetime(value: str | None) -> datetime | None:
+    """A datetime-local field, read as UTC."""
+    if not value:
+        return None
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _officer_poster() -> Poster:
+    user: User = g.console_user
+    return Poster(agency_id=None, country=user.country or "")
+
+
+def _error_text(error: DomainError) -> str:
+    text = _(error.message, **error.params)
+    if isinstance(error, Invalid):
+        details = "; ".join(_(p.message, **p.params) for p in error.problems)
+        text = f"{text} {details}".strip()
+    return text

@@ -1,0 +1,362 @@
+"""The editors' and publishers' API: sign-in tokens, campaigns, images, broadcasts, audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from werkzeug.exceptions import PreconditionRequired
+
+from api.auth import current_user, require_role
+from api.db import get_session
+from api.idempotency import commits
+from api.routes import declare_errors
+from api.schemas.admin import (
+    AuditListOut,
+    BroadcastIn,
+    BroadcastOut,
+    PushStatsOut,
+)
+from api.schemas.campaigns import (
+    CampaignAdminListOut,
+    CampaignAdminOut,
+    CampaignCreateIn,
+    CampaignIn,
+    DiffArgs,
+    DiffOut,
+    ImageOut,
+    RevisionListOut,
+    ScheduleIn,
+    TokenIn,
+    TokenOut,
+)
+from content.accounts import service as accounts
+from content.accounts.models import Role
+from content.campaigns import service as campaigns
+from content.campaigns.models import Campaign
+from content.errors import N_, FieldProblem, Invalid, PreconditionFailed
+from push import outbox
+
+blp = Blueprint(
+    "admin",
+    __name__,
+    url_prefix="/v1",
+    description="For editors, publishers and admins: `Authorization: Bearer <token>` from "
+    "POST /v1/auth/tokens.",
+)
+USER_SECURITY: list[dict[str, list[str]]] = [{"userToken": []}]
+EDITORS = (Role.EDITOR, Role.PUBLISHER, Role.ADMIN)
+PUBLISHERS = (Role.PUBLISHER, Role.ADMIN)
+
+
+def campaign_etag(campaign: Campaign) -> str:
+    return f"v{campaign.version}"
+
+
+def expected_version() -> int:
+    """The version named by If-Match: 428 without it, 412 when it is not one of ours."""
+    if not request.if_match or request.if_match.star_tag:
+        raise PreconditionRequired()
+    tags = list(request.if_match.as_set())
+    if len(tags) != 1 or not tags[0].startswith("v") or not tags[0][1:].isdigit():
+        raise PreconditionFailed(N_("The resource has changed since you last read it."))
+    return int(tags[0][1:])
+
+
+def present_admin(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "slug": campaign.slug,
+        "status": campaign.status,
+        "version": campaign.version,
+        "priority": campaign.priority,
+        "countries": campaign.countries,
+        "checkpoints": campaign.checkpoints,
+        "starts_at": campaign.starts_at,
+        "ends_at": campaign.ends_at,
+        "publish_at": campaign.publish_at,
+        "unpublish_at": campaign.unpublish_at,
+        "demo": campaign.demo,
+        "translations": dict(campaign.translations),
+        "missing": campaigns.completeness(campaign),
+    }
+
+
+def _with_etag(campaign: Campaign) -> tuple[dict[str, Any], int, dict[str, str]]:
+    return present_admin(campaign), 200, {"ETag": f'"{campaign_etag(campaign)}"'}
+
+
+def _require_complete() -> bool:
+    return bool(current_app.config["SETTINGS"].campaigns_require_all_locales)
+
+
+@blp.route("/auth/tokens")
+class Tokens(MethodView):
+    @commits
+    @blp.arguments(TokenIn)
+    @blp.response(201, TokenOut)
+    @declare_errors(blp, 400, 401, 413, 415)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Sign in: exchange an email and password for a bearer token (12 hours)
+
+        Five wrong passwords in a row lock the account for 15 minutes.
+        """
+        session = get_session()
+        user = accounts.authenticate_user(session, email=body["email"], password=body["password"])
+        if user is None:
+            session.commit()  # keep the failure count even though we refuse
+            from api.auth import UserTokenRequired
+
+            raise UserTokenRequired()
+        token, raw = accounts.issue_token(session, user=user)
+        return {"token": raw, "expires_at": token.expires_at, "role": user.role.value}
+
+
+@blp.route("/auth/tokens/current")
+class CurrentToken(MethodView):
+    @commits
+    @blp.response(204)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 401)
+    def delete(self) -> None:
+        """Sign out: revoke the token this request carries, at once"""
+        current_user()
+        raw = request.headers["Authorization"].partition(" ")[2].strip()
+        accounts.revoke_token(get_session(), raw)
+
+
+@blp.route("/admin/campaigns")
+class AdminCampaigns(MethodView):
+    @blp.response(200, CampaignAdminListOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 401, 403)
+    def get(self) -> dict[str, Any]:
+        """Every campaign, with its status and what each language still lacks"""
+        require_role(*EDITORS)
+        return {"items": [present_admin(c) for c in campaigns.list_(get_session())]}
+
+    @commits
+    @blp.arguments(CampaignCreateIn)
+    @blp.response(201, CampaignAdminOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 400, 401, 403, 409, 413, 415)
+    def post(self, body: dict[str, Any]) -> Any:
+        """Create a draft campaign"""
+        actor = require_role(*EDITORS)
+        slug = body.pop("slug")
+        campaign = campaigns.create(get_session(), actor=actor, slug=slug, fields=body)
+        return present_admin(campaign), 201, {"ETag": f'"{campaign_etag(campaign)}"'}
+
+
+@blp.route("/admin/campaigns/<string:slug>")
+class AdminCampaign(MethodView):
+    @blp.response(200, CampaignAdminOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 401, 403, 404)
+    def get(self, slug: str) -> Any:
+        """One campaign as editors see it; its ETag goes back in If-Match"""
+        require_role(*EDITORS)
+        return _with_etag(campaigns.get_or_raise(get_session(), slug))
+
+    @commits
+    @blp.arguments(CampaignIn)
+    @blp.response(200, CampaignAdminOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 400, 401, 403, 404, 409, 412, 413, 415, 428)
+    def patch(self, body: dict[str, Any], slug: str) -> Any:
+        """Change a campaign; needs If-Match with the ETag you read (428 without, 412 if stale)"""
+        actor = require_role(*EDITORS)
+        session = get_session()
+        campaign = campaigns.get_or_raise(session, slug)
+        campaigns.update(
+            session,
+            actor=actor,
+            campaign=campaign,
+            expected_version=expected_version(),
+            fields=body,
+        )
+        return _with_etag(campaign)
+
+
+@blp.route("/admin/campaigns/<string:slug>/actions/<string:action>")
+class AdminCampaignAction(MethodView):
+    @commits
+    @blp.response(200, CampaignAdminOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 401, 403, 404, 409, 422)
+    def post(self, slug: str, action: str) -> Any:
+        """Move a campaign along its workflow
+
+        Actions: `submit` (editors), `return`, `approve`, `publish`, `unpublish`, `archive`
+        (publishers). Publishing needs title, summary and body in all six languages.
+        """
+        actor = require_role(*EDITORS)
+        session = get_session()
+        campaign = campaigns.get_or_raise(session, slug)
+        campaigns.transition(
+            session,
+            actor=actor,
+            campaign=campaign,
+            action=action,
+            require_complete=_require_complete(),
+        )
+        return _with_etag(campaign)
+
+
+@blp.route("/admin/campaigns/<string:slug>/schedule")
+class AdminCampaignSchedule(MethodView):
+    @commits
+    @blp.arguments(ScheduleIn)
+    @blp.response(200, CampaignAdminOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 400, 401, 403, 404, 413, 415)
+    def put(self, body: dict[str, Any], slug: str) -> Any:
+        """Schedule publication and withdrawal; the push worker applies them on time"""
+        actor = require_role(*PUBLISHERS)
+        session = get_session()
+        campaign = campaigns.get_or_raise(session, slug)
+        campaigns.schedule(
+            session,
+            actor=actor,
+            campaign=campaign,
+            publish_at=body["publish_at"],
+            unpublish_at=body["unpublish_at"],
+        )
+        return _with_etag(campaign)
+
+
+@blp.route("/admin/campaigns/<string:slug>/revisions")
+class AdminCampaignRevisions(MethodView):
+    @blp.response(200, RevisionListOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 401, 403, 404)
+    def get(self, slug: str) -> dict[str, Any]:
+        """Every saved revision of a campaign"""
+        require_role(*EDITORS)
+        session = get_session()
+        return {"items": campaigns.revisions(session, campaigns.get_or_raise(session, slug))}
+
+
+@blp.route("/admin/campaigns/<string:slug>/revisions/diff")
+class AdminCampaignDiff(MethodView):
+    @blp.arguments(DiffArgs, location="query")
+    @blp.response(200, DiffOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 401, 403, 404)
+    def get(self, args: dict[str, Any], slug: str) -> dict[str, Any]:
+        """A unified diff between two revisions"""
+        require_role(*EDITORS)
+        session = get_session()
+        campaign = campaigns.get_or_raise(session, slug)
+        return {"lines": campaigns.diff(session, campaign, args["from_"], args["to"])}
+
+
+@blp.route("/admin/campaigns/<string:slug>/revisions/<int:number>/restore")
+class AdminCampaignRestore(MethodView):
+    @commits
+    @blp.response(200, CampaignAdminOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 401, 403, 404, 409, 412, 428)
+    def post(self, slug: str, number: int) -> Any:
+        """Make an old revision current again (as a new revision); needs If-Match"""
+        actor = require_role(*EDITORS)
+        session = get_session()
+        campaign = campaigns.get_or_raise(session, slug)
+        campaigns.restore(
+            session,
+            actor=actor,
+            campaign=campaign,
+            number=number,
+            expected_version=expected_version(),
+        )
+        return _with_etag(campaign)
+
+
+@blp.route("/admin/images")
+class AdminImages(MethodView):
+    @commits
+    @blp.response(201, ImageOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 400, 401, 403, 413)
+    def post(self) -> dict[str, Any]:
+        """Upload an image (multipart field `file`): PNG, JPEG or WebP, at most 2 MB"""
+        require_role(*EDITORS)
+        upload = request.files.get("file")
+        if upload is None:
+            raise Invalid([FieldProblem("file", N_("This field is required."))])
+        image = campaigns.store_image(
+            get_session(), data=upload.read(), image_dir=current_app.config["SETTINGS"].image_path
+        )
+        return {
+            "id": image.id,
+            "url": f"/media/images/{image.id}",
+            "content_type": image.content_type,
+            "width": image.width,
+            "height": image.height,
+        }
+
+
+@blp.route("/admin/push/broadcasts")
+class AdminBroadcasts(MethodView):
+    @commits
+    @blp.arguments(BroadcastIn)
+    @blp.response(201, BroadcastOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 400, 401, 403, 413, 415)
+    def post(self, body: dict[str, Any]) -> Any:
+        """Send (or with `dry_run`, preview) a push message in every language
+
+        Each language's text goes to that language's audience: all devices, the followers
+        of a country's checkpoints, or of one checkpoint. `send_at` schedules it.
+        """
+        actor = require_role(*PUBLISHERS)
+        session = get_session()
+        audience = outbox.audience_size(session, body["target"], body.get("target_id"))
+        if body.get("dry_run"):
+            return {"id": None, "dry_run": True, "audience": audience, "send_at": None}
+        broadcast = outbox.create_broadcast(
+            session,
+            texts=body["texts"],
+            target=body["target"],
+            target_id=body.get("target_id"),
+            send_at=body.get("send_at"),
+            created_by=actor.label,
+        )
+        accounts.audit(
+            session,
+            actor=actor,
+            action="broadcast",
+            object_type="broadcast",
+            object_id=str(broadcast.id),
+            after=body["texts"],
+        )
+        return {
+            "id": broadcast.id,
+            "dry_run": False,
+            "audience": audience,
+            "send_at": broadcast.send_at,
+        }
+
+
+@blp.route("/admin/push/stats")
+class AdminPushStats(MethodView):
+    @blp.response(200, PushStatsOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 401, 403)
+    def get(self) -> dict[str, Any]:
+        """Queued, sent, retried, dead and pruned messages per day and kind; the backlog"""
+        require_role(*PUBLISHERS)
+        session = get_session()
+        return {"days": outbox.daily_stats(session), **outbox.backlog(session)}
+
+
+@blp.route("/admin/audit")
+class AdminAudit(MethodView):
+    @blp.response(200, AuditListOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 401, 403)
+    def get(self) -> dict[str, Any]:
+        """The latest changes: who, what, when, before and after (admins)"""
+        require_role(Role.ADMIN)
+        return {"items": accounts.audit_log(get_session())}

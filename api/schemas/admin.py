@@ -1,0 +1,62 @@
+"""Broadcasts, push statistics and the audit log."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from api.schemas.common import StrictSchema
+
+
+class BroadcastText(StrictSchema):
+    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
+    body = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=400))
+
+
+class BroadcastIn(StrictSchema):
+    texts = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Nested(BroadcastText), required=True
+    )
+    target = ma.fields.String(
+        required=True, validate=ma.validate.OneOf(["all", "country", "checkpoint"])
+    )
+    target_id = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=64))
+    send_at = ma.fields.AwareDateTime(allow_none=True)
+    dry_run = ma.fields.Boolean(load_default=False)
+
+
+class BroadcastOut(ma.Schema):
+    id = ma.fields.Integer(allow_none=True)
+    dry_run = ma.fields.Boolean()
+    audience = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    send_at = ma.fields.DateTime(allow_none=True)
+
+
+class PushDayOut(ma.Schema):
+    day = ma.fields.String()
+    kind = ma.fields.String()
+    queued = ma.fields.Integer()
+    sent = ma.fields.Integer()
+    retried = ma.fields.Integer()
+    dead = ma.fields.Integer()
+    pruned = ma.fields.Integer()
+
+
+class PushStatsOut(ma.Schema):
+    days = ma.fields.List(ma.fields.Nested(PushDayOut))
+    pending = ma.fields.Integer()
+    oldest_due_seconds = ma.fields.Float()
+
+
+class AuditEntryOut(ma.Schema):
+    id = ma.fields.Integer()
+    actor = ma.fields.String()
+    action = ma.fields.String()
+    object_type = ma.fields.String()
+    object_id = ma.fields.String()
+    before = ma.fields.Raw(allow_none=True)
+    after = ma.fields.Raw(allow_none=True)
+    at = ma.fields.DateTime()
+
+
+class AuditListOut(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(AuditEntryOut))

@@ -1,0 +1,153 @@
+"""Campaigns as travellers read them and as editors write them."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from api.schemas.common import COUNTRY_CODE, QueryArgs, StrictSchema
+from content.campaigns.models import CampaignStatus
+from content.locales import KNOWN_LOCALES
+
+HTTPS_URL = ma.validate.URL(schemes={"https"}, require_tld=True)
+
+
+class CampaignListArgs(QueryArgs):
+    country = ma.fields.String(validate=COUNTRY_CODE)
+    checkpoint = ma.fields.String(validate=ma.validate.Length(max=64))
+
+
+class CallToAction(ma.Schema):
+    label = ma.fields.String()
+    url = ma.fields.String()
+
+
+class CampaignSummaryOut(ma.Schema):
+    slug = ma.fields.String()
+    locale = ma.fields.String(metadata={"description": "The language actually served"})
+    title = ma.fields.String()
+    summary = ma.fields.String()
+    image_url = ma.fields.String(allow_none=True)
+    image_alt = ma.fields.String()
+    call_to_action = ma.fields.Nested(CallToAction, allow_none=True)
+    priority = ma.fields.Integer()
+    countries = ma.fields.List(ma.fields.String())
+    checkpoints = ma.fields.List(ma.fields.String())
+    starts_at = ma.fields.DateTime(allow_none=True)
+    ends_at = ma.fields.DateTime(allow_none=True)
+    demo = ma.fields.Boolean()
+
+
+class CampaignOut(CampaignSummaryOut):
+    body_html = ma.fields.String(metadata={"description": "Sanitised HTML, safe to show"})
+    body_markdown = ma.fields.String()
+    sources = ma.fields.List(ma.fields.Dict())
+
+
+class CampaignListOut(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CampaignSummaryOut))
+    as_of = ma.fields.DateTime()
+
+
+class TranslationIn(StrictSchema):
+    title = ma.fields.String(validate=ma.validate.Length(max=200))
+    summary = ma.fields.String(validate=ma.validate.Length(max=500))
+    body = ma.fields.String(validate=ma.validate.Length(max=20000))
+    image_id = ma.fields.Integer(strict=True, allow_none=True)
+    image_alt = ma.fields.String(validate=ma.validate.Length(max=300))
+    cta_label = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=100))
+    cta_url = ma.fields.String(allow_none=True, validate=HTTPS_URL)
+
+
+class CampaignIn(StrictSchema):
+    priority = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=-1000, max=1000))
+    countries = ma.fields.List(ma.fields.String(validate=COUNTRY_CODE))
+    checkpoints = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=64)))
+    starts_at = ma.fields.AwareDateTime(allow_none=True)
+    ends_at = ma.fields.AwareDateTime(allow_none=True)
+    translations = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.OneOf(KNOWN_LOCALES)),
+        values=ma.fields.Nested(TranslationIn),
+    )
+
+
+class CampaignCreateIn(CampaignIn):
+    slug = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$"))
+
+
+class TranslationOut(ma.Schema):
+    title = ma.fields.String()
+    summary = ma.fields.String()
+    body = ma.fields.String()
+    image_id = ma.fields.Integer(allow_none=True)
+    image_alt = ma.fields.String()
+    cta_label = ma.fields.String(allow_none=True)
+    cta_url = ma.fields.String(allow_none=True)
+
+
+class CampaignAdminOut(ma.Schema):
+    slug = ma.fields.String()
+    status = ma.fields.Enum(CampaignStatus, by_value=True)
+    version = ma.fields.Integer()
+    priority = ma.fields.Integer()
+    countries = ma.fields.List(ma.fields.String())
+    checkpoints = ma.fields.List(ma.fields.String())
+    starts_at = ma.fields.DateTime(allow_none=True)
+    ends_at = ma.fields.DateTime(allow_none=True)
+    publish_at = ma.fields.DateTime(allow_none=True)
+    unpublish_at = ma.fields.DateTime(allow_none=True)
+    demo = ma.fields.Boolean()
+    translations = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Nested(TranslationOut))
+    missing = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "Per language, the required fields still empty"},
+    )
+
+
+class CampaignAdminListOut(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CampaignAdminOut))
+
+
+class ScheduleIn(StrictSchema):
+    publish_at = ma.fields.AwareDateTime(allow_none=True, required=True)
+    unpublish_at = ma.fields.AwareDateTime(allow_none=True, required=True)
+
+
+class RevisionOut(ma.Schema):
+    number = ma.fields.Integer()
+    author = ma.fields.String()
+    created_at = ma.fields.DateTime()
+
+
+class RevisionListOut(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(RevisionOut))
+
+
+class DiffArgs(QueryArgs):
+    from_ = ma.fields.Integer(data_key="from", required=True, validate=ma.validate.Range(min=1))
+    to = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+
+
+class DiffOut(ma.Schema):
+    lines = ma.fields.List(ma.fields.String())
+
+
+class ImageOut(ma.Schema):
+    id = ma.fields.Integer()
+    url = ma.fields.String()
+    content_type = ma.fields.String()
+    width = ma.fields.Integer()
+    height = ma.fields.Integer()
+
+
+class TokenIn(StrictSchema):
+    email = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=254))
+    password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(min=1, max=500)
+    )
+
+
+class TokenOut(ma.Schema):
+    token = ma.fields.String()
+    expires_at = ma.fields.DateTime()
+    role = ma.fields.String()

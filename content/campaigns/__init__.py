@@ -1,0 +1,1 @@
+"""Drug-awareness campaigns: translations, workflow, schedules and revisions."""

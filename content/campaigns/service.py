@@ -1,0 +1,498 @@
+"""Campaign rules: who may do what, when a campaign is complete, what the public sees."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import nh3
+from markdown_it import MarkdownIt
+from PIL import Image as PILImage
+from PIL import UnidentifiedImageError
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from content import versions
+from content.accounts.models import Role
+from content.accounts.service import Actor, audit
+from content.campaigns.models import (
+    Campaign,
+    CampaignRevision,
+    CampaignStatus,
+    CampaignTranslation,
+    Image,
+)
+from content.db import utcnow
+from content.errors import (
+    N_,
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PreconditionFailed,
+)
+from content.locales import KNOWN_LOCALES
+
+#: the region's six languages: a campaign is complete when each has these fields
+REGION_LOCALES = ("kk", "ru", "uz", "ky", "tg", "tk")
+REQUIRED_FIELDS = ("title", "summary", "body")
+TEXT_FIELDS = ("title", "summary", "body", "image_alt", "cta_label", "cta_url")
+#: where a missing translation falls back to
+FALLBACK = {"kk": "ru", "ky": "ru", "tg": "ru", "tk": "ru", "uz": "ru", "ru": "en", "en": "ru"}
+MAX_IMAGE_BYTES = 2 * 1024 * 1024
+IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+
+EDITORS = {Role.EDITOR, Role.PUBLISHER, Role.ADMIN}
+PUBLISHERS = {Role.PUBLISHER, Role.ADMIN}
+
+# action: (allowed from, to, who)
+TRANSITIONS: dict[str, tuple[set[CampaignStatus], CampaignStatus, set[Role]]] = {
+    "submit": ({CampaignStatus.DRAFT}, CampaignStatus.IN_REVIEW, EDITORS),
+    "return": ({CampaignStatus.IN_REVIEW}, CampaignStatus.DRAFT, PUBLISHERS),
+    "approve": ({CampaignStatus.IN_REVIEW}, CampaignStatus.APPROVED, PUBLISHERS),
+    "publish": ({CampaignStatus.APPROVED}, CampaignStatus.PUBLISHED, PUBLISHERS),
+    "unpublish": ({CampaignStatus.PUBLISHED}, CampaignStatus.APPROVED, PUBLISHERS),
+    "archive": (
+        {
+            CampaignStatus.DRAFT,
+            CampaignStatus.IN_REVIEW,
+            CampaignStatus.APPROVED,
+            CampaignStatus.PUBLISHED,
+        },
+        CampaignStatus.ARCHIVED,
+        PUBLISHERS,
+    ),
+}
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+_ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h2",
+    "h3",
+    "h4",
+    "blockquote",
+    "code",
+    "pre",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+}
+
+
+def render_markdown(source: str) -> str:
+    """Markdown to HTML that is safe to show: no script, no handlers, no javascript: URLs."""
+    html = _markdown.render(source)
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"https", "http", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+@dataclass(frozen=True)
+class Localized:
+    campaign: Campaign
+    translation: CampaignTranslation
+    #: the locale actually served, after falling back
+    locale: str
+
+
+def completeness(campaign: Campaign) -> dict[str, list[str]]:
+    """The required fields each of the region's languages still lacks (empty: complete)."""
+    result = {}
+    for locale in (*REGION_LOCALES, "en"):
+        translation = campaign.translations.get(locale)
+        result[locale] = [
+            f for f in REQUIRED_FIELDS if not (translation and getattr(translation, f).strip())
+        ]
+    return result
+
+
+def is_complete(campaign: Campaign) -> bool:
+    gaps = completeness(campaign)
+    return all(not gaps[locale] for locale in REGION_LOCALES)
+
+
+def localize(campaign: Campaign, locale: str) -> Localized | None:
+    """The translation for the locale, or the next one along kk/ky/tg/tk/uz → ru → en."""
+    seen = set()
+    current: str | None = locale
+    while current and current not in seen:
+        seen.add(current)
+        translation = campaign.translations.get(current)
+        if translation and all(getattr(translation, f).strip() for f in REQUIRED_FIELDS):
+            return Localized(campaign, translation, current)
+        current = FALLBACK.get(current)
+    return None
+
+
+def snapshot(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "slug": campaign.slug,
+        "status": campaign.status.value,
+        "priority": campaign.priority,
+        "countries": list(campaign.countries),
+        "checkpoints": list(campaign.checkpoints),
+        "starts_at": campaign.starts_at.isoformat() if campaign.starts_at else None,
+        "ends_at": campaign.ends_at.isoformat() if campaign.ends_at else None,
+        "translations": {
+            locale: {f: getattr(t, f) for f in (*TEXT_FIELDS, "image_id")}
+            for locale, t in sorted(campaign.translations.items())
+        },
+    }
+
+
+def get_or_raise(session: Session, slug: str) -> Campaign:
+    campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        raise NotFound(N_("No campaign %(slug)s."), slug=slug)
+    return campaign
+
+
+def list_(session: Session, *, status: CampaignStatus | None = None) -> list[Campaign]:
+    query = select(Campaign).order_by(Campaign.priority.desc(), Campaign.id)
+    if status is not None:
+        query = query.where(Campaign.status == status)
+    return list(session.scalars(query))
+
+
+def create(session: Session, *, actor: Actor, slug: str, fields: dict[str, Any]) -> Campaign:
+    _require(actor, EDITORS)
+    if session.scalar(select(Campaign).where(Campaign.slug == slug)) is not None:
+        raise Conflict(N_("A campaign with the slug %(slug)s already exists."), slug=slug)
+    campaign = Campaign(slug=slug, countries=[], checkpoints=[])
+    session.add(campaign)
+    _apply(campaign, fields)
+    session.flush()
+    _saved(session, actor, campaign, action="create", before=None)
+    return campaign
+
+
+def update(
+    session: Session,
+    *,
+    actor: Actor,
+    campaign: Campaign,
+    expected_version: int,
+    fields: dict[str, Any],
+) -> Campaign:
+    """Change a campaign an editor read at `expected_version`; 412 when someone saved since."""
+    _require(actor, EDITORS)
+    if campaign.version != expected_version:
+        raise PreconditionFailed(
+            N_("Someone else saved this campaign after you opened it. Reload to see their changes.")
+        )
+    if campaign.status == CampaignStatus.ARCHIVED:
+        raise Conflict(N_("An archived campaign cannot be changed."))
+    before = snapshot(campaign)
+    _apply(campaign, fields)
+    campaign.version += 1
+    campaign.updated_at = utcnow()
+    session.flush()
+    _saved(session, actor, campaign, action="update", before=before)
+    return campaign
+
+
+def transition(
+    session: Session,
+    *,
+    actor: Actor,
+    campaign: Campaign,
+    action: str,
+    require_complete: bool = True,
+    now: datetime | None = None,
+) -> Campaign:
+    if action not in TRANSITIONS:
+        raise NotFound(N_("No campaign action %(action)s."), action=action)
+    allowed_from, target, roles = TRANSITIONS[action]
+    _require(actor, roles)
+    if campaign.status not in allowed_from:
+        raise Conflict(
+            N_("A campaign that is %(status)s cannot be given the action %(action)s."),
+            status=campaign.status.value,
+            action=action,
+        )
+    if target == CampaignStatus.PUBLISHED and require_complete and not is_complete(campaign):
+        missing = [locale for locale, gaps in completeness(campaign).items() if gaps]
+        raise Invalid(
+            [
+                FieldProblem(f"translations.{locale}", N_("Title, summary and body are needed."))
+                for locale in missing
+                if locale in REGION_LOCALES
+            ]
+        )
+    before = snapshot(campaign)
+    campaign.status = target
+    if target == CampaignStatus.PUBLISHED:
+        campaign.published_at = now or utcnow()
+        campaign.publish_at = None
+    if action == "unpublish":
+        campaign.unpublish_at = None
+    campaign.version += 1
+    campaign.updated_at = utcnow()
+    session.flush()
+    audit(
+        session,
+        actor=actor,
+        action=action,
+        object_type="campaign",
+        object_id=campaign.slug,
+        before=before,
+        after=snapshot(campaign),
+    )
+    versions.bump(session)
+    return campaign
+
+
+def schedule(
+    session: Session,
+    *,
+    actor: Actor,
+    campaign: Campaign,
+    publish_at: datetime | None,
+    unpublish_at: datetime | None,
+) -> Campaign:
+    _require(actor, PUBLISHERS)
+    if publish_at and unpublish_at and unpublish_at <= publish_at:
+        raise Invalid([FieldProblem("unpublish_at", N_("The end must be after the start."))])
+    campaign.publish_at = publish_at
+    campaign.unpublish_at = unpublish_at
+    campaign.version += 1
+    session.flush()
+    audit(
+        session,
+        actor=actor,
+        action="schedule",
+        object_type="campaign",
+        object_id=campaign.slug,
+        after={"publish_at": str(publish_at), "unpublish_at": str(unpublish_at)},
+    )
+    return campaign
+
+
+def apply_schedules(
+    session: Session, *, now: datetime | None = None, require_complete: bool = True
+) -> list[str]:
+    """Publish approved campaigns whose time has come, withdraw those whose time is up."""
+    now = now or utcnow()
+    done = []
+    due = session.scalars(
+        select(Campaign).where(
+            or_(
+                (Campaign.status == CampaignStatus.APPROVED) & (Campaign.publish_at <= now),
+                (Campaign.status == CampaignStatus.PUBLISHED) & (Campaign.unpublish_at <= now),
+            )
+        )
+    )
+    system = Actor("system:scheduler", Role.ADMIN)
+    for campaign in list(due):
+        action = "publish" if campaign.status == CampaignStatus.APPROVED else "unpublish"
+        try:
+            transition(
+                session,
+                actor=system,
+                campaign=campaign,
+                action=action,
+                require_complete=require_complete,
+                now=now,
+            )
+        except Invalid:
+            continue  # incomplete: stays approved, visible in the console
+        done.append(f"{action} {campaign.slug}")
+    return done
+
+
+def revisions(session: Session, campaign: Campaign) -> list[CampaignRevision]:
+    return list(
+        session.scalars(
+            select(CampaignRevision)
+            .where(CampaignRevision.campaign_id == campaign.id)
+            .order_by(CampaignRevision.number)
+        )
+    )
+
+
+def revision_or_raise(session: Session, campaign: Campaign, number: int) -> CampaignRevision:
+    revision = session.scalar(
+        select(CampaignRevision).where(
+            CampaignRevision.campaign_id == campaign.id, CampaignRevision.number == number
+        )
+    )
+    if revision is None:
+        raise NotFound(N_("No revision %(number)s of this campaign."), number=number)
+    return revision
+
+
+def diff(session: Session, campaign: Campaign, old: int, new: int) -> list[str]:
+    """A unified diff between two revisions, field by field."""
+    a = _flatten(revision_or_raise(session, campaign, old).snapshot)
+    b = _flatten(revision_or_raise(session, campaign, new).snapshot)
+    lines: list[str] = []
+    for key in sorted(set(a) | set(b)):
+        if a.get(key) != b.get(key):
+            lines.extend(
+                difflib.unified_diff(
+                    str(a.get(key, "")).splitlines(),
+                    str(b.get(key, "")).splitlines(),
+                    fromfile=f"r{old} {key}",
+                    tofile=f"r{new} {key}",
+                    lineterm="",
+                )
+            )
+    return lines
+
+
+def restore(
+    session: Session, *, actor: Actor, campaign: Campaign, number: int, expected_version: int
+) -> Campaign:
+    data = revision_or_raise(session, campaign, number).snapshot
+    fields = {k: data[k] for k in ("priority", "countries", "checkpoints", "starts_at", "ends_at")}
+    fields["translations"] = data["translations"]
+    return update(
+        session, actor=actor, campaign=campaign, expected_version=expected_version, fields=fields
+    )
+
+
+def public(
+    session: Session,
+    *,
+    country: str | None = None,
+    checkpoint: str | None = None,
+    now: datetime | None = None,
+) -> list[Campaign]:
+    """Published campaigns running now, highest priority first."""
+    now = now or utcnow()
+    campaigns = session.scalars(
+        select(Campaign)
+        .where(Campaign.status == CampaignStatus.PUBLISHED)
+        .where(or_(Campaign.starts_at.is_(None), Campaign.starts_at <= now))
+        .where(or_(Campaign.ends_at.is_(None), Campaign.ends_at > now))
+        .order_by(Campaign.priority.desc(), Campaign.id)
+    )
+    result = []
+    for campaign in campaigns:
+        if country and campaign.countries and country.upper() not in campaign.countries:
+            continue
+        if checkpoint and campaign.checkpoints and checkpoint not in campaign.checkpoints:
+            continue
+        result.append(campaign)
+    return result
+
+
+def get_public(session: Session, slug: str, *, now: datetime | None = None) -> Campaign:
+    """A campaign the public may see; drafts, scheduled and archived ones are 404."""
+    for campaign in public(session, now=now):
+        if campaign.slug == slug:
+            return campaign
+    raise NotFound(N_("No campaign %(slug)s."), slug=slug)
+
+
+def store_image(session: Session, *, data: bytes, image_dir: Path) -> Image:
+    """Keep an uploaded image after checking what it is by its content (PNG, JPEG, WebP)."""
+    if len(data) > MAX_IMAGE_BYTES:
+        raise Invalid([FieldProblem("file", N_("An image may be at most 2 MB."))])
+    try:
+        with PILImage.open(BytesIO(data)) as probe:
+            kind = probe.format or ""
+            probe.verify()
+        with PILImage.open(BytesIO(data)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise Invalid([FieldProblem("file", N_("Upload a PNG, JPEG or WebP image."))]) from error
+    if kind not in IMAGE_TYPES:
+        raise Invalid([FieldProblem("file", N_("Upload a PNG, JPEG or WebP image."))])
+    digest = hashlib.sha256(data).hexdigest()
+    existing = session.scalar(select(Image).where(Image.sha256 == digest))
+    if existing is not None:
+        return existing
+    image_dir.mkdir(parents=True, exist_ok=True)
+    (image_dir / digest).write_bytes(data)
+    image_row = Image(
+        sha256=digest, content_type=IMAGE_TYPES[kind], size=len(data), width=width, height=height
+    )
+    session.add(image_row)
+    session.flush()
+    return image_row
+
+
+def _require(actor: Actor, roles: set[Role]) -> None:
+    if actor.role not in roles:
+        raise Forbidden(N_("Your role may not do this."))
+
+
+def _apply(campaign: Campaign, fields: dict[str, Any]) -> None:
+    for name in ("priority", "countries", "checkpoints", "starts_at", "ends_at", "demo", "sources"):
+        if name in fields:
+            value = fields[name]
+            if name in ("starts_at", "ends_at") and isinstance(value, str):
+                value = datetime.fromisoformat(value)
+            if name == "countries":
+                value = sorted({c.upper() for c in value})
+            setattr(campaign, name, value)
+    for locale, texts in (fields.get("translations") or {}).items():
+        if locale not in KNOWN_LOCALES:
+            raise Invalid([FieldProblem(f"translations.{locale}", N_("Unknown language."))])
+        translation = campaign.translations.get(locale)
+        if translation is None:
+            translation = CampaignTranslation(locale=locale)
+            campaign.translations[locale] = translation
+        for name in (*TEXT_FIELDS, "image_id"):
+            if name not in texts:
+                continue
+            value = texts[name]
+            if value is None and name in (*REQUIRED_FIELDS, "image_alt"):
+                value = ""  # these columns hold text, possibly empty
+            setattr(translation, name, value)
+    if campaign.starts_at and campaign.ends_at and campaign.ends_at <= campaign.starts_at:
+        raise Invalid([FieldProblem("ends_at", N_("The end must be after the start."))])
+
+
+def _saved(session: Session, actor: Actor, campaign: Campaign, *, action: str, before: Any) -> None:
+    """Every save is a revision, an audit entry, and (if public) a new data version."""
+    after = snapshot(campaign)
+    number = len(revisions(session, campaign)) + 1
+    session.add(
+        CampaignRevision(campaign_id=campaign.id, number=number, snapshot=after, author=actor.label)
+    )
+    audit(
+        session,
+        actor=actor,
+        action=action,
+        object_type="campaign",
+        object_id=campaign.slug,
+        before=before,
+        after=after,
+    )
+    session.flush()
+    if campaign.status == CampaignStatus.PUBLISHED:
+        versions.bump(session)
+
+
+def _flatten(snapshot_: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in snapshot_.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{path}."))
+        else:
+            flat[path] = value
+    return flat

@@ -1,0 +1,243 @@
+"""Campaigns: workflow by role, If-Match, revisions, sanitising, the public API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html.parser import HTMLParser
+from io import BytesIO
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from content.accounts.models import AuditEntry, Role
+from content.campaigns import service as campaigns
+from tests.campaigns.conftest import PASSWORD, full_translations
+
+Login = Callable[..., dict[str, str]]
+
+
+def create(client: FlaskClient, headers: dict[str, str], **fields: Any) -> dict[str, Any]:
+    body = {"slug": "synthetic-drugs", "countries": ["KZ", "UZ"], **fields}
+    response = client.post("/v1/admin/campaigns", json=body, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    result: dict[str, Any] = response.get_json()
+    return result
+
+
+def act(client: FlaskClient, headers: dict[str, str], action: str, slug: str = "synthetic-drugs"):
+    return client.post(f"/v1/admin/campaigns/{slug}/actions/{action}", headers=headers)
+
+
+def test_the_whole_workflow(client: FlaskClient, login: Login) -> None:
+    editor, publisher = login(Role.EDITOR), login(Role.PUBLISHER)
+    create(client, editor, translations=full_translations())
+    assert client.get("/v1/campaigns/synthetic-drugs").status_code == 404
+    assert act(client, editor, "submit").status_code == 200
+    assert act(client, editor, "approve").status_code == 403
+    assert act(client, publisher, "approve").status_code == 200
+    assert client.get("/v1/campaigns/synthetic-drugs").status_code == 404
+    published = act(client, publisher, "publish")
+    assert published.status_code == 200
+    assert published.get_json()["status"] == "published"
+    body = client.get("/v1/campaigns/synthetic-drugs?lang=tg").get_json()
+    assert (body["locale"], body["title"]) == ("tg", "Title tg")
+    assert body["body_html"] == "<p>Body in <strong>tg</strong>.</p>\n"
+    listed = client.get("/v1/campaigns?country=KZ&lang=kk").get_json()["items"]
+    assert [c["slug"] for c in listed] == ["synthetic-drugs"]
+    assert client.get("/v1/campaigns?country=TM").get_json()["items"] == []
+    assert act(client, publisher, "archive").status_code == 200
+    assert client.get("/v1/campaigns/synthetic-drugs").status_code == 404
+
+
+def test_publishing_needs_all_six_languages(client: FlaskClient, login: Login) -> None:
+    editor, publisher = login(Role.EDITOR), login(Role.PUBLISHER)
+    texts = full_translations()
+    del texts["tk"]
+    create(client, editor, translations=texts)
+    act(client, editor, "submit")
+    act(client, publisher, "approve")
+    refused = act(client, publisher, "publish")
+    assert refused.status_code == 422
+    assert "translations.tk" in refused.get_json()["errors"]
+    campaign = client.get("/v1/admin/campaigns/synthetic-drugs", headers=editor).get_json()
+    assert campaign["missing"]["tk"] == ["title", "summary", "body"]
+    assert campaign["missing"]["kk"] == []
+
+
+def test_fallback_says_which_locale_it_served(client: FlaskClient, login: Login, app: Any) -> None:
+    app.config["SETTINGS"].campaigns_require_all_locales = False
+    editor, publisher = login(Role.EDITOR), login(Role.PUBLISHER)
+    texts = full_translations()
+    del texts["tk"]
+    create(client, editor, translations=texts)
+    for headers, action in ((editor, "submit"), (publisher, "approve"), (publisher, "publish")):
+        assert act(client, headers, action).status_code == 200
+    body = client.get("/v1/campaigns/synthetic-drugs?lang=tk").get_json()
+    assert (body["locale"], body["title"]) == ("ru", "Title ru")
+
+
+def test_if_match_is_required_and_checked(client: FlaskClient, login: Login) -> None:
+    editor = login(Role.EDITOR)
+    create(client, editor, translations=full_translations())
+    url = "/v1/admin/campaigns/synthetic-drugs"
+    etag = client.get(url, headers=editor).headers["ETag"]
+    change = {"priority": 5}
+    assert client.patch(url, json=change, headers=editor).status_code == 428
+    first = client.patch(url, json=change, headers={**editor, "If-Match": etag})
+    assert first.status_code == 200
+    stale = client.patch(url, json={"priority": 7}, headers={**editor, "If-Match": etag})
+    assert stale.status_code == 412
+    assert client.get(url, headers=editor).get_json()["priority"] == 5
+
+
+def test_revisions_diff_and_restore(client: FlaskClient, login: Login) -> None:
+    editor = login(Role.EDITOR)
+    create(client, editor, translations=full_translations())
+    url = "/v1/admin/campaigns/synthetic-drugs"
+    etag = client.get(url, headers=editor).headers["ETag"]
+    changed = {"translations": {"ru": {"title": "Новый заголовок"}}}
+    etag = client.patch(url, json=changed, headers={**editor, "If-Match": etag}).headers["ETag"]
+    revisions = client.get(f"{url}/revisions", headers=editor).get_json()["items"]
+    assert [r["number"] for r in revisions] == [1, 2]
+    lines = client.get(f"{url}/revisions/diff?from=1&to=2", headers=editor).get_json()["lines"]
+    assert "-Title ru" in lines
+    assert "+Новый заголовок" in lines
+    restored = client.post(f"{url}/revisions/1/restore", headers={**editor, "If-Match": etag})
+    assert restored.status_code == 200
+    assert restored.get_json()["translations"]["ru"]["title"] == "Title ru"
+    assert len(client.get(f"{url}/revisions", headers=editor).get_json()["items"]) == 3
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "<script>alert(1)</script>",
+        '<img src=x onerror="alert(1)">',
+        "[click](javascript:alert(1))",
+        '<a href="javascript:alert(1)">x</a>',
+        "<iframe src='https://evil.example'></iframe>",
+        '<p onclick="steal()">hi</p>',
+    ],
+)
+def test_markdown_is_sanitised(markdown: str) -> None:
+    elements = _elements(campaigns.render_markdown(markdown))
+    assert all(tag not in {"script", "iframe", "img"} for tag, _ in elements)
+    for _, attributes in elements:
+        assert not any(name.startswith("on") for name in attributes)
+        assert not attributes.get("href", "").lower().startswith("javascript:")
+
+
+def _elements(html: str) -> list[tuple[str, dict[str, str]]]:
+    """Every element the browser would build from the HTML, with its attributes."""
+    found: list[tuple[str, dict[str, str]]] = []
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found.append((tag, {k: v or "" for k, v in attrs}))
+
+    Collector().feed(html)
+    return found
+
+
+def test_links_survive_with_safe_rel() -> None:
+    html = campaigns.render_markdown("[UNODC](https://www.unodc.org)")
+    assert 'href="https://www.unodc.org"' in html
+    assert "noopener" in html
+
+
+def _png(size: tuple[int, int] = (4, 4)) -> bytes:
+    buffer = BytesIO()
+    Image.new("RGB", size, "teal").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_images_are_checked_by_content(client: FlaskClient, login: Login) -> None:
+    editor = login(Role.EDITOR)
+    good = client.post(
+        "/v1/admin/images",
+        data={"file": (BytesIO(_png()), "photo.txt")},
+        headers=editor,
+        content_type="multipart/form-data",
+    )
+    assert good.status_code == 201, good.get_json()
+    served = client.get(good.get_json()["url"])
+    assert served.status_code == 200
+    assert served.mimetype == "image/png"
+    assert "immutable" in served.headers["Cache-Control"]
+    served.close()
+    fake = client.post(
+        "/v1/admin/images",
+        data={"file": (BytesIO(b"<svg onload=alert(1)>"), "image.png")},
+        headers=editor,
+        content_type="multipart/form-data",
+    )
+    assert fake.status_code == 422
+
+
+def test_each_role_is_refused_what_it_may_not_do(client: FlaskClient, login: Login) -> None:
+    editor = login(Role.EDITOR)
+    officer = login(Role.BORDER_OFFICER, country="KZ")
+    create(client, editor, translations=full_translations())
+    assert client.get("/v1/admin/campaigns", headers=officer).status_code == 403
+    assert (
+        client.post("/v1/admin/campaigns", json={"slug": "x"}, headers=officer).status_code == 403
+    )
+    for action in ("approve", "publish", "archive"):
+        assert act(client, editor, action).status_code == 403
+    assert client.get("/v1/admin/push/stats", headers=editor).status_code == 403
+    assert client.get("/v1/admin/audit", headers=editor).status_code == 403
+    assert client.get("/v1/admin/campaigns").status_code == 401
+
+
+def test_every_change_is_audited(client: FlaskClient, login: Login, session: Session) -> None:
+    editor = login(Role.EDITOR)
+    admin = login(Role.ADMIN)
+    create(client, editor, translations=full_translations())
+    act(client, editor, "submit")
+    entries = client.get("/v1/admin/audit", headers=admin).get_json()["items"]
+    assert [(e["action"], e["object_id"]) for e in entries[:2]] == [
+        ("submit", "synthetic-drugs"),
+        ("create", "synthetic-drugs"),
+    ]
+    assert entries[0]["before"]["status"] == "draft"
+    assert entries[0]["after"]["status"] == "in_review"
+    assert "editor-x@myborder.test" in entries[0]["actor"]
+    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "create")) is not None
+
+
+def test_tokens_expire_revoke_and_logins_lock(
+    client: FlaskClient, login: Login, session: Session
+) -> None:
+    editor = login(Role.EDITOR)
+    assert client.get("/v1/admin/campaigns", headers=editor).status_code == 200
+    assert client.delete("/v1/auth/tokens/current", headers=editor).status_code == 204
+    assert client.get("/v1/admin/campaigns", headers=editor).status_code == 401
+    email = "editor-x@myborder.test"
+    for _ in range(5):
+        wrong = client.post("/v1/auth/tokens", json={"email": email, "password": "nope"})
+        assert wrong.status_code == 401
+    locked = client.post("/v1/auth/tokens", json={"email": email, "password": PASSWORD})
+    assert locked.status_code == 401
+
+
+def test_broadcast_dry_run_and_send(client: FlaskClient, login: Login) -> None:
+    publisher = login(Role.PUBLISHER)
+    texts = {loc: {"title": "t", "body": "b"} for loc in full_translations()}
+    dry = client.post(
+        "/v1/admin/push/broadcasts",
+        json={"texts": texts, "target": "all", "dry_run": True},
+        headers=publisher,
+    )
+    assert dry.status_code == 201
+    assert dry.get_json()["id"] is None
+    sent = client.post(
+        "/v1/admin/push/broadcasts", json={"texts": texts, "target": "all"}, headers=publisher
+    )
+    assert sent.status_code == 201
+    assert sent.get_json()["id"] is not None
+    stats = client.get("/v1/admin/push/stats", headers=publisher).get_json()
+    assert stats["pending"] == len(texts)
