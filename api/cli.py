@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import threading
 from datetime import datetime, timedelta
@@ -19,6 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.config import PROJECT_ROOT, Settings
 from api.db import get_db, get_session
 from content.accounts import service as accounts
+from content.accounts.models import Role
+from content.campaigns import service as campaigns
 from content.seed import loader
 from push import outbox
 from push.fake_fcm import FakeFCMServer
@@ -28,6 +31,31 @@ from push.worker import RetryPolicy, Worker
 db_cli = AppGroup("db", help="Database migrations (Alembic).")
 agency_cli = AppGroup("agency", help="Border-service agencies and their API keys.")
 push_cli = AppGroup("push", help="Push notifications: the worker, broadcasts, stats.")
+user_cli = AppGroup("user", help="Console users.")
+SCHEDULE_INTERVAL_SECONDS = 30
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--country", help="For border officers: their country (ISO code)")
+@click.password_option(help="At least 12 characters")
+def user_create(email: str, role: str, country: str | None, password: str) -> None:
+    """Create a console user."""
+    session = get_session()
+    user = accounts.create_user(
+        session, email=email, password=password, role=Role(role), country=country
+    )
+    accounts.audit(
+        session,
+        actor=accounts.Actor("cli"),
+        action="create_user",
+        object_type="user",
+        object_id=str(user.id),
+        after={"email": user.email, "role": role},
+    )
+    session.commit()
+    click.echo(f"user {user.id} {user.email} ({user.role.value})")
 
 
 def alembic_config(database_url: str) -> AlembicConfig:
@@ -194,8 +222,45 @@ def push_worker(once: bool) -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    scheduler = threading.Thread(
+        target=_apply_campaign_schedules,
+        args=(settings, get_db().sessionmaker, stop),
+        name="campaign-schedules",
+        daemon=True,
+    )
+    scheduler.start()
     click.echo(f"push worker {worker.name}: sending through {settings.push_backend}")
     worker.run_forever(stop)
+
+
+def _apply_campaign_schedules(
+    settings: Settings, sessions: sessionmaker[Session], stop: threading.Event
+) -> None:
+    """Publish and withdraw scheduled campaigns on time, next to the push worker."""
+    while not stop.is_set():
+        try:
+            with sessions() as session:
+                for done in campaigns.apply_schedules(
+                    session, require_complete=settings.campaigns_require_all_locales
+                ):
+                    click.echo(f"schedule: {done}")
+                session.commit()
+        except Exception:  # a database hiccup must not stop the scheduler
+            logging.getLogger(__name__).exception("applying campaign schedules failed")
+        stop.wait(SCHEDULE_INTERVAL_SECONDS)
+
+
+@click.command("apply-schedules")
+@with_appcontext
+def apply_schedules() -> None:
+    """Publish and withdraw campaigns whose scheduled time has come (the worker does it too)."""
+    session = get_session()
+    settings: Settings = current_app.config["SETTINGS"]
+    for done in campaigns.apply_schedules(
+        session, require_complete=settings.campaigns_require_all_locales
+    ):
+        click.echo(done)
+    session.commit()
 
 
 @push_cli.command("fake-fcm")
@@ -264,3 +329,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(agency_cli)
     app.cli.add_command(push_cli)
+    app.cli.add_command(user_cli)
+    app.cli.add_command(apply_schedules)
