@@ -89,12 +89,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     i18n.init_app(app)
 
-    from api.routes import admin, campaigns, checkpoints, devices, images, meta
+    from api.routes import admin, campaigns, checkpoints, customs, devices, images, meta
 
     api.register_blueprint(meta.blp)
     api.register_blueprint(checkpoints.blp)
     api.register_blueprint(devices.blp)
     api.register_blueprint(campaigns.blp)
+    api.register_blueprint(customs.blp)
     api.register_blueprint(admin.blp)
     app.register_blueprint(images.blp)
     console.init_app(app)

@@ -22,6 +22,7 @@ from api.db import get_db, get_session
 from content.accounts import service as accounts
 from content.accounts.models import Role
 from content.campaigns import service as campaigns
+from content.customs import service as customs
 from content.seed import loader
 from push import outbox
 from push.fake_fcm import FakeFCMServer
@@ -110,12 +111,16 @@ def seed(demo: bool, credentials_file: Path | None) -> None:
     session = get_session()
     count = loader.load_checkpoints(session)
     click.echo(f"reference data: {count} checkpoints")
+    rules, substances = loader.load_customs(session)
+    click.echo(f"customs: {rules} new rules, {substances} new substances")
     if demo:
         if loader.has_demo_data(session):
             click.echo("demo data: already there, left as it is")
         else:
             statuses, reports = loader.load_demo(session)
             click.echo(f"demo data: {statuses} statuses, {reports} queue reports")
+        rates = loader.load_demo_rates(session)
+        click.echo(f"demo exchange rates: {rates}")
         campaigns_loaded = loader.load_demo_campaigns(session)
         click.echo(f"demo campaigns: {campaigns_loaded} published")
         if credentials_file:
@@ -250,6 +255,24 @@ def _apply_campaign_schedules(
         stop.wait(SCHEDULE_INTERVAL_SECONDS)
 
 
+customs_cli = AppGroup("customs", help="Customs rules and exchange rates.")
+
+
+@customs_cli.command("set-rate")
+@click.argument("currency")
+@click.argument("per_usd", type=float)
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), required=True)
+@click.option("--source", required=True, help="Where the rate comes from (e.g. a national bank)")
+def customs_set_rate(currency: str, per_usd: float, as_of: datetime, source: str) -> None:
+    """Record how many units of CURRENCY one US dollar buys, on a date."""
+    session = get_session()
+    rate = customs.set_rate(
+        session, currency=currency, per_usd=per_usd, as_of=as_of.date(), source=source
+    )
+    session.commit()
+    click.echo(f"{rate.currency}: {rate.per_usd} per USD as of {rate.as_of}")
+
+
 @click.command("apply-schedules")
 @with_appcontext
 def apply_schedules() -> None:
@@ -331,3 +354,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(push_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(apply_schedules)
+    app.cli.add_command(customs_cli)

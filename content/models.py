@@ -16,6 +16,7 @@ from content.checkpoints.models import (
     QueueReport,
     StatusReport,
 )
+from content.customs.models import CustomsRule, ExchangeRate, Substance, SubstanceRule
 from content.versions import DataVersion
 from push.models import Broadcast, Device, DeviceTopic, Follow, OutboxMessage, QueueAlert
 
@@ -39,6 +40,10 @@ __all__ = [
     "Checkpoint",
     "CurrentQueue",
     "CurrentStatus",
+    "CustomsRule",
+    "ExchangeRate",
+    "Substance",
+    "SubstanceRule",
     "IdempotencyRecord",
     "QueueReport",
     "StatusReport",

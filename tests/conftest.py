@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from api.app import create_app
 from api.cli import alembic_config
 from api.db import make_engine
 from content.accounts import service as accounts
+from content.accounts.models import Role
 from content.seed import loader
 
 
@@ -133,6 +134,23 @@ def agency_key(session: Session) -> Any:
     return make
 
 
+@pytest.fixture
+def login(client: FlaskClient, session: Session) -> Callable[..., dict[str, str]]:
+    """Create a user of the role and return Authorization headers for them."""
+
+    def make(role: Role, country: str | None = None) -> dict[str, str]:
+        email = f"{role.value}-{country or 'x'}@myborder.test"
+        accounts.create_user(
+            session, email=email, password=USER_PASSWORD, role=role, country=country
+        )
+        session.commit()
+        response = client.post("/v1/auth/tokens", json={"email": email, "password": USER_PASSWORD})
+        assert response.status_code == 201, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+    return make
+
+
 def bearer(raw_key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {raw_key}"}
 
@@ -153,4 +171,5 @@ def _no_network() -> Iterator[None]:
     socket.socket.connect = real_connect  # type: ignore[method-assign]  # restore
 
 
+USER_PASSWORD = "correct horse battery staple"
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}

@@ -6,7 +6,7 @@ import math
 import random
 import secrets
 import tomllib
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ from content.checkpoints.models import (
     StatusReport,
 )
 from content.checkpoints.service import QueueReportIn
+from content.customs import service as customs
+from content.customs.models import CustomsRule, ExchangeRate, Substance
 from content.db import utcnow
 
 SEED_DIR = Path(__file__).resolve().parent
@@ -224,3 +226,61 @@ def load_demo_campaigns(session: Session, path: Path = CAMPAIGNS_FILE) -> int:
             campaigns.transition(session, actor=system, campaign=campaign, action=action)
         loaded += 1
     return loaded
+
+
+CUSTOMS_FILE = SEED_DIR / "customs.toml"
+RATES_FILE = SEED_DIR / "rates.toml"
+
+
+def load_customs(session: Session, path: Path = CUSTOMS_FILE) -> tuple[int, int]:
+    """Add the sourced customs rules and substances not there yet; (rules, substances)."""
+    if not path.exists():
+        return 0, 0
+    with path.open("rb") as file:
+        data = tomllib.load(file)
+    rules = substances = 0
+    for entry in data.get("rule", []):
+        if session.scalar(select(CustomsRule).where(CustomsRule.key == entry["key"])) is None:
+            fields = {
+                **entry,
+                "titles": entry["title"],
+                "explanations": entry.get("explanation", {}),
+            }
+            customs.create_rule(session, actor=accounts.Actor("system:seed"), fields=fields)
+            rules += 1
+    for entry in data.get("substance", []):
+        if session.scalar(select(Substance).where(Substance.key == entry["key"])) is None:
+            rules_in = [
+                {
+                    "country": r["country"],
+                    "action": r["action"],
+                    "max_quantity": r.get("max_quantity"),
+                    "unit": r.get("unit"),
+                    "source": {"url": r.get("source_url", ""), "note": r.get("source_note", "")},
+                }
+                for r in entry.get("rule", [])
+            ]
+            customs.upsert_substance(
+                session, actor=None, key=entry["key"], names=entry["names"], rules=rules_in
+            )
+            substances += 1
+    return rules, substances
+
+
+def load_demo_rates(session: Session, path: Path = RATES_FILE) -> int:
+    """Approximate demo exchange rates, labelled demo, unless rates are already there."""
+    if session.scalar(select(ExchangeRate.id).limit(1)) is not None:
+        return 0
+    with path.open("rb") as file:
+        data = tomllib.load(file)
+    as_of = date.fromisoformat(data["as_of"])
+    for currency, per_usd in data["per_usd"].items():
+        customs.set_rate(
+            session,
+            currency=currency,
+            per_usd=per_usd,
+            as_of=as_of,
+            source=data["source"],
+            demo=True,
+        )
+    return len(data["per_usd"])

@@ -1,0 +1,320 @@
+"""Customs rules, controlled medicines and the allowance checker; editors' rule admin."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from babel.numbers import format_currency, format_decimal
+from babel.units import format_unit
+from flask.views import MethodView
+from flask_babel import gettext, ngettext
+from flask_smorest import Blueprint
+
+from api.auth import require_role
+from api.db import get_session
+from api.i18n import current_locale
+from api.idempotency import commits
+from api.routes import declare_errors, declare_not_modified
+from api.routes.admin import EDITORS, USER_SECURITY, expected_version
+from api.schemas.common import QueryArgs
+from api.schemas.customs import (
+    COUNTRIES,
+    CheckIn,
+    CheckOut,
+    MedicineArgs,
+    RateIn,
+    RateOut,
+    RuleCreateIn,
+    RuleDetailOut,
+    RuleIn,
+    RuleListArgs,
+    RuleListOut,
+    RuleOut,
+    SubstanceIn,
+    SubstanceListOut,
+    SubstanceOut,
+)
+from content.customs import service as customs
+from content.customs.labels import REASON_TEXTS, VERDICT_TEXTS
+from content.customs.models import CustomsRule, Substance
+from content.db import utcnow
+
+blp = Blueprint(
+    "customs",
+    __name__,
+    url_prefix="/v1",
+    description="What a traveller may carry across each border, with sources; the checker.",
+)
+_CLDR_UNITS = {
+    "l": "volume-liter",
+    "ml": "volume-milliliter",
+    "kg": "mass-kilogram",
+    "g": "mass-gram",
+}
+
+
+def _pick(texts: dict[str, str], locale: str) -> str:
+    for code in (locale, "ru", "en"):
+        if texts.get(code):
+            return texts[code]
+    return next(iter(texts.values()), "")
+
+
+def format_amount(quantity: float | None, unit: str | None, locale: str) -> str | None:
+    """«3 л», «200 штук», «10 000 $»: limits in words, from CLDR."""
+    if quantity is None or unit is None:
+        return None
+    if unit in _CLDR_UNITS:
+        return format_unit(quantity, _CLDR_UNITS[unit], length="short", locale=locale)
+    count = format_decimal(quantity, locale=locale)
+    if unit == "packs":
+        return ngettext("%(num)s pack", "%(num)s packs", int(quantity)) % {"num": count}
+    return ngettext("%(num)s piece", "%(num)s pieces", int(quantity)) % {"num": count}
+
+
+def limit_text(rule: CustomsRule, locale: str) -> str | None:
+    if rule.limit_value is not None and rule.limit_currency:
+        return format_currency(rule.limit_value, rule.limit_currency, locale=locale)
+    return format_amount(rule.limit_quantity, rule.limit_unit, locale)
+
+
+def present_rule(rule: CustomsRule) -> dict[str, Any]:
+    locale = current_locale()
+    return {
+        "id": rule.id,
+        "key": rule.key,
+        "version": rule.version,
+        "countries": rule.countries,
+        "scope": rule.scope,
+        "direction": rule.direction,
+        "mode": rule.mode,
+        "category": rule.category,
+        "limit": {
+            "quantity": rule.limit_quantity,
+            "unit": rule.limit_unit,
+            "hard_quantity": rule.hard_limit_quantity,
+            "value": rule.limit_value,
+            "currency": rule.limit_currency,
+            "per": rule.per,
+            "min_age": rule.min_age,
+            "text": limit_text(rule, locale),
+        },
+        "above_limit": rule.above_limit,
+        "title": _pick(rule.titles, locale),
+        "explanation": _pick(rule.explanations, locale) if rule.explanations else "",
+        "source": rule.source,
+        "effective_from": rule.effective_from,
+        "effective_to": rule.effective_to,
+        "demo": rule.demo,
+    }
+
+
+def present_substance(substance: Substance) -> dict[str, Any]:
+    locale = current_locale()
+    names = substance.names
+    local = names.get(locale) or names.get("ru") or names.get("en") or [substance.key]
+    return {
+        "key": substance.key,
+        "name": local[0],
+        "names": names,
+        "rules": substance.rules,
+    }
+
+
+def present_verdict(index: int, item: customs.Item, verdict: customs.ItemVerdict) -> dict[str, Any]:
+    locale = current_locale()
+    params = dict(verdict.params)
+    rule = verdict.rules[0] if verdict.rules else None
+    if "limit" in params and rule is not None:
+        params["limit"] = limit_text(rule, locale) or params["limit"]
+        if "total" in params and rule.limit_currency:
+            params["total"] = format_currency(params["total"], rule.limit_currency, locale=locale)
+    explanation = gettext(
+        REASON_TEXTS.get(verdict.reason, REASON_TEXTS["rule_applies"]),
+        **{k: v for k, v in params.items() if isinstance(v, str | int | float)},
+    )
+    return {
+        "index": index,
+        "category": item.category,
+        "verdict": verdict.verdict,
+        "verdict_text": gettext(VERDICT_TEXTS[verdict.verdict]),
+        "reason": verdict.reason,
+        "explanation": explanation,
+        "rules": [
+            {"id": r.id, "key": r.key, "title": _pick(r.titles, locale), "source": r.source}
+            for r in verdict.rules
+        ],
+        "substance": verdict.substance.key if verdict.substance else None,
+    }
+
+
+@blp.route("/customs/rules")
+class Rules(MethodView):
+    @blp.arguments(RuleListArgs, location="query")
+    @blp.response(200, RuleListOut)
+    @declare_not_modified(blp)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The customs rules in force on a day, by country, direction, mode and category"""
+        on = args.get("on") or date.today()
+        session = get_session()
+        countries = [args["country"].upper()] if args.get("country") else list(COUNTRIES)
+        rules: dict[int, CustomsRule] = {}
+        for country in countries:
+            for rule in customs.in_force(
+                session,
+                country=country,
+                on=on,
+                direction=args.get("direction"),
+                mode=args.get("mode"),
+                category=args.get("category"),
+            ):
+                rules[rule.id] = rule
+        ordered = sorted(rules.values(), key=lambda r: (r.category, r.key))
+        return {"items": [present_rule(r) for r in ordered], "on": on, "as_of": utcnow()}
+
+
+@blp.route("/customs/rules/<int:rule_id>")
+class Rule(MethodView):
+    @blp.arguments(QueryArgs, location="query")
+    @blp.response(200, RuleDetailOut)
+    @declare_not_modified(blp)
+    @declare_errors(blp, 404)
+    def get(self, _args: dict[str, Any], rule_id: int) -> dict[str, Any]:
+        """One version of a rule, with every version of it and their dates"""
+        session = get_session()
+        rule = customs.get_or_raise(session, rule_id)
+        return {
+            **present_rule(rule),
+            "versions": [present_rule(v) for v in customs.history(session, rule)],
+        }
+
+
+@blp.route("/customs/medicines")
+class Medicines(MethodView):
+    @blp.arguments(MedicineArgs, location="query")
+    @blp.response(200, SubstanceListOut)
+    @declare_not_modified(blp)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Controlled substances by name, in any language («трамадол», "tramadol")"""
+        found = customs.search_substances(get_session(), args["q"])
+        return {"items": [present_substance(s) for s in found]}
+
+
+@blp.route("/customs/check")
+class Check(MethodView):
+    @blp.arguments(CheckIn)
+    @blp.response(200, CheckOut)
+    @declare_errors(blp, 400, 413, 415)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Do I have to declare this? A verdict per item, the rule behind it, and overall
+
+        Verdicts, mildest first: `free`, `prescription_required`, `declare`, `duty`,
+        `permit_required`, `prohibited`. Cash in several currencies is added up against
+        the threshold, converted with the dated rates listed in `rates`. When the rules
+        cannot decide, the answer is `declare`.
+        """
+        items = [customs.Item(**item) for item in body["items"]]
+        on = body.get("date") or date.today()
+        result = customs.check(
+            get_session(),
+            country=body["country"],
+            direction=body["direction"],
+            mode=body["mode"],
+            on=on,
+            age=body["traveller"].get("age"),
+            items=items,
+        )
+        return {
+            "country": body["country"],
+            "direction": body["direction"],
+            "mode": body["mode"],
+            "date": on,
+            "overall": result.overall,
+            "overall_text": gettext(VERDICT_TEXTS[result.overall]),
+            "items": [present_verdict(i, items[i], v) for i, v in enumerate(result.items)],
+            "rates": result.rates,
+        }
+
+
+@blp.route("/admin/customs/rules")
+class AdminRules(MethodView):
+    @commits
+    @blp.arguments(RuleCreateIn)
+    @blp.response(201, RuleOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 400, 401, 403, 413, 415)
+    def post(self, body: dict[str, Any]) -> Any:
+        """Add a customs rule (editors)"""
+        actor = require_role(*EDITORS)
+        rule = customs.create_rule(get_session(), actor=actor, fields=body)
+        return present_rule(rule), 201, {"ETag": f'"v{rule.version}"'}
+
+
+@blp.route("/admin/customs/rules/<string:key>")
+class AdminRule(MethodView):
+    @blp.response(200, RuleOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 401, 403, 404)
+    def get(self, key: str) -> Any:
+        """The latest version of a rule; its ETag goes back in If-Match"""
+        require_role(*EDITORS)
+        rule = customs.latest(get_session(), key)
+        return present_rule(rule), 200, {"ETag": f'"v{rule.version}"'}
+
+    @commits
+    @blp.arguments(RuleIn)
+    @blp.response(200, RuleOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 400, 401, 403, 404, 412, 413, 415, 428)
+    def put(self, body: dict[str, Any], key: str) -> Any:
+        """Revise a rule: a new version; the old one stays readable with its dates"""
+        actor = require_role(*EDITORS)
+        rule = customs.revise_rule(
+            get_session(), actor=actor, key=key, expected_version=expected_version(), fields=body
+        )
+        return present_rule(rule), 200, {"ETag": f'"v{rule.version}"'}
+
+    @commits
+    @blp.response(200, RuleOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 401, 403, 404)
+    def delete(self, key: str) -> Any:
+        """Retire a rule from today; its versions stay readable"""
+        actor = require_role(*EDITORS)
+        return present_rule(customs.retire_rule(get_session(), actor=actor, key=key))
+
+
+@blp.route("/admin/customs/substances/<string:key>")
+class AdminSubstance(MethodView):
+    @commits
+    @blp.arguments(SubstanceIn)
+    @blp.response(200, SubstanceOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 400, 401, 403, 413, 415)
+    def put(self, body: dict[str, Any], key: str) -> dict[str, Any]:
+        """Create or replace a controlled substance, its names and each country's rule"""
+        actor = require_role(*EDITORS)
+        substance = customs.upsert_substance(
+            get_session(), actor=actor, key=key, names=body["names"], rules=body["rules"]
+        )
+        return present_substance(substance)
+
+
+@blp.route("/admin/customs/rates/<string:currency>")
+class AdminRate(MethodView):
+    @commits
+    @blp.arguments(RateIn)
+    @blp.response(200, RateOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 400, 401, 403, 413, 415)
+    def put(self, body: dict[str, Any], currency: str) -> Any:
+        """Record a dated exchange rate: units of the currency per US dollar"""
+        require_role(*EDITORS)
+        return customs.set_rate(
+            get_session(),
+            currency=currency,
+            per_usd=body["per_usd"],
+            as_of=body["as_of"],
+            source=body["source"],
+        )

@@ -1,0 +1,234 @@
+"""Customs rules, controlled medicines and the allowance check."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from api.schemas.common import COUNTRY_CODE, QueryArgs, StrictSchema
+from content.customs.models import ABOVE_LIMIT, CATEGORIES
+from content.customs.service import UNITS, VERDICTS
+from content.locales import KNOWN_LOCALES
+
+DIRECTIONS = ("entry", "exit")
+MODES = ("air", "road", "rail", "sea")
+COUNTRIES = ("KZ", "KG", "TJ", "TM", "UZ")
+
+
+class RuleListArgs(QueryArgs):
+    country = ma.fields.String(validate=COUNTRY_CODE, metadata={"example": "UZ"})
+    direction = ma.fields.String(validate=ma.validate.OneOf(DIRECTIONS))
+    mode = ma.fields.String(validate=ma.validate.OneOf(MODES))
+    category = ma.fields.String(validate=ma.validate.OneOf(CATEGORIES))
+    on = ma.fields.Date(metadata={"description": "Rules in force on this day (default: today)"})
+
+
+class SourceOut(ma.Schema):
+    act = ma.fields.String()
+    article = ma.fields.String()
+    url = ma.fields.String()
+    note = ma.fields.String()
+
+
+class LimitOut(ma.Schema):
+    quantity = ma.fields.Float(allow_none=True)
+    unit = ma.fields.String(allow_none=True)
+    hard_quantity = ma.fields.Float(allow_none=True)
+    value = ma.fields.Float(allow_none=True)
+    currency = ma.fields.String(allow_none=True)
+    per = ma.fields.String()
+    min_age = ma.fields.Integer(allow_none=True)
+    text = ma.fields.String(allow_none=True, metadata={"description": "The limit, in words"})
+
+
+class RuleOut(ma.Schema):
+    id = ma.fields.Integer(metadata={"description": "This version's id"})
+    key = ma.fields.String(metadata={"description": "The rule's id across versions"})
+    version = ma.fields.Integer()
+    countries = ma.fields.List(ma.fields.String())
+    scope = ma.fields.String()
+    direction = ma.fields.String()
+    mode = ma.fields.String()
+    category = ma.fields.String()
+    limit = ma.fields.Nested(LimitOut)
+    above_limit = ma.fields.String()
+    title = ma.fields.String()
+    explanation = ma.fields.String()
+    source = ma.fields.Nested(SourceOut)
+    effective_from = ma.fields.Date()
+    effective_to = ma.fields.Date(allow_none=True)
+    demo = ma.fields.Boolean()
+
+
+class RuleListOut(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(RuleOut))
+    on = ma.fields.Date()
+    as_of = ma.fields.DateTime()
+
+
+class RuleDetailOut(RuleOut):
+    versions = ma.fields.List(ma.fields.Nested(RuleOut))
+
+
+class MedicineArgs(QueryArgs):
+    q = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=100))
+
+
+class SubstanceRuleOut(ma.Schema):
+    country = ma.fields.String()
+    action = ma.fields.String()
+    max_quantity = ma.fields.Float(allow_none=True)
+    unit = ma.fields.String(allow_none=True)
+    source = ma.fields.Dict()
+
+
+class SubstanceOut(ma.Schema):
+    key = ma.fields.String()
+    name = ma.fields.String(metadata={"description": "Its name in the reader's language"})
+    names = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()))
+    rules = ma.fields.List(ma.fields.Nested(SubstanceRuleOut))
+
+
+class SubstanceListOut(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(SubstanceOut))
+
+
+class TravellerIn(StrictSchema):
+    age = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=130))
+
+
+class CheckItemIn(StrictSchema):
+    category = ma.fields.String(required=True, validate=ma.validate.OneOf(CATEGORIES))
+    quantity = ma.fields.Float(allow_nan=False)
+    unit = ma.fields.String(validate=ma.validate.OneOf(list(UNITS)))
+    value = ma.fields.Float(allow_nan=False)
+    currency = ma.fields.String(validate=ma.validate.Regexp(r"^[A-Za-z]{3}$"))
+    substance = ma.fields.String(validate=ma.validate.Length(min=2, max=100))
+    has_prescription = ma.fields.Boolean(load_default=False)
+
+
+class CheckIn(StrictSchema):
+    country = ma.fields.String(required=True, validate=ma.validate.OneOf(COUNTRIES))
+    direction = ma.fields.String(required=True, validate=ma.validate.OneOf(DIRECTIONS))
+    mode = ma.fields.String(required=True, validate=ma.validate.OneOf(MODES))
+    date = ma.fields.Date()
+    traveller = ma.fields.Nested(TravellerIn, load_default=dict)
+    items = ma.fields.List(
+        ma.fields.Nested(CheckItemIn), required=True, validate=ma.validate.Length(min=1, max=50)
+    )
+
+
+class RuleRefOut(ma.Schema):
+    id = ma.fields.Integer()
+    key = ma.fields.String()
+    title = ma.fields.String()
+    source = ma.fields.Nested(SourceOut)
+
+
+class CheckItemOut(ma.Schema):
+    index = ma.fields.Integer()
+    category = ma.fields.String()
+    verdict = ma.fields.String(metadata={"enum": list(VERDICTS)})
+    verdict_text = ma.fields.String()
+    reason = ma.fields.String()
+    explanation = ma.fields.String()
+    rules = ma.fields.List(ma.fields.Nested(RuleRefOut))
+    substance = ma.fields.String(allow_none=True)
+
+
+class RateOut(ma.Schema):
+    currency = ma.fields.String()
+    per_usd = ma.fields.Float()
+    as_of = ma.fields.Date()
+    demo = ma.fields.Boolean()
+
+
+class CheckOut(ma.Schema):
+    country = ma.fields.String()
+    direction = ma.fields.String()
+    mode = ma.fields.String()
+    date = ma.fields.Date()
+    overall = ma.fields.String()
+    overall_text = ma.fields.String()
+    items = ma.fields.List(ma.fields.Nested(CheckItemOut))
+    rates = ma.fields.List(ma.fields.Nested(RateOut))
+
+
+class LocalizedText(ma.fields.Dict):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(
+            keys=ma.fields.String(validate=ma.validate.OneOf(KNOWN_LOCALES)),
+            values=ma.fields.String(validate=ma.validate.Length(min=1, max=2000)),
+            **kwargs,  # type: ignore[arg-type]  # marshmallow's field options
+        )
+
+
+class SourceIn(StrictSchema):
+    act = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=300))
+    article = ma.fields.String(validate=ma.validate.Length(max=100))
+    url = ma.fields.URL(required=True, schemes={"https", "http"})
+    note = ma.fields.String(validate=ma.validate.Length(max=500))
+
+
+class RuleIn(StrictSchema):
+    countries = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(COUNTRIES)), validate=ma.validate.Length(min=1)
+    )
+    scope = ma.fields.String(validate=ma.validate.OneOf(["eaeu", "national"]))
+    direction = ma.fields.String(validate=ma.validate.OneOf(["entry", "exit", "both"]))
+    mode = ma.fields.String(validate=ma.validate.OneOf(["all", *MODES]))
+    category = ma.fields.String(validate=ma.validate.OneOf(CATEGORIES))
+    limit_quantity = ma.fields.Float(allow_none=True, validate=ma.validate.Range(min=0))
+    limit_unit = ma.fields.String(allow_none=True, validate=ma.validate.OneOf(list(UNITS)))
+    hard_limit_quantity = ma.fields.Float(allow_none=True, validate=ma.validate.Range(min=0))
+    limit_value = ma.fields.Float(allow_none=True, validate=ma.validate.Range(min=0))
+    limit_currency = ma.fields.String(allow_none=True, validate=ma.validate.Regexp(r"^[A-Z]{3}$"))
+    per = ma.fields.String(validate=ma.validate.OneOf(["person", "trip"]))
+    min_age = ma.fields.Integer(strict=True, allow_none=True, validate=ma.validate.Range(0, 100))
+    above_limit = ma.fields.String(validate=ma.validate.OneOf(ABOVE_LIMIT))
+    titles = LocalizedText()
+    explanations = LocalizedText()
+    source = ma.fields.Nested(SourceIn)
+    effective_from = ma.fields.Date()
+    effective_to = ma.fields.Date(allow_none=True)
+
+
+class RuleCreateIn(RuleIn):
+    key = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$"))
+    countries = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(COUNTRIES)),
+        required=True,
+        validate=ma.validate.Length(min=1),
+    )
+    direction = ma.fields.String(
+        required=True, validate=ma.validate.OneOf(["entry", "exit", "both"])
+    )
+    mode = ma.fields.String(required=True, validate=ma.validate.OneOf(["all", *MODES]))
+    category = ma.fields.String(required=True, validate=ma.validate.OneOf(CATEGORIES))
+    titles = LocalizedText(required=True)
+    source = ma.fields.Nested(SourceIn, required=True)
+    effective_from = ma.fields.Date(required=True)
+
+
+class SubstanceRuleIn(StrictSchema):
+    country = ma.fields.String(required=True, validate=ma.validate.OneOf(COUNTRIES))
+    action = ma.fields.String(
+        required=True, validate=ma.validate.OneOf(["prescription", "declare", "prohibited"])
+    )
+    max_quantity = ma.fields.Float(allow_none=True, validate=ma.validate.Range(min=0))
+    unit = ma.fields.String(allow_none=True, validate=ma.validate.OneOf(list(UNITS)))
+    source = ma.fields.Dict()
+
+
+class SubstanceIn(StrictSchema):
+    names = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.OneOf(KNOWN_LOCALES)),
+        values=ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=2, max=100))),
+        required=True,
+    )
+    rules = ma.fields.List(ma.fields.Nested(SubstanceRuleIn), load_default=list)
+
+
+class RateIn(StrictSchema):
+    per_usd = ma.fields.Float(required=True, validate=ma.validate.Range(min=0, min_inclusive=False))
+    as_of = ma.fields.Date(required=True)
+    source = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=300))

@@ -1,0 +1,1 @@
+"""Customs rules as versioned, sourced data, and the allowance checker."""

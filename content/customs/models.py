@@ -1,0 +1,103 @@
+"""Customs rules (every edit a new version), controlled substances, exchange rates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from content.db import Base, UTCDateTime, utcnow
+
+CATEGORIES = (
+    "cash",
+    "alcohol",
+    "tobacco",
+    "goods",
+    "medicines",
+    "prohibited",
+    "plants_animals",
+    "cultural_goods",
+    "vehicles",
+    "other",
+)
+ABOVE_LIMIT = ("declare", "duty", "permit", "prohibited")
+
+
+class CustomsRule(Base):
+    """One version of a rule. Versions of the same rule share `key`."""
+
+    __tablename__ = "customs_rule"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    countries: Mapped[list[str]] = mapped_column(JSON)
+    scope: Mapped[str] = mapped_column(String(16), default="national")  # eaeu | national
+    direction: Mapped[str] = mapped_column(String(8))  # entry | exit | both
+    mode: Mapped[str] = mapped_column(String(8))  # all | air | road | rail | sea
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    limit_quantity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    limit_unit: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    hard_limit_quantity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    limit_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    limit_currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    per: Mapped[str] = mapped_column(String(8), default="person")  # person | trip
+    min_age: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    above_limit: Mapped[str] = mapped_column(String(16), default="declare")
+    titles: Mapped[dict[str, str]] = mapped_column(JSON)
+    explanations: Mapped[dict[str, str]] = mapped_column(JSON)
+    source: Mapped[dict[str, Any]] = mapped_column(JSON)
+    effective_from: Mapped[date] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: set when a newer version replaces this one, or the rule is retired
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Substance(Base):
+    """A controlled substance, findable by any of its names in any language."""
+
+    __tablename__ = "substance"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    names: Mapped[dict[str, list[str]]] = mapped_column(JSON)
+    #: every name, lowercased, joined by "|", for search
+    search_text: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    rules: Mapped[list[SubstanceRule]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="SubstanceRule.country"
+    )
+
+
+class SubstanceRule(Base):
+    """What a country requires of a traveller carrying a substance."""
+
+    __tablename__ = "substance_rule"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    substance_id: Mapped[int] = mapped_column(ForeignKey("substance.id", ondelete="CASCADE"))
+    country: Mapped[str] = mapped_column(String(2))
+    action: Mapped[str] = mapped_column(String(16))  # prescription | declare | prohibited
+    max_quantity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    unit: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    source: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ExchangeRate(Base):
+    """How many units of a currency one US dollar buys, on a date."""
+
+    __tablename__ = "exchange_rate"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), index=True)
+    per_usd: Mapped[float] = mapped_column(Float)
+    as_of: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(300))
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)

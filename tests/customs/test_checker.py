@@ -1,0 +1,214 @@
+"""The allowance checker: thresholds, combined cash, units, medicines, bad input."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.orm import Session
+
+from content.customs import service as customs
+from content.customs.service import SEVERITY, Item
+from content.errors import Invalid
+
+pytestmark = pytest.mark.usefixtures("test_rules")
+ON = date(2026, 6, 1)
+
+
+def verdicts(session: Session, *items: Item, age: int | None = 30, mode: str = "road") -> list[str]:
+    result = customs.check(
+        session, country="KZ", direction="entry", mode=mode, on=ON, age=age, items=list(items)
+    )
+    return [v.verdict for v in result.items]
+
+
+@pytest.mark.parametrize(
+    ("item", "expected", "why"),
+    [
+        (Item("alcohol", 3, "l"), "free", "3 l is the allowance itself"),
+        (Item("alcohol", 3000, "ml"), "free", "ml convert to litres"),
+        (Item("alcohol", 4, "l"), "duty", "between 3 and 5 l is dutiable"),
+        (Item("alcohol", 5.5, "l"), "prohibited", "over 5 l is not personal use"),
+        (Item("tobacco", 1, "cartons"), "free", "a carton is 200 cigarettes"),
+        (Item("tobacco", 2, "cartons"), "duty", "400 cigarettes are over 200"),
+        (Item("goods", value=400, currency="EUR"), "free", "under EUR 500 by road"),
+        (Item("goods", value=600, currency="EUR"), "duty", "over EUR 500 by road"),
+        (Item("cash", value=9000, currency="USD"), "free", "under USD 10,000"),
+        (Item("cash", value=12000, currency="USD"), "declare", "over USD 10,000"),
+        (Item("prohibited"), "prohibited", "prohibited items"),
+        (Item("plants_animals"), "declare", "no rule: declare when in doubt"),
+    ],
+)
+def test_thresholds(session: Session, item: Item, expected: str, why: str) -> None:
+    assert verdicts(session, item) == [expected], why
+
+
+def test_goods_by_air_have_a_higher_allowance(session: Session) -> None:
+    assert verdicts(session, Item("goods", value=600, currency="EUR"), mode="air") == ["free"]
+
+
+def test_cash_in_several_currencies_adds_up(session: Session) -> None:
+    items = [
+        Item("cash", value=6000, currency="USD"),
+        Item("cash", value=2_500_000, currency="KZT"),
+    ]  # 6,000 + 5,000 USD
+    result = customs.check(
+        session, country="KZ", direction="entry", mode="road", on=ON, age=30, items=items
+    )
+    assert [v.verdict for v in result.items] == ["declare", "declare"]
+    assert {v.reason for v in result.items} == {"combined_cash"}
+    assert {r.currency for r in result.rates} == {"USD", "KZT"}
+
+
+def test_quantities_of_one_category_add_up(session: Session) -> None:
+    assert verdicts(session, Item("alcohol", 2, "l"), Item("alcohol", 2, "l")) == ["duty", "duty"]
+
+
+def test_under_age_gets_no_alcohol_allowance(session: Session) -> None:
+    assert verdicts(session, Item("alcohol", 1, "l"), age=16) == ["duty"]
+    assert verdicts(session, Item("alcohol", 1, "l"), age=None) == ["declare"]
+
+
+def test_medicines(session: Session) -> None:
+    assert verdicts(
+        session,
+        Item("medicines", 20, "pieces", substance="Трамадол гидрохлорид", has_prescription=True),
+    ) == ["prescription_required"]
+    assert verdicts(session, Item("medicines", 80, "pieces", substance="tramadol")) == [
+        "permit_required"
+    ]
+    unknown = customs.check(
+        session,
+        country="KZ",
+        direction="entry",
+        mode="road",
+        on=ON,
+        age=30,
+        items=[Item("medicines", 1, "pieces", substance="zzzaxolol")],
+    )
+    assert (unknown.items[0].verdict, unknown.items[0].reason) == ("declare", "unknown_substance")
+
+
+@pytest.mark.parametrize("query", ["трамадол", "tramadol", "трамадол гидрохлорид", "TRAMADOL"])
+def test_substance_search_in_any_language(session: Session, query: str) -> None:
+    assert [s.key for s in customs.search_substances(session, query)] == ["tramadol"]
+
+
+@pytest.mark.parametrize(
+    ("item", "field"),
+    [
+        (Item("cash", value=100, currency="XAU"), "items"),
+        (Item("cash", 2, "l", value=100, currency="USD"), "items.0.unit"),
+        (Item("alcohol", -1, "l"), "items.0.quantity"),
+        (Item("alcohol", 2_000_000, "l"), "items.0.quantity"),
+        (Item("alcohol", 3), "items.0.unit"),
+    ],
+)
+def test_bad_input_is_refused(session: Session, item: Item, field: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        verdicts(session, item)
+    assert field in {p.path for p in refused.value.problems}
+
+
+def test_unknown_currency_is_named(session: Session) -> None:
+    with pytest.raises(Invalid) as refused:
+        verdicts(session, Item("cash", value=100, currency="XAU"))
+    assert refused.value.problems[0].params == {"currency": "XAU"}
+
+
+ITEMS = st.sampled_from(
+    [
+        Item("alcohol", 1, "l"),
+        Item("alcohol", 2.5, "l"),
+        Item("tobacco", 100, "pieces"),
+        Item("cash", value=4000, currency="USD"),
+        Item("cash", value=3_000_000, currency="KZT"),
+        Item("goods", value=300, currency="EUR"),
+        Item("medicines", 10, "pieces", substance="tramadol"),
+    ]
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(items=st.lists(ITEMS, min_size=1, max_size=6), seed=st.randoms())
+def test_the_answer_does_not_depend_on_the_order_of_items(
+    session: Session, items: list[Item], seed: Any
+) -> None:
+    shuffled = list(items)
+    seed.shuffle(shuffled)
+    first = customs.check(
+        session, country="KZ", direction="entry", mode="road", on=ON, age=30, items=items
+    )
+    second = customs.check(
+        session, country="KZ", direction="entry", mode="road", on=ON, age=30, items=shuffled
+    )
+    assert first.overall == second.overall
+    assert sorted(v.verdict for v in first.items) == sorted(v.verdict for v in second.items)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    category=st.sampled_from(["alcohol", "tobacco", "cash", "goods"]),
+    amount=st.floats(min_value=0, max_value=20_000, allow_nan=False),
+    more=st.floats(min_value=0, max_value=20_000, allow_nan=False),
+)
+def test_more_of_an_item_is_never_more_permissive(
+    session: Session, category: str, amount: float, more: float
+) -> None:
+    def item(size: float) -> Item:
+        if category == "alcohol":
+            return Item("alcohol", size / 1000, "l")
+        if category == "tobacco":
+            return Item("tobacco", size / 10, "pieces")
+        return Item(category, value=size, currency="USD" if category == "cash" else "EUR")
+
+    less_verdict = verdicts(session, item(amount))[0]
+    more_verdict = verdicts(session, item(amount + more))[0]
+    assert SEVERITY[more_verdict] >= SEVERITY[less_verdict]
+
+
+def test_check_api_localised(client: FlaskClient) -> None:
+    body = {
+        "country": "KZ",
+        "direction": "entry",
+        "mode": "road",
+        "date": "2026-06-01",
+        "traveller": {"age": 30},
+        "items": [
+            {"category": "alcohol", "quantity": 4, "unit": "l"},
+            {"category": "cash", "value": 12000, "currency": "USD"},
+        ],
+    }
+    english = client.post("/v1/customs/check?lang=en", json=body).get_json()
+    assert english["overall"] == "duty"
+    assert [i["verdict"] for i in english["items"]] == ["duty", "declare"]
+    assert english["items"][1]["rules"][0]["key"] == "t-cash"
+    assert english["items"][1]["rules"][0]["source"]["url"] == "https://example.test/rule"
+    turkmen = client.post("/v1/customs/check?lang=tk", json=body).get_json()
+    assert turkmen["items"][0]["verdict_text"] != english["items"][0]["verdict_text"]
+    assert turkmen["items"][0]["rules"][0]["title"] == "t-alcohol (tk)"
+
+
+def test_check_api_refuses_bad_input(client: FlaskClient) -> None:
+    base = {"country": "KZ", "direction": "entry", "mode": "road"}
+    bad = [
+        {**base, "items": [{"category": "cash", "value": 5, "currency": "XAU"}]},
+        {**base, "items": [{"category": "cash", "value": 5, "currency": "USD", "unit": "l"}]},
+        {**base, "items": [{"category": "alcohol", "quantity": -2, "unit": "l"}]},
+        {**base, "items": [{"category": "alcohol", "quantity": 1e7, "unit": "l"}]},
+        {**base, "items": [{"category": "alcohol", "quantity": 1, "unit": "l", "colour": 1}]},
+        {**base, "country": "FR", "items": [{"category": "other"}]},
+    ]
+    for body in bad:
+        response = client.post("/v1/customs/check", json=body)
+        assert response.status_code == 422, body
+    named = client.post("/v1/customs/check?lang=en", json=bad[0]).get_json()
+    assert "XAU" in str(named["errors"])

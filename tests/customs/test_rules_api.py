@@ -1,0 +1,81 @@
+"""Rules as data: in force on a date, versions, editors' changes, medicines search."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask.testing import FlaskClient
+
+from content.accounts.models import Role
+
+pytestmark = pytest.mark.usefixtures("test_rules")
+Login = Callable[..., dict[str, str]]
+
+
+def keys(client: FlaskClient, query: str) -> list[str]:
+    response = client.get(f"/v1/customs/rules?{query}")
+    assert response.status_code == 200, response.get_json()
+    return [r["key"] for r in response.get_json()["items"]]
+
+
+def test_filters_and_dates(client: FlaskClient) -> None:
+    assert "t-cash" in keys(client, "country=KZ&on=2026-06-01")
+    assert keys(client, "country=UZ&on=2026-06-01") == []
+    assert keys(client, "country=KG&category=alcohol&on=2026-06-01") == ["t-alcohol"]
+    assert "t-alcohol" not in keys(client, "country=KZ&direction=exit&on=2026-06-01")
+    assert "t-goods-air" not in keys(client, "country=KZ&mode=road&on=2026-06-01")
+    assert keys(client, "country=KZ&on=2019-12-31") == []
+
+
+def test_rules_are_localised_and_sourced(client: FlaskClient) -> None:
+    items = client.get("/v1/customs/rules?country=KZ&category=alcohol&lang=uz").get_json()["items"]
+    assert items[0]["title"] == "t-alcohol (uz)"
+    assert items[0]["source"]["url"].startswith("https://")
+    assert items[0]["limit"]["quantity"] == 3
+    assert items[0]["limit"]["text"]
+
+
+def test_an_edit_is_a_new_version_and_the_old_stays_readable(
+    client: FlaskClient,
+    login: Login,
+) -> None:
+    editor = login(Role.EDITOR)
+    url = "/v1/admin/customs/rules/t-alcohol"
+    etag = client.get(url, headers=editor).headers["ETag"]
+    assert client.put(url, json={"limit_quantity": 2}, headers=editor).status_code == 428
+    revised = client.put(
+        url,
+        json={"limit_quantity": 2, "effective_from": "2026-07-01"},
+        headers={**editor, "If-Match": etag},
+    )
+    assert revised.status_code == 200, revised.get_json()
+    assert revised.get_json()["version"] == 2
+    stale = client.put(url, json={"limit_quantity": 1}, headers={**editor, "If-Match": etag})
+    assert stale.status_code == 412
+    before = client.get("/v1/customs/rules?country=KZ&category=alcohol&on=2026-06-30").get_json()
+    after = client.get("/v1/customs/rules?country=KZ&category=alcohol&on=2026-07-01").get_json()
+    assert before["items"][0]["limit"]["quantity"] == 3
+    assert after["items"][0]["limit"]["quantity"] == 2
+    detail = client.get(f"/v1/customs/rules/{after['items'][0]['id']}").get_json()
+    assert [(v["version"], v["effective_to"]) for v in detail["versions"]] == [
+        (1, "2026-06-30"),
+        (2, None),
+    ]
+    audit = client.get("/v1/admin/audit", headers=login(Role.ADMIN)).get_json()["items"]
+    assert audit[0]["action"] == "revise"
+
+
+def test_travellers_cannot_edit(client: FlaskClient, login: Login) -> None:
+    officer = login(Role.BORDER_OFFICER, country="KZ")
+    response = client.delete("/v1/admin/customs/rules/t-cash", headers=officer)
+    assert response.status_code == 403
+    assert client.delete("/v1/admin/customs/rules/t-cash").status_code == 401
+
+
+@pytest.mark.parametrize("query", ["трамадол", "Tramadol", "трамадол гидрохлорид"])
+def test_medicines_search(client: FlaskClient, query: str) -> None:
+    body = client.get(f"/v1/customs/medicines?q={query}&lang=ru").get_json()
+    assert [s["key"] for s in body["items"]] == ["tramadol"]
+    assert body["items"][0]["name"] == "трамадол"
+    assert body["items"][0]["rules"][0]["action"] == "prescription"
