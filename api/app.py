@@ -12,7 +12,7 @@ from flask import Flask, Response, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import ServiceUnavailable, UnsupportedMediaType
 
-from api import cli, errors, i18n
+from api import cache, cli, errors, i18n
 from api.config import Settings
 from api.console import views as console
 from api.db import Database, get_session, make_engine
@@ -84,7 +84,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         },
     )
 
-    Database(make_engine(settings.database_url)).init_app(app)
+    database = Database(make_engine(settings.database_url))
+    database.init_app(app)
+    cache.init_app(app, database)
     api = ProblemApi(app)
     errors.init_app(app)
     i18n.init_app(app)
@@ -125,6 +127,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     def _public_caching(response: Response) -> Response:
         if request.method not in {"GET", "HEAD"} or response.status_code != 200:
             return response
+        if response.get_etag()[0]:
+            return response  # a cached public read: it carries its own validators
         if "Authorization" in request.headers:
             # a device's or agency's own data: never kept by a shared cache
             response.cache_control.private = True

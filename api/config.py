@@ -29,7 +29,13 @@ class Settings:
         default_factory=lambda: _env_int("QUEUE_STALE_AFTER_MINUTES", 90)
     )
     max_body_bytes: int = field(default_factory=lambda: _env_int("MAX_BODY_BYTES", 1024 * 1024))
-    public_cache_seconds: int = field(default_factory=lambda: _env_int("PUBLIC_CACHE_SECONDS", 10))
+    public_cache_seconds: int = field(default_factory=lambda: _env_int("PUBLIC_CACHE_SECONDS", 5))
+    public_cache_enabled: bool = field(
+        default_factory=lambda: os.environ.get("PUBLIC_CACHE", "on").lower() not in {"off", "0"}
+    )
+    version_ttl_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("VERSION_TTL_SECONDS", "0.5"))
+    )
     push_backend: str = field(default_factory=lambda: os.environ.get("PUSH_BACKEND", "fake"))
     fake_fcm_url: str = field(
         default_factory=lambda: os.environ.get("FAKE_FCM_URL", "http://127.0.0.1:8001")

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden
 
 from api.auth import require_poster
+from api.cache import version_clock
 from api.db import get_session
 from content.accounts import service as accounts
 from content.errors import N_, FieldProblem, Invalid
@@ -34,6 +35,7 @@ def commits(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         answer = view(*args, **kwargs)
         get_session().commit()
+        version_clock().invalidate()
         return answer
 
     return wrapper
@@ -52,6 +54,7 @@ def idempotent_write(view: Callable[..., Any]) -> Callable[..., Any]:
         if key is None:
             answer = view(*args, **kwargs)
             session.commit()
+            version_clock().invalidate()
             return answer
         if not 0 < len(key) <= MAX_KEY_LENGTH:
             raise Invalid(
@@ -82,6 +85,7 @@ def idempotent_write(view: Callable[..., Any]) -> Callable[..., Any]:
             )
         try:
             session.commit()
+            version_clock().invalidate()
         except IntegrityError:
             # the same key was committed by a concurrent request a moment ago
             session.rollback()

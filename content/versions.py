@@ -19,16 +19,20 @@ class DataVersion(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-def bump(session: Session) -> None:
-    """Mark that public data changed; visible to readers when the transaction commits."""
-    updated = session.execute(
+def bump(session: Session) -> int:
+    """Mark that public data changed; returns the new version, which readers see when the
+    transaction commits."""
+    version = session.execute(
         update(DataVersion)
         .where(DataVersion.id == 1)
         .values(version=DataVersion.version + 1, changed_at=utcnow())
-    )
-    if updated.rowcount == 0:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+        .returning(DataVersion.version)
+    ).scalar_one_or_none()
+    if version is None:  # a database the migrations did not seed
         session.add(DataVersion(id=1, version=1))
         session.flush()
+        version = 1
+    return version
 
 
 def current(session: Session) -> int:

@@ -106,7 +106,14 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 def app(
     database_url: str, session_factory: sessionmaker[Session], tmp_path: Path
 ) -> Iterator[Flask]:
-    app = create_app({"database_url": database_url, "image_dir": str(tmp_path / "images")})
+    app = create_app(
+        {
+            "database_url": database_url,
+            "image_dir": str(tmp_path / "images"),
+            # tests write through their own session too: read the data version every time
+            "version_ttl_seconds": 0,
+        }
+    )
     app.config["TESTING"] = True
     db = app.extensions["db"]
     db.sessionmaker = session_factory

@@ -8,6 +8,7 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api.cache import cached_read
 from api.db import get_session
 from api.i18n import current_locale
 from api.routes import declare_errors, declare_not_modified
@@ -60,6 +61,7 @@ def present_campaign(campaign: Campaign, locale: str, *, full: bool) -> dict[str
 
 @blp.route("")
 class CampaignList(MethodView):
+    @cached_read
     @blp.arguments(CampaignListArgs, location="query")
     @blp.response(200, CampaignListOut)
     @declare_not_modified(blp)
@@ -79,6 +81,7 @@ class CampaignList(MethodView):
 
 @blp.route("/<string:slug>")
 class CampaignDetail(MethodView):
+    @cached_read
     @blp.arguments(QueryArgs, location="query")
     @blp.response(200, CampaignOut)
     @declare_not_modified(blp)

@@ -11,6 +11,7 @@ from flask_babel import gettext
 from flask_smorest import Blueprint
 
 from api.auth import require_poster
+from api.cache import cached_read
 from api.db import get_session
 from api.i18n import current_locale, format_wait
 from api.idempotency import idempotent_write
@@ -28,6 +29,7 @@ from api.schemas.checkpoints import (
     StatusPostedOut,
 )
 from api.schemas.common import QueryArgs
+from content import versions
 from content.checkpoints import service as checkpoints
 from content.checkpoints.labels import (
     DIRECTION_LABELS,
@@ -123,6 +125,7 @@ def present_checkpoint(
 
 @blp.route("/checkpoints")
 class CheckpointList(MethodView):
+    @cached_read
     @blp.arguments(CheckpointListArgs, location="query")
     @blp.response(200, CheckpointListOut)
     @declare_not_modified(blp)
@@ -131,9 +134,12 @@ class CheckpointList(MethodView):
 
         Filter by country, neighbour, kind or state, or by distance with `near` and
         `radius_km` (then sorted by distance). Names and texts are in the reader's language.
+        An app that keeps the list offline sends the `cursor` of its last answer as
+        `changed_since` and gets only the checkpoints whose status or queues changed.
         """
         session = get_session()
         now = utcnow()
+        cursor = versions.current(session)  # read first: a change racing the read comes again
         near = None
         if "near" in args:
             lat, lon = args["near"]
@@ -144,6 +150,7 @@ class CheckpointList(MethodView):
             kind=args.get("kind"),
             state=args.get("state"),
             near=near,
+            changed_since=args.get("changed_since"),
         )
         states = checkpoints.list_(session, filters=filters, now=now)
         names = {c.id: c for c in session.query(Checkpoint)}
@@ -151,11 +158,13 @@ class CheckpointList(MethodView):
         return {
             "items": [present_checkpoint(s, names=names, locale=locale, now=now) for s in states],
             "as_of": now,
+            "cursor": cursor,
         }
 
 
 @blp.route("/checkpoints/<string:checkpoint_id>")
 class CheckpointDetail(MethodView):
+    @cached_read
     @blp.arguments(QueryArgs, location="query")
     @blp.response(200, CheckpointDetailOut)
     @declare_not_modified(blp)
@@ -192,6 +201,7 @@ class CheckpointDetail(MethodView):
 
 @blp.route("/checkpoints/<string:checkpoint_id>/history")
 class CheckpointHistory(MethodView):
+    @cached_read
     @blp.arguments(HistoryArgs, location="query")
     @blp.response(200, HistoryOut)
     @declare_not_modified(blp)

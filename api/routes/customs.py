@@ -12,6 +12,7 @@ from flask_babel import gettext, ngettext
 from flask_smorest import Blueprint
 
 from api.auth import require_role
+from api.cache import cached_read
 from api.db import get_session
 from api.i18n import current_locale
 from api.idempotency import commits
@@ -151,6 +152,7 @@ def present_verdict(index: int, item: customs.Item, verdict: customs.ItemVerdict
 
 @blp.route("/customs/rules")
 class Rules(MethodView):
+    @cached_read
     @blp.arguments(RuleListArgs, location="query")
     @blp.response(200, RuleListOut)
     @declare_not_modified(blp)
@@ -176,6 +178,7 @@ class Rules(MethodView):
 
 @blp.route("/customs/rules/<int:rule_id>")
 class Rule(MethodView):
+    @cached_read
     @blp.arguments(QueryArgs, location="query")
     @blp.response(200, RuleDetailOut)
     @declare_not_modified(blp)
@@ -192,6 +195,7 @@ class Rule(MethodView):
 
 @blp.route("/customs/medicines")
 class Medicines(MethodView):
+    @cached_read
     @blp.arguments(MedicineArgs, location="query")
     @blp.response(200, SubstanceListOut)
     @declare_not_modified(blp)

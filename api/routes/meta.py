@@ -8,6 +8,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api.cache import cached_read
 from api.db import get_db
 from api.i18n import KNOWN_LOCALES, native_name
 from api.routes import declare_errors, declare_not_modified
@@ -18,6 +19,7 @@ blp = Blueprint("meta", __name__, description="Supported languages and health ch
 
 @blp.route("/v1/locales")
 class Locales(MethodView):
+    @cached_read
     @blp.response(200, LocaleListOut)
     @declare_not_modified(blp)
     def get(self) -> dict[str, Any]:

@@ -34,6 +34,10 @@ class CheckpointListArgs(QueryArgs):
     kind = ma.fields.Enum(Kind, by_value=True)
     state = ma.fields.Enum(State, by_value=True)
     near = LatLon(metadata={"description": "lat,lon; sorts by distance", "example": "43.2,74.7"})
+    changed_since = ma.fields.Integer(
+        validate=ma.validate.Range(min=0, max=2**62),
+        metadata={"description": "A `cursor` from an earlier answer: only what changed since"},
+    )
     radius_km = ma.fields.Float(
         load_default=100.0, validate=ma.validate.Range(min=0, max=5000, min_inclusive=False)
     )
@@ -141,6 +145,9 @@ class CheckpointDetailOut(CheckpointOut):
 class CheckpointListOut(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(CheckpointOut))
     as_of = ma.fields.DateTime(metadata={"description": "When this answer's data was current"})
+    cursor = ma.fields.Integer(
+        metadata={"description": "Send as `changed_since` to get only what changes after this"}
+    )
 
 
 class HourBucketOut(ma.Schema):

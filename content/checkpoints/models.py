@@ -97,6 +97,8 @@ class Checkpoint(Base):
     directions: Mapped[list[str]] = mapped_column(JSON)
     names: Mapped[dict[str, str]] = mapped_column(JSON)
     sources: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    #: the data version of the last change to its status or queues (for delta sync)
+    changed_version: Mapped[int] = mapped_column(Integer, default=0, index=True)
 
 
 class StatusReport(Base):

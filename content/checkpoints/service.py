@@ -92,6 +92,8 @@ class CheckpointFilter:
     state: State | None = None
     near: Near | None = None
     ids: Sequence[str] | None = field(default=None)
+    #: only checkpoints whose status or queues changed after this data version
+    changed_since: int | None = None
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -124,6 +126,8 @@ def list_(
         query = query.where(Checkpoint.kind == filters.kind)
     if filters.ids is not None:
         query = query.where(Checkpoint.id.in_(filters.ids))
+    if filters.changed_since is not None:
+        query = query.where(Checkpoint.changed_version > filters.changed_since)
     checkpoints = list(session.scalars(query))
     ids = [c.id for c in checkpoints]
     statuses = {
@@ -227,7 +231,8 @@ def set_status(
     session.execute(stmt)
     if changed and not demo:
         outbox.on_status_change(session, checkpoint, state=state, reason=reason, since=now)
-    versions.bump(session)
+    checkpoint.changed_version = versions.bump(session)
+    session.flush()
     session.expire_all()
     return report
 
@@ -296,7 +301,10 @@ def record_queues(
                 wait_minutes=row.wait_minutes,
                 now=now,
             )
-    versions.bump(session)
+    version = versions.bump(session)
+    for checkpoint_id in {row.checkpoint_id for row in rows if row.id in current_ids}:
+        checkpoints[checkpoint_id].changed_version = version
+    session.flush()
     session.expire_all()
     return [RecordedQueueReport(row, row.id in current_ids) for row in rows]
 

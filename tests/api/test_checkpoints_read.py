@@ -40,7 +40,7 @@ def test_list_is_an_object_with_items_and_as_of(client: FlaskClient) -> None:
     response = client.get("/v1/checkpoints")
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"items", "as_of"}
+    assert set(body) == {"items", "as_of", "cursor"}
     assert {item["id"] for item in body["items"]} == set(SEED)
     datetime.fromisoformat(body["as_of"])
 

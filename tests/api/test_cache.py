@@ -1,0 +1,151 @@
+"""The public read cache: bytes once per version, gzip, 304 without the database,
+coherence across worker processes within a second, and delta sync."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.orm import Session
+
+from content.accounts import service as accounts
+from content.checkpoints import service as checkpoints
+from content.checkpoints.models import State
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_cached_read_is_the_same_bytes_gzipped_once(client: FlaskClient) -> None:
+    plain = client.get("/v1/checkpoints?lang=kk")
+    again = client.get("/v1/checkpoints?lang=kk")
+    assert plain.data == again.data
+    zipped = client.get("/v1/checkpoints?lang=kk", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.data) == plain.data
+    assert len(zipped.data) < len(plain.data)
+    for header in ("Accept-Language", "Accept-Encoding"):
+        assert header in plain.headers["Vary"]
+    control = plain.headers["Cache-Control"]
+    assert "public" in control
+    assert "stale-while-revalidate" in control
+    assert "stale-if-error" in control
+
+
+def test_304_does_not_touch_the_database(
+    app: Flask, client: FlaskClient, connection: Connection
+) -> None:
+    app.extensions["version_clock"].ttl = 60  # as in production, the version is remembered
+    etag = client.get("/v1/checkpoints?lang=ru").headers["ETag"]
+    statements: list[str] = []
+    event.listen(connection, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    response = client.get("/v1/checkpoints?lang=ru", headers={"If-None-Match": etag})
+    assert response.status_code == 304
+    assert statements == []
+    assert response.headers["ETag"].strip('"') == etag.strip('"')
+    assert "max-age" in response.headers["Cache-Control"]
+    assert "Accept-Language" in response.headers["Vary"]
+
+
+def test_a_write_changes_what_is_served(client: FlaskClient, session: Session) -> None:
+    before = client.get("/v1/checkpoints/kz-kordai").get_json()
+    checkpoints.set_status(session, poster=None, checkpoint_id="kz-kordai", state=State.CLOSED)
+    session.commit()
+    after = client.get("/v1/checkpoints/kz-kordai").get_json()
+    assert before["status"] is None
+    assert after["status"]["state"] == "closed"
+
+
+def test_delta_sync_returns_only_what_changed(client: FlaskClient, session: Session) -> None:
+    first = client.get("/v1/checkpoints").get_json()
+    assert len(first["items"]) > 2
+    cursor = first["cursor"]
+    assert client.get(f"/v1/checkpoints?changed_since={cursor}").get_json()["items"] == []
+    checkpoints.set_status(session, poster=None, checkpoint_id="kg-ak-zhol", state=State.CLOSED)
+    session.commit()
+    delta = client.get(f"/v1/checkpoints?changed_since={cursor}").get_json()
+    assert [item["id"] for item in delta["items"]] == ["kg-ak-zhol"]
+    assert delta["cursor"] > cursor
+    assert client.get(f"/v1/checkpoints?changed_since={delta['cursor']}").get_json()["items"] == []
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def gunicorn(committed_database: tuple[str, Engine], tmp_path: Path) -> Iterator[tuple[str, str]]:
+    url, engine = committed_database
+    with Session(engine) as session:
+        agency = accounts.create_agency(session, country="KZ", name="KZ")
+        _, key = accounts.issue_key(session, agency=agency)
+        session.commit()
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "IMAGE_DIR": str(tmp_path)}
+    process = subprocess.Popen(  # noqa: S603  # our own server, fixed arguments
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "3",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "/healthz").read()  # noqa: S310  # loopback
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.1)
+        yield base, key
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url) as response:  # noqa: S310  # loopback
+        return json.load(response)
+
+
+def test_other_workers_see_a_write_within_a_second(gunicorn: tuple[str, str]) -> None:
+    base, key = gunicorn
+    for _ in range(12):  # warm every worker's cache with the old answer
+        assert _get(f"{base}/v1/checkpoints/kz-kordai")["status"] is None
+    request = urllib.request.Request(  # noqa: S310  # loopback
+        f"{base}/v1/checkpoints/kz-kordai/status",
+        data=json.dumps({"state": "closed"}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
+    )
+    with urllib.request.urlopen(request) as response:  # noqa: S310  # loopback
+        assert response.status == 201
+    written = time.monotonic()
+    time.sleep(1.0)
+    # every worker, reached by fresh connections, now answers with the write
+    states = {_get(f"{base}/v1/checkpoints/kz-kordai")["status"]["state"] for _ in range(12)}
+    assert states == {"closed"}
+    assert time.monotonic() - written < 10
