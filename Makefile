@@ -65,8 +65,8 @@ run: seed ## serve everything with demo data: API on :$(PORT), push worker, fake
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python -m push.fake_fcm --port $(FAKE_FCM_PORT) --log instance/fake-fcm.log & \
 	$(FLASK) push worker & \
-	DATABASE_URL=$(DATABASE_URL) $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 \
-		--access-logfile - wsgi:app
+	DATABASE_URL=$(DATABASE_URL) PORT=$(PORT) WEB_CONCURRENCY=2 $(BIN)/gunicorn \
+		-c gunicorn.conf.py wsgi:app
 
 lint: $(VENV)/.installed-dev ## ruff
 	$(BIN)/ruff check .

@@ -144,4 +144,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         return response
 
     cli.init_app(app)
+    app.wsgi_app = cache.FastReads(app)  # type: ignore[method-assign]  # WSGI middleware
     return app

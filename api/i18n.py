@@ -75,4 +75,7 @@ def select_locale() -> str:
 
 
 def current_locale() -> str:
+    """The request's negotiated locale; Flask-Babel's own inside force_locale()."""
+    if "request_locale" in g and "forced_babel_locale" not in g:
+        return str(g.request_locale)
     return str(get_locale() or SOURCE_LOCALE)

@@ -21,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_wtf.csrf import CSRFProtect
@@ -61,7 +62,17 @@ EDITORS = {Role.EDITOR, Role.PUBLISHER, Role.ADMIN}
 PUBLISHERS = {Role.PUBLISHER, Role.ADMIN}
 
 
+class ConsoleOnlySessions(SecureCookieSessionInterface):
+    """Only the console has sessions: API requests skip the signed cookie altogether."""
+
+    def open_session(self, app: Any, request: Any) -> Any:
+        if not request.path.startswith(blp.url_prefix or "/console"):
+            return None  # Flask then uses a null session, which is never saved
+        return super().open_session(app, request)
+
+
 def init_app(app: Any) -> None:
+    app.session_interface = ConsoleOnlySessions()
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # only console forms, not the API
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # the token lives as long as the session
     app.config["SESSION_COOKIE_HTTPONLY"] = True

@@ -1,0 +1,51 @@
+"""gunicorn settings for My Border (`gunicorn -c gunicorn.conf.py wsgi:app`).
+
+The workload: many small, mostly cached GETs from phones (often through a CDN or the
+nginx front in deploy/nginx.conf), a few writes, no long-lived connections.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+
+# Sync workers: a cached read is a few hundred microseconds of CPU and the database calls
+# are short, so one request per process at a time is simplest and fastest; concurrency
+# comes from processes. 2 × cores + 1 keeps a core busy while a worker waits on the
+# database. WEB_CONCURRENCY overrides it (containers often misreport the CPU count).
+worker_class = "sync"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+
+# Load the app once in the master and fork: workers share the imported code and Babel's
+# locale data (copy-on-write), and a broken app fails at start, not in every worker.
+preload_app = True
+
+# A request that takes 30 s is stuck (a database that stopped answering): kill and
+# replace the worker. The push worker, not the web workers, talks to FCM.
+timeout = 30
+graceful_timeout = 20
+
+# Behind nginx or a load balancer, keep idle upstream connections open a little longer
+# than the proxy's own keep-alive, so the proxy never reuses one gunicorn just closed.
+keepalive = 75
+
+# Recycle workers now and then so that slow leaks (or a fragmented heap) cannot grow for
+# ever; the jitter stops all workers from restarting at the same moment.
+max_requests = 20000
+max_requests_jitter = 2000
+
+# Access log with the request time in microseconds (%(D)s), to stdout for the platform.
+accesslog = os.environ.get("ACCESS_LOG", "-") or None  # ACCESS_LOG= (empty) turns it off
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus "%(a)s"'
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info")
+
+# Trust X-Forwarded-* only from the local proxy.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_fork(server, worker):  # noqa: ARG001  # gunicorn's hook signature
+    """Connections must not be shared across fork: each worker opens its own pool."""
+    from wsgi import app
+
+    app.extensions["db"].engine.dispose(close=False)
