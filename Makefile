@@ -87,7 +87,8 @@ pytest: $(VENV)/.installed-dev translations-compile browser-deps ## the test sui
 test: lint typecheck pytest ## everything CI checks
 
 bench: $(VENV)/.installed-dev translations-compile ## benchmarks (ratios against in-run baselines)
-	@command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
+	@command -v wrk >/dev/null && command -v nginx >/dev/null || \
+		(apt-get update -q && apt-get install -y -q wrk nginx)
 	$(BIN)/python bench/http_read.py
 	$(BIN)/python bench/push.py
 
