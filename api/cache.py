@@ -17,10 +17,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_etags
 
@@ -66,6 +67,12 @@ class Entry:
     content_type: str
     #: everything but the body's own headers: validators, caching, language
     headers: tuple[tuple[str, str], ...]
+    #: epoch seconds after which the answer would read differently with the same data
+    #: (a queue report turning stale, a campaign's end); None: only a write changes it
+    valid_until: float | None
+
+    def fresh(self) -> bool:
+        return self.valid_until is None or time.time() < self.valid_until
 
 
 class ResponseCache:
@@ -102,12 +109,15 @@ def version_clock() -> VersionClock:
     return clock
 
 
-def cache_key(path: str, query: str, locale: str, version: int) -> tuple[str, str]:
-    """The cache key and ETag of a public read. The minute is part of both: `stale` flags
-    and opening hours turn with the clock."""
-    minute = int(time.time() // 60)
-    key = f"{path}?{query}|{locale}|{version}|{minute}"
-    return key, hashlib.sha256(key.encode()).hexdigest()[:32]
+def cache_key(path: str, query: str, locale: str, version: int) -> str:
+    return f"{path}?{query}|{locale}|{version}"
+
+
+def note_valid_until(moment: datetime) -> None:
+    """A view says when its answer will read differently even if no data changes."""
+    stamp = moment.timestamp()
+    current = g.get("cache_valid_until")
+    g.cache_valid_until = stamp if current is None else min(current, stamp)
 
 
 def public_headers(etag: str, max_age: int, locale: str) -> tuple[tuple[str, str], ...]:
@@ -134,22 +144,27 @@ def cached_read(view: Callable[..., Any]) -> Callable[..., Any]:
         if not settings.public_cache_enabled:
             return view(*args, **kwargs)
         locale = current_locale()
-        key, etag = cache_key(
+        key = cache_key(
             request.path, request.query_string.decode(), locale, version_clock().current()
         )
-        headers = public_headers(etag, settings.public_cache_seconds, locale)
-        if request.if_none_match.contains(etag):
-            return Response(status=304, headers=list(headers))
         cache: ResponseCache = current_app.extensions["response_cache"]
         entry = cache.get(key)
-        if entry is None:
+        if entry is None or not entry.fresh():
+            g.pop("cache_valid_until", None)
             fresh: Response = current_app.make_response(view(*args, **kwargs))
             if fresh.status_code != 200:
                 return fresh
+            valid_until = g.get("cache_valid_until")
+            etag = hashlib.sha256(f"{key}|{valid_until}".encode()).hexdigest()[:32]
             body = fresh.get_data()
             gzipped = gzip.compress(body, 6, mtime=0) if len(body) >= MIN_GZIP_BYTES else None
-            entry = Entry(body, gzipped, etag, fresh.content_type or "application/json", headers)
+            headers = public_headers(etag, settings.public_cache_seconds, locale)
+            entry = Entry(
+                body, gzipped, etag, fresh.content_type or "application/json", headers, valid_until
+            )
             cache.put(key, entry)
+        elif request.if_none_match.contains(entry.etag):
+            return Response(status=304, headers=list(entry.headers))
         accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "").lower()
         status, response_headers, body = serve(entry, accepts_gzip)
         return Response(body, status=status, headers=response_headers)
@@ -195,12 +210,11 @@ class FastReads:
         lang = parse_qs(query).get("lang", [None])[0] if "lang=" in query else None
         accept = parse_accept_header(environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept)
         locale = negotiate(lang, list(accept), self.settings.default_locale)
-        key, etag = cache_key(path, query, locale, self.clock.current())
-        entry = self.cache.get(key)
-        if entry is None:
+        entry = self.cache.get(cache_key(path, query, locale, self.clock.current()))
+        if entry is None or not entry.fresh():
             return self.wsgi_app(environ, start_response)
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-        if if_none_match and parse_etags(if_none_match).contains(etag):
+        if if_none_match and parse_etags(if_none_match).contains(entry.etag):
             start_response("304 NOT MODIFIED", list(entry.headers))
             return [b""]
         accepts_gzip = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "").lower()

@@ -30,6 +30,11 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["SETTINGS"].default_locale
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(LOCALES_DIR)
     Babel(app, locale_selector=select_locale)
+    for locale in KNOWN_LOCALES:
+        # load CLDR data and catalogs now, in gunicorn's master (preload_app), not in
+        # every worker's first request
+        format_wait(95, locale)
+        native_name(locale)
 
     @app.before_request
     def _negotiate() -> None:

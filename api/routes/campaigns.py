@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api.cache import cached_read
+from api.cache import cached_read, note_valid_until
 from api.db import get_session
 from api.i18n import current_locale
 from api.routes import declare_errors, declare_not_modified
@@ -72,6 +73,7 @@ class CampaignList(MethodView):
         missing translation falls back along kk, ky, tg, tk, uz → ru → en.
         """
         locale = current_locale()
+        note_valid_until(utcnow() + timedelta(minutes=1))  # campaigns start and end on time
         found = campaigns.public(
             get_session(), country=args.get("country"), checkpoint=args.get("checkpoint")
         )
@@ -91,6 +93,7 @@ class CampaignDetail(MethodView):
 
         Drafts, scheduled and archived campaigns answer 404.
         """
+        note_valid_until(utcnow() + timedelta(minutes=1))
         campaign = campaigns.get_public(get_session(), slug)
         item = present_campaign(campaign, current_locale(), full=True)
         if item is None:

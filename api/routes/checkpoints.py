@@ -11,7 +11,7 @@ from flask_babel import gettext
 from flask_smorest import Blueprint
 
 from api.auth import require_poster
-from api.cache import cached_read
+from api.cache import cached_read, note_valid_until
 from api.db import get_session
 from api.i18n import current_locale, format_wait
 from api.idempotency import idempotent_write
@@ -71,6 +71,11 @@ def present_status(status: CurrentStatus | None) -> dict[str, Any] | None:
 
 def present_queue(queue: CurrentQueue, *, locale: str, now: datetime) -> dict[str, Any]:
     stale_after = timedelta(minutes=current_app.config["SETTINGS"].queue_stale_after_minutes)
+    stale = now - queue.observed_at > stale_after
+    # the cached answer must change when this report turns stale, and when it expires
+    if not stale:
+        note_valid_until(queue.observed_at + stale_after)
+    note_valid_until(queue.observed_at + checkpoints.QUEUE_CURRENT_FOR)
     return {
         "direction": queue.direction,
         "direction_text": gettext(DIRECTION_LABELS[queue.direction]),
@@ -81,7 +86,7 @@ def present_queue(queue: CurrentQueue, *, locale: str, now: datetime) -> dict[st
         "vehicles_waiting": queue.vehicles_waiting,
         "lanes_open": queue.lanes_open,
         "observed_at": queue.observed_at,
-        "stale": now - queue.observed_at > stale_after,
+        "stale": stale,
         "demo": queue.demo,
     }
 
@@ -91,6 +96,8 @@ def present_checkpoint(
 ) -> dict[str, Any]:
     checkpoint = state.checkpoint
     paired = names.get(checkpoint.paired_id or "")
+    if checkpoint.hours:
+        note_valid_until(now + timedelta(minutes=1))  # open_now follows the clock
     item: dict[str, Any] = {
         "id": checkpoint.id,
         "name": _name(checkpoint, locale),
@@ -213,6 +220,8 @@ class CheckpointHistory(MethodView):
         The range defaults to the last 24 hours and may span at most 31 days.
         """
         now = utcnow()
+        if "to" not in args:
+            note_valid_until(now + timedelta(minutes=1))  # "the last 24 hours" moves on
         end = args.get("to") or now
         start = args.get("from_") or end - timedelta(hours=24)
         buckets = checkpoints.history(

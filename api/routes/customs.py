@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from babel.numbers import format_currency, format_decimal
@@ -12,7 +12,7 @@ from flask_babel import gettext, ngettext
 from flask_smorest import Blueprint
 
 from api.auth import require_role
-from api.cache import cached_read
+from api.cache import cached_read, note_valid_until
 from api.db import get_session
 from api.i18n import current_locale
 from api.idempotency import commits
@@ -158,6 +158,8 @@ class Rules(MethodView):
     @declare_not_modified(blp)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The customs rules in force on a day, by country, direction, mode and category"""
+        if "on" not in args:  # "in force today" changes at midnight
+            note_valid_until(datetime.combine(date.today() + timedelta(days=1), time(), UTC))
         on = args.get("on") or date.today()
         session = get_session()
         countries = [args["country"].upper()] if args.get("country") else list(COUNTRIES)

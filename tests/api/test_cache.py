@@ -149,3 +149,28 @@ def test_other_workers_see_a_write_within_a_second(gunicorn: tuple[str, str]) ->
     states = {_get(f"{base}/v1/checkpoints/kz-kordai")["status"]["state"] for _ in range(12)}
     assert states == {"closed"}
     assert time.monotonic() - written < 10
+
+
+def test_a_cached_answer_turns_stale_on_time_without_a_write(
+    client: FlaskClient, session: Session
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from content.checkpoints.models import Direction, Lane
+    from content.checkpoints.service import QueueReportIn
+
+    almost_stale = datetime.now(UTC) - timedelta(minutes=90) + timedelta(seconds=1)
+    checkpoints.record_queues(
+        session,
+        poster=None,
+        reports=[QueueReportIn("kz-kordai", Direction.EXIT, Lane.CAR, 20, almost_stale)],
+    )
+    session.commit()
+    first = client.get("/v1/checkpoints/kz-kordai")
+    assert first.get_json()["queues"][0]["stale"] is False
+    time.sleep(1.2)
+    later = client.get(
+        "/v1/checkpoints/kz-kordai", headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert later.status_code == 200
+    assert later.get_json()["queues"][0]["stale"] is True
