@@ -6,6 +6,7 @@ import json
 import logging
 import signal
 import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from api.db import get_db, get_session
 from content.accounts import service as accounts
 from content.accounts.models import Role
 from content.campaigns import service as campaigns
+from content.checkpoints import service as checkpoints_service
 from content.customs import service as customs
 from content.seed import loader
 from push import outbox
@@ -255,6 +257,32 @@ def _apply_campaign_schedules(
         stop.wait(SCHEDULE_INTERVAL_SECONDS)
 
 
+history_cli = AppGroup("history", help="Queue history housekeeping.")
+
+
+@history_cli.command("prune")
+@click.option("--older-than-days", type=int, default=400, show_default=True)
+@click.option("--batch-size", type=int, default=5000, show_default=True)
+@click.option("--pause", type=float, default=0.05, help="Seconds between batches")
+def history_prune(older_than_days: int, batch_size: int, pause: float) -> None:
+    """Roll raw queue reports older than N days into hourly aggregates, then delete them.
+
+    Works in small batches, each its own short transaction, so the table stays writable.
+    """
+    session = get_session()
+    total = 0
+    while True:
+        deleted = checkpoints_service.prune_history(
+            session, older_than=timedelta(days=older_than_days), batch_size=batch_size
+        )
+        session.commit()
+        total += deleted
+        if not deleted:
+            break
+        time.sleep(pause)
+    click.echo(f"rolled up and deleted {total} queue report(s)")
+
+
 customs_cli = AppGroup("customs", help="Customs rules and exchange rates.")
 
 
@@ -355,3 +383,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(apply_schedules)
     app.cli.add_command(customs_cli)
+    app.cli.add_command(history_cli)

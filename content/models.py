@@ -13,6 +13,7 @@ from content.checkpoints.models import (
     Checkpoint,
     CurrentQueue,
     CurrentStatus,
+    QueueHourly,
     QueueReport,
     StatusReport,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "Follow",
     "OutboxMessage",
     "QueueAlert",
+    "QueueHourly",
     "ApiKey",
     "Checkpoint",
     "CurrentQueue",

@@ -177,3 +177,20 @@ class CurrentQueue(Base):
     lanes_open: Mapped[int | None] = mapped_column(Integer, nullable=True)
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class QueueHourly(Base):
+    """Hourly aggregates of queue reports, kept after the raw reports are pruned."""
+
+    __tablename__ = "queue_hourly"
+
+    checkpoint_id: Mapped[str] = mapped_column(
+        ForeignKey("checkpoint.id", ondelete="CASCADE"), primary_key=True
+    )
+    direction: Mapped[Direction] = mapped_column(_enum(Direction), primary_key=True)
+    lane: Mapped[Lane] = mapped_column(_enum(Lane), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    reports: Mapped[int] = mapped_column(Integer)
+    min_wait: Mapped[int] = mapped_column(Integer)
+    median_wait: Mapped[float] = mapped_column(Float)
+    max_wait: Mapped[int] = mapped_column(Integer)

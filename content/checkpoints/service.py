@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, select
+from sqlalchemy import and_, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from content.checkpoints.models import (
     Direction,
     Kind,
     Lane,
+    QueueHourly,
     QueueReport,
     Reason,
     State,
@@ -341,10 +342,26 @@ def history(
     for observed_at, wait in rows:
         hour = observed_at.replace(minute=0, second=0, microsecond=0)
         buckets.setdefault(hour, []).append(wait)
-    return [
+    result = [
         HourBucket(hour, min(waits), statistics.median(waits), max(waits), len(waits))
         for hour, waits in buckets.items()
     ]
+    # hours whose raw reports were pruned live on as aggregates
+    rolled_up = session.scalars(
+        select(QueueHourly).where(
+            QueueHourly.checkpoint_id == checkpoint_id,
+            QueueHourly.direction == direction,
+            QueueHourly.lane == lane,
+            QueueHourly.hour >= start.replace(minute=0, second=0, microsecond=0),
+            QueueHourly.hour < end,
+        )
+    )
+    result += [
+        HourBucket(h.hour, h.min_wait, h.median_wait, h.max_wait, h.reports)
+        for h in rolled_up
+        if h.hour not in buckets
+    ]
+    return sorted(result, key=lambda bucket: bucket.start)
 
 
 def _checkpoints_for(session: Session, ids: Sequence[str]) -> dict[str, Checkpoint]:
@@ -450,3 +467,87 @@ def is_open_at(checkpoint: Checkpoint, moment: datetime) -> bool | None:
             # a window past midnight, e.g. 20:00-02:00
             return True
     return False
+
+
+#: raw queue reports older than this are rolled up into hourly aggregates, then deleted
+DEFAULT_RETENTION = timedelta(days=400)
+
+
+def prune_history(
+    session: Session,
+    *,
+    older_than: timedelta = DEFAULT_RETENTION,
+    batch_size: int = 5000,
+    now: datetime | None = None,
+) -> int:
+    """Roll one batch of old raw reports up into `queue_hourly` and delete them.
+
+    Only whole hours are pruned, each in one batch with its aggregate, so the aggregate is
+    exact; a batch is one short transaction (commit between calls), so the table is never
+    locked for long. Returns how many reports were deleted (0 when done).
+    """
+    cutoff = ((now or utcnow()) - older_than).replace(minute=0, second=0, microsecond=0)
+    oldest = session.execute(
+        select(
+            QueueReport.checkpoint_id,
+            QueueReport.direction,
+            QueueReport.lane,
+            QueueReport.observed_at,
+        )
+        .where(QueueReport.observed_at < cutoff)
+        .order_by(QueueReport.observed_at)
+        .limit(1)
+    ).first()
+    if oldest is None:
+        return 0
+    # whole hours, starting with the oldest, up to about batch_size reports
+    start = oldest.observed_at.replace(minute=0, second=0, microsecond=0)
+    columns = (
+        QueueReport.id,
+        QueueReport.checkpoint_id,
+        QueueReport.direction,
+        QueueReport.lane,
+        QueueReport.observed_at,
+        QueueReport.wait_minutes,
+    )
+    rows = session.execute(
+        select(*columns)
+        .where(QueueReport.observed_at >= start, QueueReport.observed_at < cutoff)
+        .order_by(QueueReport.observed_at, QueueReport.id)
+        .limit(batch_size)
+    ).all()
+    if len(rows) == batch_size:
+        last_hour = rows[-1].observed_at.replace(minute=0, second=0, microsecond=0)
+        if last_hour > start:
+            rows = [r for r in rows if r.observed_at < last_hour]
+        else:  # one hour holds more than a batch: take that hour whole
+            rows = session.execute(
+                select(*columns).where(
+                    QueueReport.observed_at >= start,
+                    QueueReport.observed_at < min(cutoff, start + timedelta(hours=1)),
+                )
+            ).all()
+    groups: dict[tuple[str, Direction, Lane, datetime], list[int]] = {}
+    for row in rows:
+        hour = row.observed_at.replace(minute=0, second=0, microsecond=0)
+        key = (row.checkpoint_id, row.direction, row.lane, hour)
+        groups.setdefault(key, []).append(row.wait_minutes)
+    # an hour is rolled up once: reports that old can no longer be posted (24-hour window)
+    session.add_all(
+        QueueHourly(
+            checkpoint_id=checkpoint_id,
+            direction=direction,
+            lane=lane,
+            hour=hour,
+            reports=len(waits),
+            min_wait=min(waits),
+            median_wait=statistics.median(waits),
+            max_wait=max(waits),
+        )
+        for (checkpoint_id, direction, lane, hour), waits in groups.items()
+    )
+    ids = [row.id for row in rows]
+    for chunk in range(0, len(ids), 1000):
+        session.execute(delete(QueueReport).where(QueueReport.id.in_(ids[chunk : chunk + 1000])))
+    session.flush()
+    return len(ids)

@@ -171,3 +171,46 @@ def test_unknown_hours_and_always_open() -> None:
 def test_distance() -> None:
     # Almaty to Bishkek, about 195 km as the crow flies
     assert 190 < checkpoints.distance_km(43.238, 76.946, 42.875, 74.604) < 200
+
+
+def test_prune_rolls_old_reports_into_hourly_aggregates(session: Session) -> None:
+    from sqlalchemy import func
+
+    from content.checkpoints.models import QueueHourly
+
+    old = NOW - timedelta(days=500)
+    hour = old.replace(minute=0, second=0, microsecond=0)
+    checkpoints.record_queues(
+        session,
+        poster=None,
+        reports=[
+            _report(wait, hour + timedelta(minutes=m)) for m, wait in ((5, 10), (20, 30), (40, 20))
+        ]
+        + [_report(60, hour + timedelta(hours=1, minutes=1)), _report(5, NOW - timedelta(days=1))],
+        now=NOW,
+        check_age=False,
+    )
+    count = session.scalar(select(func.count()).select_from(QueueReport))
+    deleted = 0
+    while batch := checkpoints.prune_history(session, batch_size=2, now=NOW):
+        deleted += batch
+    assert deleted == 4
+    assert session.scalar(select(func.count()).select_from(QueueReport)) == (count or 0) - 4
+    rolled = list(session.scalars(select(QueueHourly).order_by(QueueHourly.hour)))
+    assert [(r.reports, r.min_wait, r.median_wait, r.max_wait) for r in rolled] == [
+        (3, 10, 20, 30),
+        (1, 60, 60, 60),
+    ]
+    # history still answers for those hours, from the aggregates
+    buckets = checkpoints.history(
+        session,
+        checkpoint_id="kz-kordai",
+        direction=Direction.EXIT,
+        lane=Lane.CAR,
+        start=hour,
+        end=hour + timedelta(days=1),
+    )
+    assert [(b.min_wait, b.median_wait, b.max_wait, b.reports) for b in buckets] == [
+        (10, 20, 30, 3),
+        (60, 60, 60, 1),
+    ]
