@@ -11,8 +11,9 @@ from typing import Any
 from flask import Flask, Response, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import ServiceUnavailable, UnsupportedMediaType
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import cache, cli, errors, i18n
+from api import cache, cli, errors, i18n, limits
 from api.config import Settings
 from api.console import views as console
 from api.db import Database, get_session, make_engine
@@ -90,6 +91,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api = ProblemApi(app)
     errors.init_app(app)
     i18n.init_app(app)
+    limits.init_app(app)
 
     from api.routes import admin, campaigns, checkpoints, customs, devices, images, meta
 
@@ -145,4 +147,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     cli.init_app(app)
     app.wsgi_app = cache.FastReads(app)  # type: ignore[method-assign]  # WSGI middleware
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # WSGI middleware
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies
+        )
     return app

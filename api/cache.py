@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -26,8 +27,10 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_etags
 
 from api.db import Database
+from api.errors import DETAILS, TITLES
 from api.i18n import current_locale, negotiate
 from content import versions
+from content.locales import translations
 
 MIN_GZIP_BYTES = 1024
 MAX_ENTRIES = 1024
@@ -195,6 +198,7 @@ class FastReads:
         self.settings = flask_app.config["SETTINGS"]
         self.cache: ResponseCache = flask_app.extensions["response_cache"]
         self.clock: VersionClock = flask_app.extensions["version_clock"]
+        self.read_limiter = flask_app.extensions["read_limiter"]
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ.get("PATH_INFO", "")
@@ -210,6 +214,9 @@ class FastReads:
         lang = parse_qs(query).get("lang", [None])[0] if "lang=" in query else None
         accept = parse_accept_header(environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept)
         locale = negotiate(lang, list(accept), self.settings.default_locale)
+        throttled = self.read_limiter.hit(environ.get("REMOTE_ADDR", "unknown"))
+        if throttled is not None:
+            return too_many_requests(locale, throttled, start_response)
         entry = self.cache.get(cache_key(path, query, locale, self.clock.current()))
         if entry is None or not entry.fresh():
             return self.wsgi_app(environ, start_response)
@@ -221,3 +228,29 @@ class FastReads:
         _, headers, body = serve(entry, accepts_gzip)
         start_response("200 OK", headers)
         return [body]
+
+
+def too_many_requests(
+    locale: str, headers: dict[str, str], start_response: Callable[..., Any]
+) -> list[bytes]:
+    """A 429 as problem details, in the reader's language, without Flask."""
+    gettext = translations(locale).gettext
+    body = json.dumps(
+        {
+            "type": "about:blank",
+            "title": gettext(TITLES[429]),
+            "status": 429,
+            "detail": gettext(DETAILS[429]),
+        },
+        ensure_ascii=False,
+    ).encode()
+    start_response(
+        "429 TOO MANY REQUESTS",
+        [
+            ("Content-Type", "application/problem+json"),
+            ("Content-Length", str(len(body))),
+            ("Content-Language", locale),
+            *headers.items(),
+        ],
+    )
+    return [body]

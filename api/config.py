@@ -54,6 +54,14 @@ class Settings:
     )
     push_max_attempts: int = field(default_factory=lambda: _env_int("PUSH_MAX_ATTEMPTS", 10))
     push_lease_seconds: int = field(default_factory=lambda: _env_int("PUSH_LEASE_SECONDS", 60))
+    redis_url: str = field(default_factory=lambda: os.environ.get("REDIS_URL", ""))
+    rate_limits_enabled: bool = field(
+        default_factory=lambda: os.environ.get("RATE_LIMITS", "on").lower() not in {"off", "0"}
+    )
+    # how many reverse proxies in front set X-Forwarded-For (nginx: 1); 0 trusts none
+    trusted_proxies: int = field(default_factory=lambda: _env_int("TRUSTED_PROXIES", 0))
+    cors_origins: str = field(default_factory=lambda: os.environ.get("CORS_ORIGINS", ""))
+    metrics_token: str = field(default_factory=lambda: os.environ.get("METRICS_TOKEN", ""))
     campaigns_require_all_locales: bool = field(
         default_factory=lambda: (
             os.environ.get("CAMPAIGNS_REQUIRE_ALL_LOCALES", "true").lower()

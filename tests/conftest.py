@@ -112,6 +112,8 @@ def app(
             "image_dir": str(tmp_path / "images"),
             # tests write through their own session too: read the data version every time
             "version_ttl_seconds": 0,
+            # one client posts far more than a phone would; test_limits turns them on
+            "rate_limits_enabled": False,
         }
     )
     app.config["TESTING"] = True

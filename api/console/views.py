@@ -28,6 +28,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from api.db import get_session
 from api.i18n import KNOWN_LOCALES, current_locale, native_name
+from api.limits import SIGN_INS, limiter, sign_in_account
 from content.accounts import service as accounts
 from content.accounts.models import Role, User
 from content.accounts.service import Actor, Poster
@@ -144,6 +145,7 @@ def actor() -> Actor:
 
 
 @blp.route("/login", methods=["GET", "POST"])
+@limiter.limit(SIGN_INS, key_func=sign_in_account, methods=["POST"])
 def login() -> Any:
     if request.method == "POST":
         db = get_session()

@@ -12,6 +12,7 @@ from werkzeug.exceptions import PreconditionRequired
 from api.auth import current_user, require_role
 from api.db import get_session
 from api.idempotency import commits
+from api.limits import SIGN_INS, limiter, sign_in_account
 from api.routes import declare_errors
 from api.schemas.admin import (
     AuditListOut,
@@ -93,10 +94,11 @@ def _require_complete() -> bool:
 
 @blp.route("/auth/tokens")
 class Tokens(MethodView):
+    @limiter.limit(SIGN_INS, key_func=sign_in_account)
     @commits
     @blp.arguments(TokenIn)
     @blp.response(201, TokenOut)
-    @declare_errors(blp, 400, 401, 413, 415)
+    @declare_errors(blp, 400, 401, 413, 415, 429)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Sign in: exchange an email and password for a bearer token (12 hours)
 

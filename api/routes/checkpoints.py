@@ -15,6 +15,7 @@ from api.cache import cached_read, note_valid_until
 from api.db import get_session
 from api.i18n import current_locale, format_wait
 from api.idempotency import idempotent_write
+from api.limits import AGENCY_POSTS, agency_key, limiter
 from api.routes import declare_errors, declare_not_modified
 from api.schemas.checkpoints import (
     BatchQueueReportsIn,
@@ -254,11 +255,12 @@ class CheckpointHistory(MethodView):
 
 @blp.route("/checkpoints/<string:checkpoint_id>/status")
 class CheckpointStatus(MethodView):
+    @limiter.limit(AGENCY_POSTS, key_func=agency_key)
     @idempotent_write
     @blp.arguments(StatusIn)
     @blp.response(201, StatusPostedOut)
     @blp.doc(security=[{"agencyKey": []}])
-    @declare_errors(blp, 400, 401, 403, 404, 413, 415)
+    @declare_errors(blp, 400, 401, 403, 404, 413, 415, 429)
     def post(self, body: dict[str, Any], checkpoint_id: str) -> Any:
         """Post a checkpoint's status (border services)
 
@@ -313,11 +315,12 @@ def _queue_reports(items: list[dict[str, Any]], checkpoint_id: str | None) -> li
 
 @blp.route("/checkpoints/<string:checkpoint_id>/queues")
 class CheckpointQueues(MethodView):
+    @limiter.limit(AGENCY_POSTS, key_func=agency_key)
     @idempotent_write
     @blp.arguments(QueueReportsIn)
     @blp.response(201, QueueReportsPostedOut)
     @blp.doc(security=[{"agencyKey": []}])
-    @declare_errors(blp, 400, 401, 403, 404, 413, 415)
+    @declare_errors(blp, 400, 401, 403, 404, 413, 415, 429)
     def post(self, body: dict[str, Any], checkpoint_id: str) -> Any:
         """Post queue times for one checkpoint (border services)
 
@@ -334,11 +337,12 @@ class CheckpointQueues(MethodView):
 
 @blp.route("/queue-reports")
 class QueueReportBatch(MethodView):
+    @limiter.limit(AGENCY_POSTS, key_func=agency_key)
     @idempotent_write
     @blp.arguments(BatchQueueReportsIn)
     @blp.response(201, QueueReportsPostedOut)
     @blp.doc(security=[{"agencyKey": []}])
-    @declare_errors(blp, 400, 401, 403, 404, 413, 415)
+    @declare_errors(blp, 400, 401, 403, 404, 413, 415, 429)
     def post(self, body: dict[str, Any]) -> Any:
         """Post queue times for many checkpoints at once (border services)
 

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from api.auth import require_device
 from api.db import get_session
 from api.idempotency import commits
+from api.limits import DEVICE_REGISTRATIONS, limiter
 from api.routes import declare_errors
 from api.schemas.devices import (
     AlertIn,
@@ -51,10 +52,11 @@ def _view(device: Device) -> dict[str, Any]:
 
 @blp.route("")
 class DeviceRegistration(MethodView):
+    @limiter.limit(DEVICE_REGISTRATIONS)
     @commits
     @blp.arguments(DeviceIn)
     @blp.response(201, DeviceRegisteredOut)
-    @declare_errors(blp, 400, 413, 415)
+    @declare_errors(blp, 400, 413, 415, 429)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Register a device for push notifications
 

@@ -1,0 +1,60 @@
+"""Rate limits: strict on device registration and sign-ins, generous on reads; a
+throttled request gets 429 with Retry-After and RateLimit headers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.app import create_app
+
+
+@pytest.fixture
+def limited(database_url: str, session_factory: sessionmaker[Session]) -> Iterator[FlaskClient]:
+    app: Flask = create_app(
+        {"database_url": database_url, "rate_limits_enabled": True, "version_ttl_seconds": 0}
+    )
+    app.extensions["db"].sessionmaker = session_factory
+    yield app.test_client()
+    app.extensions["db"].engine.dispose()
+
+
+def assert_throttled(response: object) -> None:
+    assert response.status_code == 429  # type: ignore[attr-defined]
+    headers = response.headers  # type: ignore[attr-defined]
+    assert int(headers["Retry-After"]) > 0
+    assert "RateLimit-Limit" in headers
+    assert response.mimetype == "application/problem+json"  # type: ignore[attr-defined]
+
+
+def test_device_registration_is_strict_per_ip(limited: FlaskClient) -> None:
+    for n in range(10):
+        response = limited.post(
+            "/v1/devices", json={"token": f"t-{n}", "platform": "ios", "locale": "kk"}
+        )
+        assert response.status_code == 201
+    assert_throttled(
+        limited.post("/v1/devices", json={"token": "t-x", "platform": "ios", "locale": "kk"})
+    )
+
+
+def test_sign_ins_are_limited_per_account(limited: FlaskClient) -> None:
+    body = {"email": "someone@myborder.test", "password": "wrong"}
+    for _ in range(10):
+        assert limited.post("/v1/auth/tokens", json=body).status_code == 401
+    assert_throttled(limited.post("/v1/auth/tokens", json=body))
+    other = {"email": "someone.else@myborder.test", "password": "wrong"}
+    assert limited.post("/v1/auth/tokens", json=other).status_code == 401
+
+
+def test_public_reads_are_generous_but_limited(limited: FlaskClient) -> None:
+    for _ in range(600):
+        assert limited.get("/v1/locales?lang=kk").status_code == 200
+    throttled = limited.get("/v1/locales?lang=kk")
+    assert_throttled(throttled)
+    assert throttled.headers["Content-Language"] == "kk"
+    assert throttled.get_json()["status"] == 429
