@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import ServiceUnavailable, UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import cache, cli, errors, i18n, limits
+from api import cache, cli, errors, i18n, limits, observability
 from api.config import Settings
 from api.console import views as console
 from api.db import Database, get_session, make_engine
@@ -92,6 +92,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     i18n.init_app(app)
     limits.init_app(app)
+    observability.init_app(app)
 
     from api.routes import admin, campaigns, checkpoints, customs, devices, images, meta
 

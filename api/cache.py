@@ -26,6 +26,7 @@ from flask import Response, current_app, g, request
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_etags
 
+from api import observability
 from api.db import Database
 from api.errors import DETAILS, TITLES
 from api.i18n import current_locale, negotiate
@@ -134,6 +135,8 @@ def public_headers(etag: str, max_age: int, locale: str) -> tuple[tuple[str, str
         ("Vary", "Accept-Language, Accept-Encoding"),
         ("Content-Language", locale),
         ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+        ("Content-Security-Policy", observability.API_CSP),
     )
 
 
@@ -210,23 +213,28 @@ class FastReads:
             or not self.settings.public_cache_enabled
         ):
             return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
         query = environ.get("QUERY_STRING", "")
         lang = parse_qs(query).get("lang", [None])[0] if "lang=" in query else None
         accept = parse_accept_header(environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept)
         locale = negotiate(lang, list(accept), self.settings.default_locale)
+        rid = observability.request_id(environ.get("HTTP_X_REQUEST_ID"))
         throttled = self.read_limiter.hit(environ.get("REMOTE_ADDR", "unknown"))
         if throttled is not None:
-            return too_many_requests(locale, throttled, start_response)
+            observability.record(rid, "GET", "cached", path, 429, time.perf_counter() - started)
+            return too_many_requests(locale, {**throttled, "X-Request-ID": rid}, start_response)
         entry = self.cache.get(cache_key(path, query, locale, self.clock.current()))
         if entry is None or not entry.fresh():
             return self.wsgi_app(environ, start_response)
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
         if if_none_match and parse_etags(if_none_match).contains(entry.etag):
-            start_response("304 NOT MODIFIED", list(entry.headers))
+            start_response("304 NOT MODIFIED", [*entry.headers, ("X-Request-ID", rid)])
+            observability.record(rid, "GET", "cached", path, 304, time.perf_counter() - started)
             return [b""]
         accepts_gzip = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "").lower()
         _, headers, body = serve(entry, accepts_gzip)
-        start_response("200 OK", headers)
+        start_response("200 OK", [*headers, ("X-Request-ID", rid)])
+        observability.record(rid, "GET", "cached", path, 200, time.perf_counter() - started)
         return [body]
 
 

@@ -58,6 +58,13 @@ class Settings:
     rate_limits_enabled: bool = field(
         default_factory=lambda: os.environ.get("RATE_LIMITS", "on").lower() not in {"off", "0"}
     )
+    request_log: bool = field(
+        default_factory=lambda: os.environ.get("REQUEST_LOG", "on").lower() not in {"off", "0"}
+    )
+    log_format: str = field(default_factory=lambda: os.environ.get("LOG_FORMAT", "json"))
+    read_rate_limit: str = field(
+        default_factory=lambda: os.environ.get("READ_RATE_LIMIT", "600 per minute")
+    )
     # how many reverse proxies in front set X-Forwarded-For (nginx: 1); 0 trusts none
     trusted_proxies: int = field(default_factory=lambda: _env_int("TRUSTED_PROXIES", 0))
     cors_origins: str = field(default_factory=lambda: os.environ.get("CORS_ORIGINS", ""))

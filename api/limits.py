@@ -1,7 +1,7 @@
 """Rate limits (Flask-Limiter), in Redis when REDIS_URL is set and in memory otherwise.
 
-- public reads: per client IP, generous (checked in the cache middleware too, so that
-  cached answers count);
+- public reads: per client IP, generous (READ_RATE_LIMIT, 600 per minute; checked in
+  the cache middleware, so that cached answers count);
 - device registration: per IP, strict;
 - agency posts: per key;
 - sign-ins: per account.
@@ -19,9 +19,8 @@ from flask import Flask, request
 from flask_limiter import Limiter
 from limits import RateLimitItem, parse
 from limits.storage import Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import FixedWindowRateLimiter
 
-PUBLIC_READS = "600 per minute"
 DEVICE_REGISTRATIONS = "10 per hour"
 AGENCY_POSTS = "300 per minute"
 SIGN_INS = "10 per 15 minutes"
@@ -51,7 +50,7 @@ def sign_in_account() -> str:
 limiter = Limiter(
     key_func=client_ip,
     headers_enabled=True,
-    strategy="moving-window",
+    strategy="fixed-window",  # O(1) memory per key, whatever the limit
 )
 
 
@@ -76,7 +75,7 @@ def init_app(app: Flask) -> None:
         raise RuntimeError("REDIS_URL must name a synchronous storage (redis://...)")
     app.extensions["read_limiter"] = ReadLimiter(
         storage,
-        parse(PUBLIC_READS),
+        parse(settings.read_rate_limit),
         enabled=settings.rate_limits_enabled,
     )
 
@@ -85,7 +84,7 @@ class ReadLimiter:
     """The per-IP limit on public reads, usable outside Flask (in the cache middleware)."""
 
     def __init__(self, storage: Storage, limit: RateLimitItem, *, enabled: bool) -> None:
-        self.strategy = MovingWindowRateLimiter(storage)
+        self.strategy = FixedWindowRateLimiter(storage)
         self.limit = limit
         self.enabled = enabled
 

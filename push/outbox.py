@@ -305,3 +305,13 @@ def backlog(session: Session, *, now: datetime | None = None) -> dict[str, Any]:
         "pending": pending or 0,
         "oldest_due_seconds": (now - oldest).total_seconds() if oldest else 0.0,
     }
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    """How many messages are in each status (pending, sent, dead, pruned)."""
+    rows = session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    )
+    counts = {status.value: 0 for status in MessageStatus}
+    counts.update({str(status): count for status, count in rows})
+    return counts

@@ -7,6 +7,9 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from redis import Redis
+from redis.exceptions import RedisError
+from werkzeug.exceptions import ServiceUnavailable
 
 from api.cache import cached_read
 from api.db import get_db
@@ -43,6 +46,16 @@ class Ready(MethodView):
     @blp.response(200)
     @declare_errors(blp, 503)
     def get(self) -> dict[str, str]:
-        """The process can serve: the database answers"""
+        """The process can serve: the database answers, and Redis when it is configured"""
         get_db().ping()
-        return {"status": "ok", "database": "ok"}
+        answer = {"status": "ok", "database": "ok"}
+        redis_url = current_app.config["SETTINGS"].redis_url
+        if redis_url:
+            try:
+                Redis.from_url(redis_url, socket_timeout=1).ping()
+            except RedisError as error:
+                unavailable = ServiceUnavailable()
+                unavailable.data = {"headers": {"Retry-After": "5"}}  # type: ignore[attr-defined]
+                raise unavailable from error
+            answer["redis"] = "ok"
+        return answer
