@@ -3,6 +3,8 @@ or a console user (a bearer token from POST /v1/auth/tokens)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from flask import g, request
@@ -84,3 +86,18 @@ def require_role(*roles: Role) -> Actor:
     if user.role not in roles:
         raise Forbidden()
     return Actor.for_user(user)
+
+
+def authorize(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Refuse the wrong caller (401/403) before the body is even parsed; put it above
+    flask-smorest's decorators. The view may call require_role again for its actor."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            require_role(*roles)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

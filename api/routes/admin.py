@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.exceptions import PreconditionRequired
 
-from api.auth import current_user, require_role
+from api.auth import authorize, current_user, require_role
 from api.db import get_session
 from api.idempotency import commits
 from api.limits import SIGN_INS, limiter, sign_in_account
@@ -138,6 +138,7 @@ class AdminCampaigns(MethodView):
         require_role(*EDITORS)
         return {"items": [present_admin(c) for c in campaigns.list_(get_session())]}
 
+    @authorize(*EDITORS)
     @commits
     @blp.arguments(CampaignCreateIn)
     @blp.response(201, CampaignAdminOut)
@@ -161,6 +162,7 @@ class AdminCampaign(MethodView):
         require_role(*EDITORS)
         return _with_etag(campaigns.get_or_raise(get_session(), slug))
 
+    @authorize(*EDITORS)
     @commits
     @blp.arguments(CampaignIn)
     @blp.response(200, CampaignAdminOut)
@@ -208,6 +210,7 @@ class AdminCampaignAction(MethodView):
 
 @blp.route("/admin/campaigns/<string:slug>/schedule")
 class AdminCampaignSchedule(MethodView):
+    @authorize(*PUBLISHERS)
     @commits
     @blp.arguments(ScheduleIn)
     @blp.response(200, CampaignAdminOut)
@@ -242,6 +245,7 @@ class AdminCampaignRevisions(MethodView):
 
 @blp.route("/admin/campaigns/<string:slug>/revisions/diff")
 class AdminCampaignDiff(MethodView):
+    @authorize(*EDITORS)
     @blp.arguments(DiffArgs, location="query")
     @blp.response(200, DiffOut)
     @blp.doc(security=USER_SECURITY)
@@ -301,6 +305,7 @@ class AdminImages(MethodView):
 
 @blp.route("/admin/push/broadcasts")
 class AdminBroadcasts(MethodView):
+    @authorize(*PUBLISHERS)
     @commits
     @blp.arguments(BroadcastIn)
     @blp.response(201, BroadcastOut)

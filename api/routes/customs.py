@@ -11,7 +11,7 @@ from flask.views import MethodView
 from flask_babel import gettext, ngettext
 from flask_smorest import Blueprint
 
-from api.auth import require_role
+from api.auth import authorize, require_role
 from api.cache import cached_read, note_valid_until
 from api.db import get_session
 from api.i18n import current_locale
@@ -245,6 +245,7 @@ class Check(MethodView):
 
 @blp.route("/admin/customs/rules")
 class AdminRules(MethodView):
+    @authorize(*EDITORS)
     @commits
     @blp.arguments(RuleCreateIn)
     @blp.response(201, RuleOut)
@@ -268,6 +269,7 @@ class AdminRule(MethodView):
         rule = customs.latest(get_session(), key)
         return present_rule(rule), 200, {"ETag": f'"v{rule.version}"'}
 
+    @authorize(*EDITORS)
     @commits
     @blp.arguments(RuleIn)
     @blp.response(200, RuleOut)
@@ -293,6 +295,7 @@ class AdminRule(MethodView):
 
 @blp.route("/admin/customs/substances/<string:key>")
 class AdminSubstance(MethodView):
+    @authorize(*EDITORS)
     @commits
     @blp.arguments(SubstanceIn)
     @blp.response(200, SubstanceOut)
@@ -309,6 +312,7 @@ class AdminSubstance(MethodView):
 
 @blp.route("/admin/customs/rates/<string:currency>")
 class AdminRate(MethodView):
+    @authorize(*EDITORS)
     @commits
     @blp.arguments(RateIn)
     @blp.response(200, RateOut)
