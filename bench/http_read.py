@@ -85,7 +85,8 @@ def gunicorn(app: str, env: dict[str, str], probe: str) -> Iterator[tuple[str, i
         "BIND": f"127.0.0.1:{port}",
         **env,
     }
-    process = subprocess.Popen([*GUNICORN, app], cwd=ROOT, env=full_env)
+    # the app still writes its JSON line per request (its cost is measured), to nowhere
+    process = subprocess.Popen([*GUNICORN, app], cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(base + probe, process)

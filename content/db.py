@@ -3,9 +3,10 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -45,3 +46,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def string_enum(cls: type[enum.StrEnum], length: int = 24) -> Enum:
+    """A Python enum stored as its string values (a VARCHAR with a CHECK), on every engine."""
+    return Enum(
+        cls,
+        name=cls.__name__.lower(),
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )

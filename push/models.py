@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from content.checkpoints.models import Direction, Lane
-from content.db import Base, UTCDateTime, utcnow
+from content.db import Base, UTCDateTime, string_enum, utcnow
 
 
 class Platform(enum.StrEnum):
@@ -46,16 +45,6 @@ class MessageStatus(enum.StrEnum):
     PRUNED = "pruned"
 
 
-def _enum(cls: type[enum.StrEnum]) -> Enum:
-    return Enum(
-        cls,
-        name=cls.__name__.lower(),
-        native_enum=False,
-        length=24,
-        values_callable=lambda members: [m.value for m in members],
-    )
-
-
 class Device(Base):
     """A phone (or browser) with an FCM registration token. The token is never served."""
 
@@ -63,7 +52,7 @@ class Device(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token: Mapped[str] = mapped_column(String(1024), unique=True)
-    platform: Mapped[Platform] = mapped_column(_enum(Platform))
+    platform: Mapped[Platform] = mapped_column(string_enum(Platform))
     locale: Mapped[str] = mapped_column(String(8))
     app_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -108,8 +97,8 @@ class QueueAlert(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"), index=True)
     checkpoint_id: Mapped[str] = mapped_column(ForeignKey("checkpoint.id", ondelete="CASCADE"))
-    direction: Mapped[Direction] = mapped_column(_enum(Direction))
-    lane: Mapped[Lane] = mapped_column(_enum(Lane))
+    direction: Mapped[Direction] = mapped_column(string_enum(Direction))
+    lane: Mapped[Lane] = mapped_column(string_enum(Lane))
     below_minutes: Mapped[int] = mapped_column(Integer)
     armed: Mapped[bool] = mapped_column(Boolean, default=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -143,9 +132,9 @@ class OutboxMessage(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind))
+    kind: Mapped[MessageKind] = mapped_column(string_enum(MessageKind))
     status: Mapped[MessageStatus] = mapped_column(
-        _enum(MessageStatus), default=MessageStatus.PENDING
+        string_enum(MessageStatus), default=MessageStatus.PENDING
     )
     # target: a device's token (kept here so an unsubscribe outlives the device) or a topic
     device_id: Mapped[int | None] = mapped_column(

@@ -7,10 +7,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from content.db import Base, UTCDateTime, utcnow
+from content.db import Base, UTCDateTime, string_enum, utcnow
 
 
 class Agency(Base):
@@ -73,15 +73,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(
-        Enum(
-            Role,
-            name="role",
-            native_enum=False,
-            length=24,
-            values_callable=lambda members: [m.value for m in members],
-        )
-    )
+    role: Mapped[Role] = mapped_column(string_enum(Role))
     # border officers post for one country's checkpoints
     country: Mapped[str | None] = mapped_column(String(2), nullable=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)

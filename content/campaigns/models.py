@@ -6,11 +6,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.collections import attribute_keyed_dict
 
-from content.db import Base, UTCDateTime, utcnow
+from content.db import Base, UTCDateTime, string_enum, utcnow
 
 
 class CampaignStatus(enum.StrEnum):
@@ -27,14 +27,7 @@ class Campaign(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     status: Mapped[CampaignStatus] = mapped_column(
-        Enum(
-            CampaignStatus,
-            name="campaign_status",
-            native_enum=False,
-            length=16,
-            values_callable=lambda members: [m.value for m in members],
-        ),
-        default=CampaignStatus.DRAFT,
+        string_enum(CampaignStatus, 16), default=CampaignStatus.DRAFT
     )
     priority: Mapped[int] = mapped_column(Integer, default=0)
     countries: Mapped[list[str]] = mapped_column(JSON, default=list)

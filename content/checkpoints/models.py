@@ -15,7 +15,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -25,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from content.db import Base, UTCDateTime, utcnow
+from content.db import Base, UTCDateTime, string_enum, utcnow
 
 
 class Kind(enum.StrEnum):
@@ -64,16 +63,6 @@ class Lane(enum.StrEnum):
     PEDESTRIAN = "pedestrian"
 
 
-def _enum(cls: type[enum.StrEnum]) -> Enum:
-    return Enum(
-        cls,
-        name=cls.__name__.lower(),
-        native_enum=False,
-        length=16,
-        values_callable=lambda members: [m.value for m in members],
-    )
-
-
 class Checkpoint(Base):
     """A border crossing point. Reference data, loaded from content/seed/."""
 
@@ -82,7 +71,7 @@ class Checkpoint(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     country: Mapped[str] = mapped_column(String(2), index=True)
     neighbor: Mapped[str | None] = mapped_column(String(2), nullable=True)
-    kind: Mapped[Kind] = mapped_column(_enum(Kind))
+    kind: Mapped[Kind] = mapped_column(string_enum(Kind, 16))
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
     location_approximate: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -109,8 +98,8 @@ class StatusReport(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     checkpoint_id: Mapped[str] = mapped_column(ForeignKey("checkpoint.id", ondelete="CASCADE"))
-    state: Mapped[State] = mapped_column(_enum(State))
-    reason: Mapped[Reason | None] = mapped_column(_enum(Reason), nullable=True)
+    state: Mapped[State] = mapped_column(string_enum(State, 16))
+    reason: Mapped[Reason | None] = mapped_column(string_enum(Reason, 16), nullable=True)
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
     agency_id: Mapped[int | None] = mapped_column(
         ForeignKey("agency.id", ondelete="SET NULL"), nullable=True
@@ -130,8 +119,8 @@ class QueueReport(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     checkpoint_id: Mapped[str] = mapped_column(ForeignKey("checkpoint.id", ondelete="CASCADE"))
-    direction: Mapped[Direction] = mapped_column(_enum(Direction))
-    lane: Mapped[Lane] = mapped_column(_enum(Lane))
+    direction: Mapped[Direction] = mapped_column(string_enum(Direction, 16))
+    lane: Mapped[Lane] = mapped_column(string_enum(Lane, 16))
     wait_minutes: Mapped[int] = mapped_column(Integer)
     vehicles_waiting: Mapped[int | None] = mapped_column(Integer, nullable=True)
     lanes_open: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -152,8 +141,8 @@ class CurrentStatus(Base):
         ForeignKey("checkpoint.id", ondelete="CASCADE"), primary_key=True
     )
     report_id: Mapped[int] = mapped_column(ForeignKey("status_report.id", ondelete="CASCADE"))
-    state: Mapped[State] = mapped_column(_enum(State))
-    reason: Mapped[Reason | None] = mapped_column(_enum(Reason), nullable=True)
+    state: Mapped[State] = mapped_column(string_enum(State, 16))
+    reason: Mapped[Reason | None] = mapped_column(string_enum(Reason, 16), nullable=True)
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
     # when the checkpoint entered this state; a repeated post of the same state keeps it
     since: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -169,8 +158,8 @@ class CurrentQueue(Base):
     checkpoint_id: Mapped[str] = mapped_column(
         ForeignKey("checkpoint.id", ondelete="CASCADE"), primary_key=True
     )
-    direction: Mapped[Direction] = mapped_column(_enum(Direction), primary_key=True)
-    lane: Mapped[Lane] = mapped_column(_enum(Lane), primary_key=True)
+    direction: Mapped[Direction] = mapped_column(string_enum(Direction, 16), primary_key=True)
+    lane: Mapped[Lane] = mapped_column(string_enum(Lane, 16), primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("queue_report.id", ondelete="CASCADE"))
     wait_minutes: Mapped[int] = mapped_column(Integer)
     vehicles_waiting: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -187,8 +176,8 @@ class QueueHourly(Base):
     checkpoint_id: Mapped[str] = mapped_column(
         ForeignKey("checkpoint.id", ondelete="CASCADE"), primary_key=True
     )
-    direction: Mapped[Direction] = mapped_column(_enum(Direction), primary_key=True)
-    lane: Mapped[Lane] = mapped_column(_enum(Lane), primary_key=True)
+    direction: Mapped[Direction] = mapped_column(string_enum(Direction, 16), primary_key=True)
+    lane: Mapped[Lane] = mapped_column(string_enum(Lane, 16), primary_key=True)
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     reports: Mapped[int] = mapped_column(Integer)
     min_wait: Mapped[int] = mapped_column(Integer)

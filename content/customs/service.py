@@ -29,6 +29,27 @@ ABOVE_LIMIT_VERDICT = {
     "prohibited": "prohibited",
 }
 MAX_QUANTITY = 1_000_000
+#: what a rule holds besides its dates: copied into snapshots and new versions
+RULE_FIELDS = (
+    "key",
+    "countries",
+    "scope",
+    "direction",
+    "mode",
+    "category",
+    "limit_quantity",
+    "limit_unit",
+    "hard_limit_quantity",
+    "limit_value",
+    "limit_currency",
+    "per",
+    "min_age",
+    "above_limit",
+    "titles",
+    "explanations",
+    "source",
+    "demo",
+)
 
 # every unit the checker accepts, as (family, factor to the family's base unit)
 UNITS = {
@@ -211,27 +232,7 @@ def retire_rule(session: Session, *, actor: Actor, key: str, on: date | None = N
 
 
 def rule_snapshot(rule: CustomsRule) -> dict[str, Any]:
-    names = (
-        "key",
-        "countries",
-        "scope",
-        "direction",
-        "mode",
-        "category",
-        "limit_quantity",
-        "limit_unit",
-        "hard_limit_quantity",
-        "limit_value",
-        "limit_currency",
-        "per",
-        "min_age",
-        "above_limit",
-        "titles",
-        "explanations",
-        "source",
-        "demo",
-    )
-    data = {name: getattr(rule, name) for name in names}
+    data = {name: getattr(rule, name) for name in RULE_FIELDS}
     data["effective_from"] = rule.effective_from.isoformat()
     data["effective_to"] = rule.effective_to.isoformat() if rule.effective_to else None
     return data
@@ -594,27 +595,7 @@ def _validate(items: list[Item]) -> None:
 
 
 def _rule_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    names = (
-        "key",
-        "countries",
-        "scope",
-        "direction",
-        "mode",
-        "category",
-        "limit_quantity",
-        "limit_unit",
-        "hard_limit_quantity",
-        "limit_value",
-        "limit_currency",
-        "per",
-        "min_age",
-        "above_limit",
-        "titles",
-        "explanations",
-        "source",
-        "demo",
-    )
-    data = {name: fields.get(name) for name in names if name in fields}
+    data = {name: fields.get(name) for name in RULE_FIELDS if name in fields}
     data["countries"] = sorted({c.upper() for c in fields["countries"]})
     data.setdefault("scope", "national")
     data.setdefault("per", "person")
