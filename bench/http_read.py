@@ -347,7 +347,7 @@ SELECT (%(ids)s::text[])[1 + (g %% %(n)s)],
        now() - make_interval(secs => (g * 104729 %% (400 * 86400))),
        now() - make_interval(secs => (g * 104729 %% (400 * 86400))),
        true
-FROM generate_series(%(start)s, %(stop)s - 1) AS g
+FROM generate_series(%(start)s::bigint, %(stop)s::bigint - 1) AS g
 """
 GENERATE_STATUS = """
 INSERT INTO status_report (checkpoint_id, state, posted_at, demo)
@@ -355,7 +355,7 @@ SELECT (%(ids)s::text[])[1 + (g %% %(n)s)],
        (ARRAY['open','closed','restricted'])[1 + (g %% 3)],
        now() - make_interval(secs => (g * 7907 %% (400 * 86400))),
        true
-FROM generate_series(%(start)s, %(stop)s - 1) AS g
+FROM generate_series(%(start)s::bigint, %(stop)s::bigint - 1) AS g
 """
 
 
