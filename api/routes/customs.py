@@ -127,6 +127,10 @@ def present_verdict(index: int, item: customs.Item, verdict: customs.ItemVerdict
     locale = current_locale()
     params = dict(verdict.params)
     rule = verdict.rules[0] if verdict.rules else None
+    if verdict.substance is not None and params.get("max") is not None:
+        params["limit"] = format_amount(
+            params["max"], params.get("unit"), locale
+        ) or format_decimal(params["max"], locale=locale)
     if "limit" in params and rule is not None:
         params["limit"] = limit_text(rule, locale) or params["limit"]
         if "total" in params and rule.limit_currency:

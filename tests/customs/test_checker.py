@@ -212,3 +212,42 @@ def test_check_api_refuses_bad_input(client: FlaskClient) -> None:
         assert response.status_code == 422, body
     named = client.post("/v1/customs/check?lang=en", json=bad[0]).get_json()
     assert "XAU" in str(named["errors"])
+
+
+@pytest.mark.parametrize("locale", ["ru", "kk", "ky", "uz", "tg", "tk"])
+def test_every_verdict_is_translated(client: FlaskClient, locale: str) -> None:
+    body = {
+        "country": "KZ",
+        "direction": "entry",
+        "mode": "road",
+        "date": "2026-06-01",
+        "traveller": {"age": 30},
+        "items": [
+            {"category": "alcohol", "quantity": 1, "unit": "l"},
+            {
+                "category": "medicines",
+                "quantity": 5,
+                "unit": "pieces",
+                "substance": "tramadol",
+                "has_prescription": True,
+            },
+            {"category": "cash", "value": 12000, "currency": "USD"},
+            {"category": "tobacco", "quantity": 2, "unit": "cartons"},
+            {"category": "medicines", "quantity": 80, "unit": "pieces", "substance": "tramadol"},
+            {"category": "prohibited"},
+        ],
+    }
+    english = client.post("/v1/customs/check?lang=en", json=body).get_json()
+    local = client.post(f"/v1/customs/check?lang={locale}", json=body).get_json()
+    verdicts = [item["verdict"] for item in english["items"]]
+    assert verdicts == [
+        "free",
+        "prescription_required",
+        "declare",
+        "duty",
+        "permit_required",
+        "prohibited",
+    ]
+    for mine, theirs in zip(local["items"], english["items"], strict=True):
+        assert mine["verdict_text"] != theirs["verdict_text"]
+        assert mine["explanation"] != theirs["explanation"]
