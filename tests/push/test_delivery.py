@@ -26,6 +26,19 @@ def _device(session: Session, token: str, locale: str = "kk") -> Device:
     return device
 
 
+def _kordai_car_alert(session: Session, device: Device, **options: Any) -> Any:
+    """Tell the device when the car queue leaving Kazakhstan at Kordai drops below 30."""
+    return devices.add_alert(
+        session,
+        device,
+        checkpoint_id="kz-kordai",
+        direction=Direction.EXIT,
+        lane=Lane.CAR,
+        below_minutes=30,
+        **options,
+    )
+
+
 def _drain(worker: Worker) -> int:
     total = 0
     while handled := worker.run_once():
@@ -102,14 +115,7 @@ def test_nothing_is_sent_for_a_rolled_back_event(
 
 def test_a_rejected_post_queues_nothing(client: FlaskClient, session: Session) -> None:
     device = _device(session, "phone")
-    devices.add_alert(
-        session,
-        device,
-        checkpoint_id="kz-kordai",
-        direction=Direction.EXIT,
-        lane=Lane.CAR,
-        below_minutes=30,
-    )
+    _kordai_car_alert(session, device)
     session.commit()
     before = session.scalar(select(func.count()).select_from(OutboxMessage))
     from content.accounts import service as accounts
@@ -148,14 +154,7 @@ def test_queue_alert_fires_once_and_rearms_with_hysteresis(
     session: Session, worker: Worker, fake_fcm: FakeFCM
 ) -> None:
     device = _device(session, "alert-phone", "ru")
-    devices.add_alert(
-        session,
-        device,
-        checkpoint_id="kz-kordai",
-        direction=Direction.EXIT,
-        lane=Lane.CAR,
-        below_minutes=30,
-    )
+    _kordai_car_alert(session, device)
     session.commit()
     _drain(worker)
 
@@ -181,15 +180,8 @@ def test_queue_alert_fires_once_and_rearms_with_hysteresis(
 
 def test_expired_alerts_do_not_fire(session: Session) -> None:
     device = _device(session, "phone")
-    devices.add_alert(
-        session,
-        device,
-        checkpoint_id="kz-kordai",
-        direction=Direction.EXIT,
-        lane=Lane.CAR,
-        below_minutes=30,
-        lifetime=timedelta(hours=1),
-        now=datetime.now(UTC) - timedelta(hours=2),
+    _kordai_car_alert(
+        session, device, lifetime=timedelta(hours=1), now=datetime.now(UTC) - timedelta(hours=2)
     )
     _queue(session, 5)
     assert not session.scalar(
@@ -205,14 +197,7 @@ def test_quiet_hours_hold_back_alerts_but_not_closures(session: Session) -> None
     end = (local + timedelta(hours=1)).strftime("%H:%M")
     devices.update(session, device, timezone="Asia/Almaty", quiet_hours=(start, end))
     devices.follow(session, device, "kz-kordai")
-    alert = devices.add_alert(
-        session,
-        device,
-        checkpoint_id="kz-kordai",
-        direction=Direction.EXIT,
-        lane=Lane.CAR,
-        below_minutes=30,
-    )
+    alert = _kordai_car_alert(session, device)
     _queue(session, 5)
     assert not session.scalar(
         select(func.count()).where(OutboxMessage.kind == MessageKind.QUEUE_ALERT)
@@ -227,14 +212,7 @@ def test_quiet_hours_hold_back_alerts_but_not_closures(session: Session) -> None
 
 def _alert_row(session: Session, token: str) -> OutboxMessage:
     device = _device(session, token)
-    devices.add_alert(
-        session,
-        device,
-        checkpoint_id="kz-kordai",
-        direction=Direction.EXIT,
-        lane=Lane.CAR,
-        below_minutes=30,
-    )
+    _kordai_car_alert(session, device)
     _queue(session, 5)
     session.commit()
     row = session.scalar(
@@ -469,14 +447,7 @@ def test_enqueue_for_many_followers_is_one_insert_per_chunk(session: Session) ->
         device = Device(token=token, platform=Platform.IOS, locale="ru", secret_hash=token)
         session.add(device)
         session.flush()
-        devices.add_alert(
-            session,
-            device,
-            checkpoint_id="kz-kordai",
-            direction=Direction.EXIT,
-            lane=Lane.CAR,
-            below_minutes=30,
-        )
+        _kordai_car_alert(session, device)
     _queue(session, 10)
     assert (
         session.scalar(select(func.count()).where(OutboxMessage.kind == MessageKind.QUEUE_ALERT))
