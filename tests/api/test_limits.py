@@ -3,20 +3,48 @@ throttled request gets 429 with Retry-After and RateLimit headers."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 
 
-@pytest.fixture
-def limited(database_url: str, session_factory: sessionmaker[Session]) -> Iterator[FlaskClient]:
+def _redis_url() -> str | None:
+    """REDIS_URL, or a local server when one answers (its database 15, emptied first)."""
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    try:
+        client = Redis.from_url(url, socket_timeout=1)
+        client.ping()
+    except RedisError:
+        return None
+    client.flushdb()
+    return url
+
+
+@pytest.fixture(params=["memory", "redis"])
+def limited(
+    request: pytest.FixtureRequest, database_url: str, session_factory: sessionmaker[Session]
+) -> Iterator[FlaskClient]:
+    redis_url = ""
+    if request.param == "redis":
+        found = _redis_url()
+        if found is None:
+            pytest.skip("no Redis answers: the limits were checked in memory")
+        redis_url = found
     app: Flask = create_app(
-        {"database_url": database_url, "rate_limits_enabled": True, "version_ttl_seconds": 0}
+        {
+            "database_url": database_url,
+            "rate_limits_enabled": True,
+            "version_ttl_seconds": 0,
+            "redis_url": redis_url,
+        }
     )
     app.extensions["db"].sessionmaker = session_factory
     yield app.test_client()
