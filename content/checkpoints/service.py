@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, delete, select
+from sqlalchemy import and_, case, delete, func, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ from content.checkpoints.models import (
     State,
     StatusReport,
 )
-from content.db import utcnow
+from content.db import UTCDateTime, utcnow
 from content.errors import N_, FieldProblem, Invalid, NotFound
 from push import outbox
 
@@ -327,25 +327,15 @@ def history(
         raise Invalid(
             [FieldProblem("from", N_("The range may span at most %(days)s days."), {"days": 31})]
         )
-    rows = session.execute(
-        select(QueueReport.observed_at, QueueReport.wait_minutes)
-        .where(
-            QueueReport.checkpoint_id == checkpoint_id,
-            QueueReport.direction == direction,
-            QueueReport.lane == lane,
-            QueueReport.observed_at >= start,
-            QueueReport.observed_at < end,
-        )
-        .order_by(QueueReport.observed_at)
+    result = _hour_buckets(
+        session,
+        QueueReport.checkpoint_id == checkpoint_id,
+        QueueReport.direction == direction,
+        QueueReport.lane == lane,
+        QueueReport.observed_at >= start,
+        QueueReport.observed_at < end,
     )
-    buckets: dict[datetime, list[int]] = {}
-    for observed_at, wait in rows:
-        hour = observed_at.replace(minute=0, second=0, microsecond=0)
-        buckets.setdefault(hour, []).append(wait)
-    result = [
-        HourBucket(hour, min(waits), statistics.median(waits), max(waits), len(waits))
-        for hour, waits in buckets.items()
-    ]
+    buckets = {bucket.start for bucket in result}
     # hours whose raw reports were pruned live on as aggregates
     rolled_up = session.scalars(
         select(QueueHourly).where(
@@ -362,6 +352,38 @@ def history(
         if h.hour not in buckets
     ]
     return sorted(result, key=lambda bucket: bucket.start)
+
+
+def _hour_buckets(session: Session, *conditions: Any) -> list[HourBucket]:
+    """Hourly min, median and max of the raw reports that match. PostgreSQL aggregates
+    them itself, so a 30-day range sends one row per hour instead of one per report;
+    SQLite (development and tests) has no percentile, so they are aggregated here."""
+    if session.get_bind().dialect.name == "postgresql":
+        hour = type_coerce(
+            func.date_trunc("hour", func.timezone("UTC", QueueReport.observed_at)), UTCDateTime
+        )
+        grouped = session.execute(
+            select(
+                hour,
+                func.min(QueueReport.wait_minutes),
+                func.percentile_cont(0.5).within_group(QueueReport.wait_minutes),
+                func.max(QueueReport.wait_minutes),
+                func.count(),
+            )
+            .where(*conditions)
+            .group_by(hour)
+        )
+        return [HourBucket(h, low, float(median), high, n) for h, low, median, high, n in grouped]
+    waits_by_hour: dict[datetime, list[int]] = {}
+    for observed_at, wait in session.execute(
+        select(QueueReport.observed_at, QueueReport.wait_minutes).where(*conditions)
+    ):
+        hour_start = observed_at.replace(minute=0, second=0, microsecond=0)
+        waits_by_hour.setdefault(hour_start, []).append(wait)
+    return [
+        HourBucket(h, min(waits), statistics.median(waits), max(waits), len(waits))
+        for h, waits in waits_by_hour.items()
+    ]
 
 
 def _checkpoints_for(session: Session, ids: Sequence[str]) -> dict[str, Checkpoint]:

@@ -196,12 +196,18 @@ def test_history_in_hourly_buckets(client: FlaskClient, session: Session) -> Non
     for minute, wait in [(5, 10), (20, 30), (40, 20)]:
         _post_queue(session, "kz-kordai", wait, observed_at=hour + timedelta(minutes=minute))
     _post_queue(session, "kz-kordai", 60, observed_at=hour + timedelta(hours=1, minutes=1))
+    # an even count: the median is the mean of the middle two, on every database
+    for minute, wait in [(10, 25), (50, 10)]:
+        _post_queue(
+            session, "kz-kordai", wait, observed_at=hour + timedelta(hours=2, minutes=minute)
+        )
     response = client.get("/v1/checkpoints/kz-kordai/history?direction=exit&lane=car")
     assert response.status_code == 200
     items = response.get_json()["items"]
     assert [(i["min_wait"], i["median_wait"], i["max_wait"], i["reports"]) for i in items] == [
         (10, 20, 30, 3),
         (60, 60, 60, 1),
+        (10, 17.5, 25, 2),
     ]
     assert datetime.fromisoformat(items[0]["hour"]) == hour
 
