@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from api.schemas.common import COUNTRY_CODE, QueryArgs, StrictSchema
-from content.customs.models import ABOVE_LIMIT, CATEGORIES
+from content.customs.models import ABOVE_LIMIT, CATEGORIES, SUBSTANCE_ACTIONS
 from content.customs.service import UNITS, VERDICTS
 from content.locales import KNOWN_LOCALES
 
@@ -211,9 +211,7 @@ class RuleCreateIn(RuleIn):
 
 class SubstanceRuleIn(StrictSchema):
     country = ma.fields.String(required=True, validate=ma.validate.OneOf(COUNTRIES))
-    action = ma.fields.String(
-        required=True, validate=ma.validate.OneOf(["prescription", "declare", "prohibited"])
-    )
+    action = ma.fields.String(required=True, validate=ma.validate.OneOf(SUBSTANCE_ACTIONS))
     max_quantity = ma.fields.Float(allow_none=True, validate=ma.validate.Range(min=0))
     unit = ma.fields.String(allow_none=True, validate=ma.validate.OneOf(list(UNITS)))
     source = ma.fields.Dict()

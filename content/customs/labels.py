@@ -26,6 +26,7 @@ REASON_TEXTS = {
     ),
     "prohibited_substance": N_("This substance may not be brought across the border."),
     "declare_substance": N_("This substance must be declared."),
+    "permit_substance": N_("This substance needs a state permit before you cross the border."),
     "prohibited_category": N_("Prohibited items may not cross the border."),
     "rule_applies": N_("See the rule for what applies."),
 }

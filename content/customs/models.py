@@ -23,6 +23,8 @@ CATEGORIES = (
     "other",
 )
 ABOVE_LIMIT = ("declare", "duty", "permit", "prohibited")
+#: what a country requires of a traveller carrying a controlled substance
+SUBSTANCE_ACTIONS = ("prescription", "declare", "permit", "prohibited")
 
 
 class CustomsRule(Base):
@@ -84,7 +86,7 @@ class SubstanceRule(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     substance_id: Mapped[int] = mapped_column(ForeignKey("substance.id", ondelete="CASCADE"))
     country: Mapped[str] = mapped_column(String(2))
-    action: Mapped[str] = mapped_column(String(16))  # prescription | declare | prohibited
+    action: Mapped[str] = mapped_column(String(16))  # one of SUBSTANCE_ACTIONS
     max_quantity: Mapped[float | None] = mapped_column(Float, nullable=True)
     unit: Mapped[str | None] = mapped_column(String(16), nullable=True)
     source: Mapped[dict[str, Any]] = mapped_column(JSON)

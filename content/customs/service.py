@@ -86,7 +86,8 @@ class Item:
 class ItemVerdict:
     verdict: str
     #: a machine-readable reason: within_limit, above_limit, above_hard_limit, under_age,
-    #: combined_cash, prescription, unknown_substance, no_rule, prohibited_category
+    #: combined_cash, prescription, unknown_substance, no_rule, prohibited_category,
+    #: permit_substance
     reason: str
     rules: list[CustomsRule] = field(default_factory=list)
     substance: Substance | None = None
@@ -529,6 +530,10 @@ def _judge_medicine(session: Session, item: Item, country: str) -> ItemVerdict:
     params = {"max": rule.max_quantity, "unit": rule.unit}
     if rule.action == "prohibited":
         return ItemVerdict("prohibited", "prohibited_substance", substance=substance, params=params)
+    if rule.action == "permit":
+        return ItemVerdict(
+            "permit_required", "permit_substance", substance=substance, params=params
+        )
     if rule.action == "prescription":
         too_much = (
             rule.max_quantity is not None

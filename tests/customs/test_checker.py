@@ -93,6 +93,26 @@ def test_medicines(session: Session) -> None:
     assert (unknown.items[0].verdict, unknown.items[0].reason) == ("declare", "unknown_substance")
 
 
+def test_a_substance_that_needs_a_state_permit(session: Session) -> None:
+    tramadol = customs.search_substances(session, "tramadol")[0]
+    customs.upsert_substance(
+        session,
+        actor=None,
+        key="tramadol",
+        names=tramadol.names,
+        rules=[{"country": "KZ", "action": "permit", "source": {"url": "https://example.test"}}],
+    )
+    item = Item("medicines", 10, "pieces", substance="tramadol", has_prescription=True)
+    result = customs.check(
+        session, country="KZ", direction="entry", mode="road", on=ON, age=30, items=[item]
+    )
+    # a prescription is not enough where the law asks for a permit
+    assert (result.items[0].verdict, result.items[0].reason) == (
+        "permit_required",
+        "permit_substance",
+    )
+
+
 @pytest.mark.parametrize("query", ["трамадол", "tramadol", "трамадол гидрохлорид", "TRAMADOL"])
 def test_substance_search_in_any_language(session: Session, query: str) -> None:
     assert [s.key for s in customs.search_substances(session, query)] == ["tramadol"]
