@@ -163,10 +163,10 @@ class LocalizedText(ma.fields.Dict):
 
 
 class SourceIn(StrictSchema):
-    act = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=300))
-    article = ma.fields.String(validate=ma.validate.Length(max=100))
+    act = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=500))
+    article = ma.fields.String(validate=ma.validate.Length(max=300))
     url = ma.fields.URL(required=True, schemes={"https", "http"})
-    note = ma.fields.String(validate=ma.validate.Length(max=500))
+    note = ma.fields.String(validate=ma.validate.Length(max=2000))
 
 
 class RuleIn(StrictSchema):
