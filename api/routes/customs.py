@@ -151,6 +151,7 @@ def present_verdict(index: int, item: customs.Item, verdict: customs.ItemVerdict
             for r in verdict.rules
         ],
         "substance": verdict.substance.key if verdict.substance else None,
+        "substance_rule": verdict.substance_rule,
     }
 
 

@@ -75,10 +75,10 @@ class MedicineArgs(QueryArgs):
 
 class SubstanceRuleOut(ma.Schema):
     country = ma.fields.String()
-    action = ma.fields.String()
+    action = ma.fields.String(metadata={"enum": list(SUBSTANCE_ACTIONS)})
     max_quantity = ma.fields.Float(allow_none=True)
     unit = ma.fields.String(allow_none=True)
-    source = ma.fields.Dict()
+    source = ma.fields.Nested(SourceOut)
 
 
 class SubstanceOut(ma.Schema):
@@ -133,6 +133,11 @@ class CheckItemOut(ma.Schema):
     explanation = ma.fields.String()
     rules = ma.fields.List(ma.fields.Nested(RuleRefOut))
     substance = ma.fields.String(allow_none=True)
+    substance_rule = ma.fields.Nested(
+        SubstanceRuleOut,
+        allow_none=True,
+        metadata={"description": "What the country requires of the substance, and why"},
+    )
 
 
 class RateOut(ma.Schema):

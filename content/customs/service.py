@@ -91,6 +91,8 @@ class ItemVerdict:
     reason: str
     rules: list[CustomsRule] = field(default_factory=list)
     substance: Substance | None = None
+    #: what the country requires of that substance, with its source
+    substance_rule: SubstanceRule | None = None
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -391,7 +393,7 @@ def check(
         if verdicts[index] is not None:
             continue
         if item.category == "medicines":
-            verdicts[index] = _judge_medicine(session, item, country)
+            verdicts[index] = _judge_medicine(session, item, country, by_category["medicines"])
         elif item.category == "prohibited":
             verdicts[index] = ItemVerdict(
                 "prohibited", "prohibited_category", by_category["prohibited"]
@@ -517,23 +519,31 @@ def _judge_quantities(
     return result
 
 
-def _judge_medicine(session: Session, item: Item, country: str) -> ItemVerdict:
+def _judge_medicine(
+    session: Session, item: Item, country: str, rules: list[CustomsRule]
+) -> ItemVerdict:
+    """A medicine by its substance's rule in the country; the country's general rules on
+    medicines are cited with it."""
     if not item.substance:
-        return ItemVerdict("declare", "no_substance")
+        return ItemVerdict("declare", "no_substance", rules)
     found = search_substances(session, item.substance)
     if len(found) != 1:
-        return ItemVerdict("declare", "unknown_substance", params={"substance": item.substance})
+        return ItemVerdict(
+            "declare", "unknown_substance", rules, params={"substance": item.substance}
+        )
     substance = found[0]
     rule = next((r for r in substance.rules if r.country == country.upper()), None)
     if rule is None:
-        return ItemVerdict("declare", "no_rule", substance=substance)
-    params = {"max": rule.max_quantity, "unit": rule.unit}
+        return ItemVerdict("declare", "no_rule", rules, substance=substance)
+
+    def verdict(name: str, reason: str) -> ItemVerdict:
+        params = {"max": rule.max_quantity, "unit": rule.unit}
+        return ItemVerdict(name, reason, rules, substance, rule, params)
+
     if rule.action == "prohibited":
-        return ItemVerdict("prohibited", "prohibited_substance", substance=substance, params=params)
+        return verdict("prohibited", "prohibited_substance")
     if rule.action == "permit":
-        return ItemVerdict(
-            "permit_required", "permit_substance", substance=substance, params=params
-        )
+        return verdict("permit_required", "permit_substance")
     if rule.action == "prescription":
         too_much = (
             rule.max_quantity is not None
@@ -542,10 +552,12 @@ def _judge_medicine(session: Session, item: Item, country: str) -> ItemVerdict:
             and item.quantity > rule.max_quantity
         )
         if too_much:
-            return ItemVerdict("permit_required", "above_limit", substance=substance, params=params)
-        reason = "prescription" if item.has_prescription else "prescription_missing"
-        return ItemVerdict("prescription_required", reason, substance=substance, params=params)
-    return ItemVerdict("declare", "declare_substance", substance=substance, params=params)
+            return verdict("permit_required", "above_limit")
+        return verdict(
+            "prescription_required",
+            "prescription" if item.has_prescription else "prescription_missing",
+        )
+    return verdict("declare", "declare_substance")
 
 
 def _worse(result: dict[int, ItemVerdict], index: int, verdict: ItemVerdict) -> None:

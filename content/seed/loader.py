@@ -228,18 +228,26 @@ def load_demo_campaigns(session: Session, path: Path = CAMPAIGNS_FILE) -> int:
     return loaded
 
 
-CUSTOMS_FILE = SEED_DIR / "customs.toml"
+CUSTOMS_DIR = SEED_DIR / "customs"
 RATES_FILE = SEED_DIR / "rates.toml"
 
 
-def load_customs(session: Session, path: Path = CUSTOMS_FILE) -> tuple[int, int]:
+def read_customs(directory: Path = CUSTOMS_DIR) -> dict[str, list[dict[str, Any]]]:
+    """Every `[[rule]]` and `[[substance]]` of the customs files, in file-name order."""
+    data: dict[str, list[dict[str, Any]]] = {"rule": [], "substance": []}
+    for path in sorted(directory.glob("*.toml")):
+        with path.open("rb") as file:
+            parsed = tomllib.load(file)
+        for kind in data:
+            data[kind].extend(parsed.get(kind, []))
+    return data
+
+
+def load_customs(session: Session, directory: Path = CUSTOMS_DIR) -> tuple[int, int]:
     """Add the sourced customs rules and substances not there yet; (rules, substances)."""
-    if not path.exists():
-        return 0, 0
-    with path.open("rb") as file:
-        data = tomllib.load(file)
+    data = read_customs(directory)
     rules = substances = 0
-    for entry in data.get("rule", []):
+    for entry in data["rule"]:
         if session.scalar(select(CustomsRule).where(CustomsRule.key == entry["key"])) is None:
             fields = {
                 **entry,
@@ -248,7 +256,7 @@ def load_customs(session: Session, path: Path = CUSTOMS_FILE) -> tuple[int, int]
             }
             customs.create_rule(session, actor=accounts.Actor("system:seed"), fields=fields)
             rules += 1
-    for entry in data.get("substance", []):
+    for entry in data["substance"]:
         if session.scalar(select(Substance).where(Substance.key == entry["key"])) is None:
             rules_in = [
                 {
@@ -256,7 +264,7 @@ def load_customs(session: Session, path: Path = CUSTOMS_FILE) -> tuple[int, int]
                     "action": r["action"],
                     "max_quantity": r.get("max_quantity"),
                     "unit": r.get("unit"),
-                    "source": {"url": r.get("source_url", ""), "note": r.get("source_note", "")},
+                    "source": r.get("source", {}),
                 }
                 for r in entry.get("rule", [])
             ]
