@@ -12,6 +12,8 @@ from content.locales import KNOWN_LOCALES
 DIRECTIONS = ("entry", "exit")
 MODES = ("air", "road", "rail", "sea")
 COUNTRIES = ("KZ", "KG", "TJ", "TM", "UZ")
+#: a rule's or substance's key: lowercase latin letters and digits, joined by hyphens
+KEY = ma.validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 class RuleListArgs(QueryArgs):
@@ -198,7 +200,7 @@ class RuleIn(StrictSchema):
 
 
 class RuleCreateIn(RuleIn):
-    key = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$"))
+    key = ma.fields.String(required=True, validate=KEY)
     countries = ma.fields.List(
         ma.fields.String(validate=ma.validate.OneOf(COUNTRIES)),
         required=True,

@@ -302,6 +302,14 @@ def upsert_substance(
     return substance
 
 
+def list_substances(session: Session) -> list[Substance]:
+    return list(session.scalars(select(Substance).order_by(Substance.key)))
+
+
+def get_substance(session: Session, key: str) -> Substance | None:
+    return session.scalar(select(Substance).where(Substance.key == key))
+
+
 def set_rate(
     session: Session,
     *,
@@ -310,7 +318,9 @@ def set_rate(
     as_of: date,
     source: str,
     demo: bool = False,
+    actor: Actor | None = None,
 ) -> ExchangeRate:
+    """Record a dated rate; audited when an actor is named (seed data has none)."""
     if per_usd <= 0:
         raise Invalid([FieldProblem("per_usd", N_("Must be greater than %(min)s."), {"min": 0})])
     rate = ExchangeRate(
@@ -318,8 +328,25 @@ def set_rate(
     )
     session.add(rate)
     session.flush()
+    if actor is not None:
+        audit(
+            session,
+            actor=actor,
+            action="set_rate",
+            object_type="exchange_rate",
+            object_id=rate.currency,
+            after={"per_usd": per_usd, "as_of": as_of.isoformat(), "source": source},
+        )
     versions.bump(session)
     return rate
+
+
+def latest_rates(session: Session) -> list[ExchangeRate]:
+    """The newest rate of each currency (by date, then by when it was recorded)."""
+    newest: dict[str, ExchangeRate] = {}
+    for rate in session.scalars(select(ExchangeRate).order_by(ExchangeRate.as_of, ExchangeRate.id)):
+        newest[rate.currency] = rate
+    return sorted(newest.values(), key=lambda r: r.currency)
 
 
 def rate_for(session: Session, currency: str, on: date) -> ExchangeRate | None:
