@@ -81,6 +81,9 @@ def init_app(app: Any) -> None:
     app.config["SESSION_COOKIE_SECURE"] = app.config["SETTINGS"].is_production
     app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
     csrf.init_app(app)
+    # the customs pages join the blueprint before its first registration
+    from api.console import customs  # noqa: F401
+
     app.register_blueprint(blp)
 
 

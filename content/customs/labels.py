@@ -1,4 +1,4 @@
-"""Translatable texts of verdicts and reasons (gettext msgids)."""
+"""Translatable texts of verdicts, reasons and rule fields (gettext msgids)."""
 
 from content.errors import N_
 
@@ -29,4 +29,58 @@ REASON_TEXTS = {
     "permit_substance": N_("This substance needs a state permit before you cross the border."),
     "prohibited_category": N_("Prohibited items may not cross the border."),
     "rule_applies": N_("See the rule for what applies."),
+}
+
+# what editors see in the console for each stored value
+CATEGORY_LABELS = {
+    "cash": N_("Cash"),
+    "alcohol": N_("Alcohol"),
+    "tobacco": N_("Tobacco"),
+    "goods": N_("Goods for personal use"),
+    "medicines": N_("Medicines"),
+    "prohibited": N_("Prohibited items"),
+    "plants_animals": N_("Plants and animals"),
+    "cultural_goods": N_("Cultural valuables"),
+    "vehicles": N_("Vehicles"),
+    "other": N_("Other"),
+}
+ABOVE_LIMIT_LABELS = {
+    "declare": N_("Declare"),
+    "duty": N_("Pay duty"),
+    "permit": N_("Permit needed"),
+    "prohibited": N_("Prohibited"),
+}
+DIRECTION_LABELS = {
+    "entry": N_("Entry"),
+    "exit": N_("Exit"),
+    "both": N_("Entry and exit"),
+}
+MODE_LABELS = {
+    "all": N_("Any transport"),
+    "air": N_("By air"),
+    "road": N_("By road"),
+    "rail": N_("By rail"),
+    "sea": N_("By sea"),
+}
+SCOPE_LABELS = {
+    "eaeu": N_("EAEU (common to the union)"),
+    "national": N_("National"),
+}
+PER_LABELS = {
+    "person": N_("Per person"),
+    "trip": N_("Per trip"),
+}
+UNIT_LABELS = {
+    "l": N_("litres"),
+    "ml": N_("millilitres"),
+    "kg": N_("kilograms"),
+    "g": N_("grams"),
+    "pieces": N_("pieces"),
+    "packs": N_("packs"),
+    "cartons": N_("cartons"),
+}
+SUBSTANCE_ACTION_LABELS = {
+    "prescription": N_("With a prescription"),
+    "declare": N_("Declare"),
+    "prohibited": N_("Prohibited"),
 }

@@ -8,3 +8,29 @@ document.addEventListener("DOMContentLoaded", () => {
     field.addEventListener("input", update);
   }
 });
+
+// Language tabs: every language's fields are in the form, one shown at a time, so a save
+// carries them all. Without JavaScript they are all shown, one after another.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const nav of document.querySelectorAll("[data-tabs]")) {
+    const links = [...nav.querySelectorAll("[data-tab]")];
+    const input = nav.closest("form")?.querySelector("input[name=tab]");
+    const show = (code) => {
+      for (const link of links) {
+        const selected = link.dataset.tab === code;
+        document.getElementById("lang-" + link.dataset.tab).hidden = !selected;
+        if (selected) link.setAttribute("aria-current", "page");
+        else link.removeAttribute("aria-current");
+      }
+      if (input) input.value = code;
+    };
+    for (const link of links) {
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        show(link.dataset.tab);
+      });
+    }
+    const current = links.find((link) => link.hasAttribute("aria-current")) || links[0];
+    if (current) show(current.dataset.tab);
+  }
+});
