@@ -108,7 +108,7 @@ def customs_rules() -> Any:
         "console/customs_rules.html",
         rules=[present_rule(r) for r in rules],
         on=on,
-        values=args,
+        values={"on": on.isoformat(), **args},
         errors=errors,
         **_choices(),
     ), (400 if errors else 200)
