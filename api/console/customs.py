@@ -35,7 +35,13 @@ from api.schemas.customs import (
 )
 from content.customs import labels
 from content.customs import service as customs
-from content.customs.models import ABOVE_LIMIT, CATEGORIES, CustomsRule, Substance
+from content.customs.models import (
+    ABOVE_LIMIT,
+    CATEGORIES,
+    SUBSTANCE_ACTIONS,
+    CustomsRule,
+    Substance,
+)
 from content.customs.service import UNITS
 from content.errors import N_, DomainError, FieldProblem, Invalid, NotFound, PreconditionFailed
 
@@ -56,7 +62,6 @@ RULE_FORM_FIELDS = (
     *(f"titles.{locale}" for locale in KNOWN_LOCALES),
     *(f"explanations.{locale}" for locale in KNOWN_LOCALES),
 )
-SUBSTANCE_ACTIONS = tuple(labels.SUBSTANCE_ACTION_LABELS)
 SUBSTANCE_FORM_FIELDS = (
     "key",
     *(f"names.{locale}" for locale in KNOWN_LOCALES),

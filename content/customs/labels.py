@@ -82,5 +82,6 @@ UNIT_LABELS = {
 SUBSTANCE_ACTION_LABELS = {
     "prescription": N_("With a prescription"),
     "declare": N_("Declare"),
+    "permit": N_("Permit needed"),
     "prohibited": N_("Prohibited"),
 }

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from content.accounts.models import AuditEntry, Role
 from content.customs import service as customs
-from content.customs.models import CustomsRule, ExchangeRate, Substance
+from content.customs.labels import SUBSTANCE_ACTION_LABELS
+from content.customs.models import SUBSTANCE_ACTIONS, CustomsRule, ExchangeRate, Substance
 from tests.console.test_console import csrf, sign_in
 from tests.customs.conftest import TESTER, rule
 
@@ -418,3 +419,7 @@ def test_recording_a_rate(client: FlaskClient, session: Session) -> None:
     assert (
         session.scalar(select(ExchangeRate).where(ExchangeRate.as_of == date(2026, 2, 2))) is None
     )
+
+
+def test_every_substance_action_has_a_label() -> None:
+    assert set(SUBSTANCE_ACTION_LABELS) == set(SUBSTANCE_ACTIONS)
