@@ -325,11 +325,12 @@ class AdminRate(MethodView):
     @declare_errors(blp, 400, 401, 403, 413, 415)
     def put(self, body: dict[str, Any], currency: str) -> Any:
         """Record a dated exchange rate: units of the currency per US dollar"""
-        require_role(*EDITORS)
+        actor = require_role(*EDITORS)
         return customs.set_rate(
             get_session(),
             currency=currency,
             per_usd=body["per_usd"],
             as_of=body["as_of"],
             source=body["source"],
+            actor=actor,
         )

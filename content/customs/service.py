@@ -6,6 +6,7 @@ data cannot decide, it answers "declare": declaring is never wrong at a border.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -321,6 +322,8 @@ def set_rate(
     actor: Actor | None = None,
 ) -> ExchangeRate:
     """Record a dated rate; audited when an actor is named (seed data has none)."""
+    if not re.fullmatch(r"[A-Za-z]{3}", currency):
+        raise Invalid([FieldProblem("currency", N_("A currency is three letters, such as USD."))])
     if per_usd <= 0:
         raise Invalid([FieldProblem("per_usd", N_("Must be greater than %(min)s."), {"min": 0})])
     rate = ExchangeRate(

@@ -66,6 +66,26 @@ def test_an_edit_is_a_new_version_and_the_old_stays_readable(
     assert audit[0]["action"] == "revise"
 
 
+def test_an_editor_records_a_dated_rate_and_it_is_audited(
+    client: FlaskClient, login: Login
+) -> None:
+    editor = login(Role.EDITOR)
+    body = {"per_usd": 12650.5, "as_of": "2026-11-30", "source": "Central Bank of Uzbekistan"}
+    recorded = client.put("/v1/admin/customs/rates/UZS", json=body, headers=editor)
+    assert recorded.status_code == 200, recorded.get_json()
+    assert recorded.get_json() == {
+        "currency": "UZS",
+        "per_usd": 12650.5,
+        "as_of": "2026-11-30",
+        "demo": False,
+    }
+    audit = client.get("/v1/admin/audit", headers=login(Role.ADMIN)).get_json()["items"]
+    assert (audit[0]["action"], audit[0]["object_id"]) == ("set_rate", "UZS")
+    bad = client.put("/v1/admin/customs/rates/US-D", json=body, headers=editor)
+    assert bad.status_code == 422
+    assert "currency" in bad.get_json()["errors"]
+
+
 def test_travellers_cannot_edit(client: FlaskClient, login: Login) -> None:
     officer = login(Role.BORDER_OFFICER, country="KZ")
     response = client.delete("/v1/admin/customs/rules/t-cash", headers=officer)
