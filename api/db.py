@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -67,5 +71,12 @@ def get_session() -> Session:
 
 def _close_session(_exc: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except OperationalError as error:
+        # the server went away after the request's work was done (a write commits before
+        # its answer): the answer stands, and the dead connection leaves the pool
+        log.warning("database connection lost while closing a session: %s", error)
+        session.invalidate()

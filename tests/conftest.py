@@ -129,6 +129,21 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
+def database_down(app: Flask) -> Iterator[Callable[[], None]]:
+    """Calling it takes the app's database away (a server that refuses connections)."""
+    db = app.extensions["db"]
+    working = db.sessionmaker
+    dead = make_engine("postgresql://postgres@127.0.0.1:1/gone")
+
+    def go_down() -> None:
+        db.sessionmaker = sessionmaker(bind=dead)
+
+    yield go_down
+    db.sessionmaker = working
+    dead.dispose()
+
+
+@pytest.fixture
 def agency_key(session: Session) -> Any:
     """Make an agency for a country and return its raw API key."""
 
