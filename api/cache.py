@@ -5,6 +5,9 @@ The data version lives in the database (content/versions.py), bumped in the same
 transaction as every write travellers can see. Each worker process reads it at most once
 per VERSION_TTL (0.5 s by default), so a commit reaches every worker on every machine
 within that time, and a worker that just committed a write re-reads it at once.
+
+When the database does not answer, a worker keeps serving the answers it last served
+(stale-if-error, as their Cache-Control allows); what it never served gets Flask's 503.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import functools
 import gzip
 import hashlib
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -23,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from flask import Response, current_app, g, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_etags
 
@@ -33,16 +38,23 @@ from api.i18n import current_locale, negotiate
 from content import versions
 from content.locales import translations
 
+log = logging.getLogger(__name__)
+
 MIN_GZIP_BYTES = 1024
 MAX_ENTRIES = 1024
 
 
 class VersionClock:
-    """The current data version, read from the database at most once per `ttl` seconds."""
+    """The current data version, read from the database at most once per `ttl` seconds.
+
+    When the database does not answer, the last version read stands (and `database_down`
+    says so) until a read succeeds again; it is tried once per `ttl`, not per request.
+    """
 
     def __init__(self, database: Database, ttl: float) -> None:
         self.database = database
         self.ttl = ttl
+        self.database_down = False
         self._version = -1
         self._read_at = 0.0
         self._lock = threading.Lock()
@@ -53,8 +65,15 @@ class VersionClock:
             return self._version
         with self._lock:
             if self.ttl <= 0 or now - self._read_at >= self.ttl:
-                with self.database.sessionmaker() as session:
-                    self._version = versions.current(session)
+                try:
+                    with self.database.sessionmaker() as session:
+                        self._version = versions.current(session)
+                except OperationalError:
+                    if not self.database_down:
+                        log.warning("database unavailable: serving cached reads as they were")
+                    self.database_down = True
+                else:
+                    self.database_down = False
                 self._read_at = time.monotonic()
         return self._version
 
@@ -85,6 +104,8 @@ class ResponseCache:
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.entries: OrderedDict[str, Entry] = OrderedDict()
         self.max_entries = max_entries
+        #: a read (path, query, language) -> the key of its entry at the newest version
+        self._newest: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def get(self, key: str) -> Entry | None:
@@ -94,12 +115,21 @@ class ResponseCache:
                 self.entries.move_to_end(key)
             return entry
 
+    def newest(self, key: str) -> Entry | None:
+        """The same read's entry at the newest version cached, whatever that version."""
+        with self._lock:
+            newest_key = self._newest.get(_read_of(key))
+            return self.entries.get(newest_key) if newest_key else None
+
     def put(self, key: str, entry: Entry) -> None:
         with self._lock:
             self.entries[key] = entry
             self.entries.move_to_end(key)
+            self._newest[_read_of(key)] = key
             while len(self.entries) > self.max_entries:
-                self.entries.popitem(last=False)
+                evicted, _ = self.entries.popitem(last=False)
+                if self._newest.get(_read_of(evicted)) == evicted:
+                    del self._newest[_read_of(evicted)]
 
 
 def init_app(app: Any, database: Database) -> None:
@@ -115,6 +145,11 @@ def version_clock() -> VersionClock:
 
 def cache_key(path: str, query: str, locale: str, version: int) -> str:
     return f"{path}?{query}|{locale}|{version}"
+
+
+def _read_of(key: str) -> str:
+    """A cache key without its version: which read it answers."""
+    return key.rpartition("|")[0]
 
 
 def note_valid_until(moment: datetime) -> None:
@@ -157,7 +192,15 @@ def cached_read(view: Callable[..., Any]) -> Callable[..., Any]:
         entry = cache.get(key)
         if entry is None or not entry.fresh():
             g.pop("cache_valid_until", None)
-            fresh: Response = current_app.make_response(view(*args, **kwargs))
+            try:
+                fresh: Response = current_app.make_response(view(*args, **kwargs))
+            except OperationalError:
+                # the database went away before the version clock noticed: stale-if-error
+                stale = cache.newest(key)
+                if stale is None:
+                    raise
+                status, response_headers, body = serve(stale, _accepts_gzip())
+                return Response(body, status=status, headers=response_headers)
             if fresh.status_code != 200:
                 return fresh
             valid_until = g.get("cache_valid_until")
@@ -171,11 +214,14 @@ def cached_read(view: Callable[..., Any]) -> Callable[..., Any]:
             cache.put(key, entry)
         elif request.if_none_match.contains(entry.etag):
             return Response(status=304, headers=list(entry.headers))
-        accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "").lower()
-        status, response_headers, body = serve(entry, accepts_gzip)
+        status, response_headers, body = serve(entry, _accepts_gzip())
         return Response(body, status=status, headers=response_headers)
 
     return wrapper
+
+
+def _accepts_gzip() -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
 
 
 def serve(entry: Entry, accepts_gzip: bool) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -223,8 +269,14 @@ class FastReads:
         if throttled is not None:
             observability.record(rid, "GET", "cached", path, 429, time.perf_counter() - started)
             return too_many_requests(locale, {**throttled, "X-Request-ID": rid}, start_response)
-        entry = self.cache.get(cache_key(path, query, locale, self.clock.current()))
-        if entry is None or not entry.fresh():
+        key = cache_key(path, query, locale, self.clock.current())
+        entry = self.cache.get(key)
+        if self.clock.database_down:
+            # stale-if-error: what this worker last served, even from an older version
+            entry = entry or self.cache.newest(key)
+        elif entry is not None and not entry.fresh():
+            entry = None
+        if entry is None:
             return self.wsgi_app(environ, start_response)
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
         if if_none_match and parse_etags(if_none_match).contains(entry.etag):

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -174,3 +174,34 @@ def test_a_cached_answer_turns_stale_on_time_without_a_write(
     )
     assert later.status_code == 200
     assert later.get_json()["queues"][0]["stale"] is True
+
+
+def test_cached_reads_are_served_while_the_database_is_down(
+    app: Flask, client: FlaskClient, database_down: Callable[[], None]
+) -> None:
+    served = client.get("/v1/checkpoints?lang=kk")
+    database_down()
+    during = client.get("/v1/checkpoints?lang=kk")
+    assert during.status_code == 200
+    assert during.data == served.data
+    assert app.extensions["version_clock"].database_down
+    never_served = client.get("/v1/checkpoints?lang=tk")
+    assert never_served.status_code == 503
+    assert never_served.headers["Retry-After"] == "5"
+    assert never_served.mimetype == "application/problem+json"
+
+
+def test_the_newest_answer_is_served_when_the_database_goes_before_the_clock_notices(
+    app: Flask, client: FlaskClient, session: Session, database_down: Callable[[], None]
+) -> None:
+    clock = app.extensions["version_clock"]
+    clock.ttl = 60  # as in production, the version is remembered
+    served = client.get("/v1/checkpoints/kz-kordai")
+    checkpoints.set_status(session, poster=None, checkpoint_id="kz-kordai", state=State.CLOSED)
+    session.commit()
+    clock.invalidate()
+    client.get("/v1/locales")  # the clock reads the new version: kz-kordai is not cached at it
+    database_down()
+    during = client.get("/v1/checkpoints/kz-kordai")
+    assert during.status_code == 200
+    assert during.data == served.data
