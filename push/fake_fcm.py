@@ -11,7 +11,7 @@ It speaks what firebase-admin calls:
 And a control API for tests: ``POST /_fake/behaviours`` makes given tokens (or all
 sends, with token ``*``) answer UNREGISTERED, INVALID_ARGUMENT, QUOTA_EXCEEDED (429 with
 Retry-After), UNAVAILABLE (503), or slowly; ``GET /_fake/messages``, ``GET /_fake/topics``,
-``POST /_fake/reset``.
+``GET /_fake/attempts`` (every send, answered or refused, with its time), ``POST /_fake/reset``.
 
 Run it with ``python -m push.fake_fcm --port 8001 [--log FILE]``.
 """
@@ -61,6 +61,8 @@ class Behaviour:
 class FakeState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    #: every send that reached the behaviours: target, arrival time, the status answered
+    attempts: list[dict[str, Any]] = field(default_factory=list)
     topics: dict[str, set[str]] = field(default_factory=dict)
     behaviours: dict[str, Behaviour] = field(default_factory=dict)
     requests: int = 0
@@ -132,6 +134,8 @@ class Handler(BaseHTTPRequestHandler):
         with state.lock:
             if path == "/_fake/messages":
                 return self._send(200, {"messages": list(state.messages)})
+            if path == "/_fake/attempts":
+                return self._send(200, {"attempts": list(state.attempts)})
             if path == "/_fake/topics":
                 topics = {topic: sorted(tokens) for topic, tokens in state.topics.items()}
                 return self._send(200, {"topics": topics})
@@ -169,6 +173,7 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/_fake/reset":
             with state.lock:
                 state.messages.clear()
+                state.attempts.clear()
                 state.topics.clear()
                 state.behaviours.clear()
                 state.requests = 0
@@ -225,7 +230,12 @@ class Handler(BaseHTTPRequestHandler):
             return self._fcm_error("INVALID_ARGUMENT")
         if size > (MAX_TOPIC_MESSAGE_BYTES if topic else MAX_MESSAGE_BYTES):
             return self._fcm_error("INVALID_ARGUMENT")
-        behaviour = state.behaviour_for(message.get("token") or topic)
+        target = message.get("token") or topic
+        behaviour = state.behaviour_for(target)
+        error = behaviour.error if behaviour else None
+        with state.lock:
+            status = ERRORS.get(error, ERRORS["INTERNAL"])[0] if error else 200
+            state.attempts.append({"token": target, "at": time.time(), "status": status})
         if behaviour and behaviour.delay:
             time.sleep(behaviour.delay)
         if behaviour and behaviour.error:
