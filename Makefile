@@ -13,7 +13,7 @@ CREDENTIALS := instance/demo-credentials.txt
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: browser-deps help install install-dev translations-compile translations migrate seed run test lint typecheck pytest bench lock clean
+.PHONY: browser-deps help install install-dev translations-compile translations migrate seed run test lint typecheck pytest bench fault lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -91,6 +91,15 @@ bench: $(VENV)/.installed-dev translations-compile ## benchmarks (ratios against
 		(apt-get update -q && apt-get install -y -q wrk nginx)
 	$(BIN)/python bench/http_read.py
 	$(BIN)/python bench/push.py
+
+# The fault scenarios (faults/, not tests/ or bench/: each restarts a database or kills a
+# process for tens of seconds, and checks that nothing was lost rather than measuring
+# ratios). They start a PostgreSQL cluster of their own, so they need its binaries.
+FAULT_LIMIT ?= 420
+fault: $(VENV)/.installed-dev translations-compile ## fault scenarios: database restart, killed workers, FCM outage (results in faults/results/)
+	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
+		(apt-get update -q && apt-get install -y -q postgresql)
+	timeout --signal=INT --kill-after=30 $(FAULT_LIMIT) $(BIN)/python -m faults
 
 lock: ## re-pin every dependency (needs network to PyPI)
 	$(BIN)/pip install --quiet uv
