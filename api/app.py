@@ -85,7 +85,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         },
     )
 
-    database = Database(make_engine(settings.database_url))
+    database = Database(
+        make_engine(
+            settings.database_url, connect_timeout=settings.database_connect_timeout_seconds
+        )
+    )
     database.init_app(app)
     cache.init_app(app, database)
     api = ProblemApi(app)

@@ -33,6 +33,9 @@ class Settings:
     public_cache_enabled: bool = field(
         default_factory=lambda: os.environ.get("PUBLIC_CACHE", "on").lower() not in {"off", "0"}
     )
+    database_connect_timeout_seconds: int = field(
+        default_factory=lambda: _env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5)
+    )
     version_ttl_seconds: float = field(
         default_factory=lambda: float(os.environ.get("VERSION_TTL_SECONDS", "0.5"))
     )

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 log = logging.getLogger(__name__)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for the URL; SQLite gets foreign keys and a busy timeout."""
+def make_engine(url: str, *, connect_timeout: int = 5, **kwargs: Any) -> Engine:
+    """An engine for the URL; SQLite gets foreign keys and a busy timeout. A PostgreSQL
+    server that does not answer fails a connection after `connect_timeout` seconds, so a
+    request gets a 503 instead of hanging until gunicorn kills its worker."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
@@ -37,6 +39,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("connect_args", {"connect_timeout": connect_timeout})
     return create_engine(url, **kwargs)
 
 

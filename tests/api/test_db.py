@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from api.db import make_engine
 from tests.conftest import bearer
 
 
@@ -63,3 +67,21 @@ def test_a_post_while_the_database_is_down_gets_503_with_retry_after(
     assert response.headers["Retry-After"] == "5"
     body: dict[str, Any] = response.get_json()
     assert body["status"] == 503
+
+
+def test_a_postgresql_server_that_never_answers_fails_the_connection_in_seconds() -> None:
+    """A database host that accepts the connection but says nothing (a hung server, a
+    proxy in front of a dead one): the request must fail fast, not hang the worker."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # the kernel completes the handshake; nobody ever answers
+    port = silent.getsockname()[1]
+    engine = make_engine(f"postgresql://postgres@127.0.0.1:{port}/gone", connect_timeout=2)
+    started = time.monotonic()
+    try:
+        with pytest.raises(OperationalError):
+            engine.connect()
+    finally:
+        engine.dispose()
+        silent.close()
+    assert time.monotonic() - started < 10
