@@ -11,13 +11,12 @@ from flask import g, request
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from api.db import get_session
+from api.errors import BEARER_CHALLENGE
 from content.accounts import service as accounts
 from content.accounts.models import Role, User
 from content.accounts.service import Actor, Poster
 from push import devices
 from push.models import Device
-
-BEARER_CHALLENGE = 'Bearer realm="myborder"'
 
 
 class KeyRequired(Unauthorized):

@@ -1,7 +1,9 @@
 """Every error is RFC 9457 problem details, titled and explained in the caller's language.
 
 flask-smorest's own handler drops the headers an exception carries (Allow, WWW-Authenticate,
-Retry-After); ``ProblemApi.handle_http_exception`` keeps them, once for every error.
+Retry-After); ``ProblemApi.handle_http_exception`` keeps them, once for every error, and
+every answer gets the headers HTTP requires of its status when nothing set them
+(REQUIRED_HEADERS).
 """
 
 from __future__ import annotations
@@ -56,6 +58,16 @@ DETAILS = {
     429: N_("Too many requests. Wait a little and try again."),
     500: N_("Something went wrong on our side. Please try again later."),
     503: N_("The service is briefly unavailable. Please try again shortly."),
+}
+BEARER_CHALLENGE = 'Bearer realm="myborder"'
+#: what RFC 9110 (and RFC 6585 for 429) asks an answer to carry, when nothing set it: a
+#: 401 says how to authenticate, a 429 or 503 when to come back. 405's Allow comes from
+#: the router. The 429 default is 1 s so that Flask-Limiter, which keeps the later of an
+#: existing Retry-After and its window's reset, still states its own.
+REQUIRED_HEADERS: dict[int, dict[str, str]] = {
+    401: {"WWW-Authenticate": BEARER_CHALLENGE},
+    429: {"Retry-After": "1"},
+    503: {"Retry-After": "5"},
 }
 GENERIC_TITLE = N_("Error")
 INVALID_JSON = N_("The request body is not valid JSON.")
@@ -222,5 +234,14 @@ def handle_domain_error(error: DomainError) -> Response:
     return problem(error.status, detail=detail, errors=errors or None)
 
 
+def required_headers(response: Response) -> Response:
+    for name, value in REQUIRED_HEADERS.get(response.status_code, {}).items():
+        response.headers.setdefault(name, value)
+    return response
+
+
 def init_app(app: Flask) -> None:
+    """Before limits.init_app: after_request hooks run last-registered first, and this one
+    must see Flask-Limiter's Retry-After."""
     app.register_error_handler(DomainError, handle_domain_error)
+    app.after_request(required_headers)
