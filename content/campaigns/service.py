@@ -181,7 +181,7 @@ def create(session: Session, *, actor: Actor, slug: str, fields: dict[str, Any])
         raise Conflict(N_("A campaign with the slug %(slug)s already exists."), slug=slug)
     campaign = Campaign(slug=slug, countries=[], checkpoints=[])
     session.add(campaign)
-    _apply(campaign, fields)
+    _apply(session, campaign, fields)
     session.flush()
     _saved(session, actor, campaign, action="create", before=None)
     return campaign
@@ -204,7 +204,7 @@ def update(
     if campaign.status == CampaignStatus.ARCHIVED:
         raise Conflict(N_("An archived campaign cannot be changed."))
     before = snapshot(campaign)
-    _apply(campaign, fields)
+    _apply(session, campaign, fields)
     campaign.version += 1
     campaign.updated_at = utcnow()
     session.flush()
@@ -439,7 +439,7 @@ def _require(actor: Actor, roles: set[Role]) -> None:
         raise Forbidden(N_("Your role may not do this."))
 
 
-def _apply(campaign: Campaign, fields: dict[str, Any]) -> None:
+def _apply(session: Session, campaign: Campaign, fields: dict[str, Any]) -> None:
     for name in ("priority", "countries", "checkpoints", "starts_at", "ends_at", "demo", "sources"):
         if name in fields:
             value = fields[name]
@@ -459,6 +459,16 @@ def _apply(campaign: Campaign, fields: dict[str, Any]) -> None:
             if name not in texts:
                 continue
             value = texts[name]
+            if name == "image_id" and value is not None and session.get(Image, value) is None:
+                raise Invalid(
+                    [
+                        FieldProblem(
+                            f"translations.{locale}.image_id",
+                            N_("No image with id %(id)s."),
+                            {"id": value},
+                        )
+                    ]
+                )
             if value is None and name in (*REQUIRED_FIELDS, "image_alt"):
                 value = ""  # these columns hold text, possibly empty
             setattr(translation, name, value)
