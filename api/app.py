@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import ServiceUnavailable, UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import cache, cli, errors, i18n, limits, observability
+from api import cache, cli, errors, i18n, limits, observability, openapi
 from api.config import Settings
 from api.console import views as console
 from api.db import Database, get_session, make_engine
@@ -93,6 +93,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     database.init_app(app)
     cache.init_app(app, database)
     api = ProblemApi(app)
+    openapi.init_app(app, api)
     errors.init_app(app)
     i18n.init_app(app)
     limits.init_app(app)

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -82,6 +83,8 @@ def update(
     if app_version is not UNSET:
         device.app_version = app_version  # type: ignore[assignment]  # narrowed by UNSET
     if timezone is not UNSET:
+        if timezone is not None and not _known_zone(str(timezone)):
+            raise Invalid([FieldProblem("timezone", N_("Invalid value."))])
         device.timezone = timezone  # type: ignore[assignment]  # narrowed by UNSET
     if quiet_hours is not UNSET:
         start, end = quiet_hours if isinstance(quiet_hours, tuple) else (None, None)
@@ -91,6 +94,15 @@ def update(
     session.flush()
     topics.sync(session, device, previous_token=previous_token)
     return device
+
+
+def _known_zone(name: str) -> bool:
+    """A zone of this machine's tz database: a fact about the data, not a request's shape."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def delete(session: Session, device: Device) -> None:

@@ -347,7 +347,7 @@ def campaign_revisions(slug: str) -> Any:
     )
 
 
-@blp.post("/campaigns/<slug>/revisions/<int:number>/restore")
+@blp.post("/campaigns/<slug>/revisions/<id:number>/restore")
 @signed_in(*EDITORS)
 def campaign_restore(slug: str, number: int) -> Any:
     db = get_session()

@@ -20,6 +20,20 @@ def declare_errors(blp: Blueprint, *codes: int) -> Callable[[Any], Any]:
     return decorator
 
 
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string", "minLength": 1},
+    "description": "The ETag you read: 428 without it, 412 when it is no longer current",
+}
+
+
+def declare_if_match(blp: Blueprint) -> Callable[[Any], Any]:
+    """Document the If-Match an editor's update must send (answered 428 without it)."""
+    return blp.doc(parameters=[IF_MATCH])
+
+
 def declare_not_modified(blp: Blueprint) -> Callable[[Any], Any]:
     """Document the 304 a conditional GET answers."""
     return blp.alt_response(

@@ -13,7 +13,7 @@ from api.auth import authorize, current_user, require_role
 from api.db import get_session
 from api.idempotency import commits
 from api.limits import SIGN_INS, limiter, sign_in_account
-from api.routes import declare_errors
+from api.routes import declare_errors, declare_if_match
 from api.schemas.admin import (
     AuditListOut,
     BroadcastIn,
@@ -27,6 +27,7 @@ from api.schemas.campaigns import (
     CampaignIn,
     DiffArgs,
     DiffOut,
+    ImageIn,
     ImageOut,
     RevisionListOut,
     ScheduleIn,
@@ -37,7 +38,7 @@ from content.accounts import service as accounts
 from content.accounts.models import Role
 from content.campaigns import service as campaigns
 from content.campaigns.models import Campaign
-from content.errors import N_, FieldProblem, Invalid, PreconditionFailed
+from content.errors import N_, PreconditionFailed
 from push import outbox
 
 blp = Blueprint(
@@ -167,6 +168,7 @@ class AdminCampaign(MethodView):
     @blp.arguments(CampaignIn)
     @blp.response(200, CampaignAdminOut)
     @blp.doc(security=USER_SECURITY)
+    @declare_if_match(blp)
     @declare_errors(blp, 400, 401, 403, 404, 409, 412, 413, 415, 428)
     def patch(self, body: dict[str, Any], slug: str) -> Any:
         """Change a campaign; needs If-Match with the ETag you read (428 without, 412 if stale)"""
@@ -258,11 +260,12 @@ class AdminCampaignDiff(MethodView):
         return {"lines": campaigns.diff(session, campaign, args["from_"], args["to"])}
 
 
-@blp.route("/admin/campaigns/<string:slug>/revisions/<int:number>/restore")
+@blp.route("/admin/campaigns/<string:slug>/revisions/<id:number>/restore")
 class AdminCampaignRestore(MethodView):
     @commits
     @blp.response(200, CampaignAdminOut)
     @blp.doc(security=USER_SECURITY)
+    @declare_if_match(blp)
     @declare_errors(blp, 401, 403, 404, 409, 412, 428)
     def post(self, slug: str, number: int) -> Any:
         """Make an old revision current again (as a new revision); needs If-Match"""
@@ -281,16 +284,15 @@ class AdminCampaignRestore(MethodView):
 
 @blp.route("/admin/images")
 class AdminImages(MethodView):
+    @authorize(*EDITORS)
     @commits
+    @blp.arguments(ImageIn, location="files")
     @blp.response(201, ImageOut)
     @blp.doc(security=USER_SECURITY)
-    @declare_errors(blp, 400, 401, 403, 413)
-    def post(self) -> dict[str, Any]:
+    @declare_errors(blp, 400, 401, 403, 413, 415)
+    def post(self, files: dict[str, Any]) -> dict[str, Any]:
         """Upload an image (multipart field `file`): PNG, JPEG or WebP, at most 2 MB"""
-        require_role(*EDITORS)
-        upload = request.files.get("file")
-        if upload is None:
-            raise Invalid([FieldProblem("file", N_("This field is required."))])
+        upload = files["file"]
         image = campaigns.store_image(
             get_session(), data=upload.read(), image_dir=current_app.config["SETTINGS"].image_path
         )

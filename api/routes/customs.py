@@ -16,7 +16,7 @@ from api.cache import cached_read, note_valid_until
 from api.db import get_session
 from api.i18n import current_locale
 from api.idempotency import commits
-from api.routes import declare_errors, declare_not_modified
+from api.routes import declare_errors, declare_if_match, declare_not_modified
 from api.routes.admin import EDITORS, USER_SECURITY, expected_version
 from api.schemas.common import QueryArgs
 from api.schemas.customs import (
@@ -183,7 +183,7 @@ class Rules(MethodView):
         return {"items": [present_rule(r) for r in ordered], "on": on, "as_of": utcnow()}
 
 
-@blp.route("/customs/rules/<int:rule_id>")
+@blp.route("/customs/rules/<id:rule_id>")
 class Rule(MethodView):
     @cached_read
     @blp.arguments(QueryArgs, location="query")
@@ -279,6 +279,7 @@ class AdminRule(MethodView):
     @blp.arguments(RuleIn)
     @blp.response(200, RuleOut)
     @blp.doc(security=USER_SECURITY)
+    @declare_if_match(blp)
     @declare_errors(blp, 400, 401, 403, 404, 412, 413, 415, 428)
     def put(self, body: dict[str, Any], key: str) -> Any:
         """Revise a rule: a new version; the old one stays readable with its dates"""

@@ -12,7 +12,7 @@ from api.auth import require_device
 from api.db import get_session
 from api.idempotency import commits
 from api.limits import DEVICE_REGISTRATIONS, limiter
-from api.routes import declare_errors
+from api.routes import declare_errors, declare_not_modified
 from api.schemas.devices import (
     AlertIn,
     AlertOut,
@@ -73,11 +73,12 @@ class DeviceRegistration(MethodView):
         return {"id": device.id, "secret": secret}
 
 
-@blp.route("/<int:device_id>")
+@blp.route("/<id:device_id>")
 class DeviceDetail(MethodView):
     @blp.response(200, DeviceOut)
     @blp.doc(security=DEVICE_SECURITY)
-    @declare_errors(blp, 401)
+    @declare_not_modified(blp)
+    @declare_errors(blp, 401, 404)
     def get(self, device_id: int) -> dict[str, Any]:
         """Read the device's settings, follows and alerts"""
         return _view(require_device(device_id))
@@ -86,7 +87,7 @@ class DeviceDetail(MethodView):
     @blp.arguments(DevicePatchIn)
     @blp.response(200, DeviceOut)
     @blp.doc(security=DEVICE_SECURITY)
-    @declare_errors(blp, 400, 401, 413, 415)
+    @declare_errors(blp, 400, 401, 404, 413, 415)
     def patch(self, body: dict[str, Any], device_id: int) -> dict[str, Any]:
         """Change the device's language, token, time zone or quiet hours"""
         device = require_device(device_id)
@@ -103,13 +104,13 @@ class DeviceDetail(MethodView):
     @commits
     @blp.response(204)
     @blp.doc(security=DEVICE_SECURITY)
-    @declare_errors(blp, 401)
+    @declare_errors(blp, 401, 404)
     def delete(self, device_id: int) -> None:
         """Delete the device with all of its data"""
         devices.delete(get_session(), require_device(device_id))
 
 
-@blp.route("/<int:device_id>/follows/<string:checkpoint_id>")
+@blp.route("/<id:device_id>/follows/<string:checkpoint_id>")
 class DeviceFollow(MethodView):
     @commits
     @blp.response(204)
@@ -128,7 +129,7 @@ class DeviceFollow(MethodView):
         devices.unfollow(get_session(), require_device(device_id), checkpoint_id)
 
 
-@blp.route("/<int:device_id>/alerts")
+@blp.route("/<id:device_id>/alerts")
 class DeviceAlerts(MethodView):
     @commits
     @blp.arguments(AlertIn)
@@ -153,7 +154,7 @@ class DeviceAlerts(MethodView):
         )
 
 
-@blp.route("/<int:device_id>/alerts/<int:alert_id>")
+@blp.route("/<id:device_id>/alerts/<id:alert_id>")
 class DeviceAlert(MethodView):
     @commits
     @blp.response(204)

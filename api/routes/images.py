@@ -12,7 +12,7 @@ blp = Blueprint("images", __name__)
 ONE_YEAR = 365 * 24 * 3600
 
 
-@blp.get("/media/images/<int:image_id>")
+@blp.get("/media/images/<id:image_id>")
 def image(image_id: int) -> Response:
     row = get_session().get(Image, image_id)
     if row is None:

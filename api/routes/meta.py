@@ -15,7 +15,7 @@ from api.cache import cached_read
 from api.db import get_db
 from api.i18n import KNOWN_LOCALES, native_name
 from api.routes import declare_errors, declare_not_modified
-from api.schemas.common import LocaleListOut
+from api.schemas.common import HealthOut, LocaleListOut, ReadyOut
 
 blp = Blueprint("meta", __name__, description="Supported languages and health checks.")
 
@@ -35,7 +35,8 @@ class Locales(MethodView):
 
 @blp.route("/healthz")
 class Health(MethodView):
-    @blp.response(200)
+    @blp.response(200, HealthOut)
+    @declare_not_modified(blp)
     def get(self) -> dict[str, str]:
         """The process is up"""
         return {"status": "ok"}
@@ -43,7 +44,8 @@ class Health(MethodView):
 
 @blp.route("/readyz")
 class Ready(MethodView):
-    @blp.response(200)
+    @blp.response(200, ReadyOut)
+    @declare_not_modified(blp)
     @declare_errors(blp, 503)
     def get(self) -> dict[str, str]:
         """The process can serve: the database answers, and Redis when it is configured"""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from api.schemas.common import StrictSchema
+from content.locales import KNOWN_LOCALES
 
 
 class BroadcastText(StrictSchema):
@@ -14,7 +15,10 @@ class BroadcastText(StrictSchema):
 
 class BroadcastIn(StrictSchema):
     texts = ma.fields.Dict(
-        keys=ma.fields.String(), values=ma.fields.Nested(BroadcastText), required=True
+        keys=ma.fields.String(validate=ma.validate.OneOf(KNOWN_LOCALES)),
+        values=ma.fields.Nested(BroadcastText),
+        required=True,
+        metadata={"description": "A title and a body in every language"},
     )
     target = ma.fields.String(
         required=True, validate=ma.validate.OneOf(["all", "country", "checkpoint"])

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_smorest.fields import Upload
 
-from api.schemas.common import COUNTRY_CODE, QueryArgs, StrictSchema
+from api.openapi import MAX_ID
+from api.schemas.common import (
+    COUNTRY_CODE,
+    HTTPS_URL,
+    QueryArgs,
+    RowId,
+    StrictSchema,
+    WholeNumber,
+)
 from content.campaigns.models import CampaignStatus
 from content.locales import KNOWN_LOCALES
 
-HTTPS_URL = ma.validate.URL(schemes={"https"}, require_tld=True)
+REVISION_NUMBER = ma.validate.Range(min=1, max=MAX_ID)
 
 
 class CampaignListArgs(QueryArgs):
@@ -52,14 +61,14 @@ class TranslationIn(StrictSchema):
     title = ma.fields.String(validate=ma.validate.Length(max=200))
     summary = ma.fields.String(validate=ma.validate.Length(max=500))
     body = ma.fields.String(validate=ma.validate.Length(max=20000))
-    image_id = ma.fields.Integer(strict=True, allow_none=True)
+    image_id = RowId(allow_none=True)
     image_alt = ma.fields.String(validate=ma.validate.Length(max=300))
     cta_label = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=100))
     cta_url = ma.fields.String(allow_none=True, validate=HTTPS_URL)
 
 
 class CampaignIn(StrictSchema):
-    priority = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=-1000, max=1000))
+    priority = WholeNumber(validate=ma.validate.Range(min=-1000, max=1000))
     countries = ma.fields.List(ma.fields.String(validate=COUNTRY_CODE))
     checkpoints = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=64)))
     starts_at = ma.fields.AwareDateTime(allow_none=True)
@@ -124,12 +133,16 @@ class RevisionListOut(ma.Schema):
 
 
 class DiffArgs(QueryArgs):
-    from_ = ma.fields.Integer(data_key="from", required=True, validate=ma.validate.Range(min=1))
-    to = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    from_ = ma.fields.Integer(data_key="from", required=True, validate=REVISION_NUMBER)
+    to = ma.fields.Integer(required=True, validate=REVISION_NUMBER)
 
 
 class DiffOut(ma.Schema):
     lines = ma.fields.List(ma.fields.String())
+
+
+class ImageIn(ma.Schema):
+    file = Upload(required=True, metadata={"description": "PNG, JPEG or WebP, at most 2 MB"})
 
 
 class ImageOut(ma.Schema):

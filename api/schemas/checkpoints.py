@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import marshmallow as ma
 
-from api.schemas.common import COUNTRY_CODE, QueryArgs, StrictSchema
+from api.schemas.common import COUNTRY_CODE, QueryArgs, StrictSchema, WholeNumber
 from content.checkpoints.models import Direction, Kind, Lane, Reason, State
 
 WAIT_RANGE = ma.validate.Range(min=0, max=4320)
 
 
+_LAT = r"[+-]?(?:90(?:\.0+)?|[1-8]?\d(?:\.\d+)?)"
+_LON = r"[+-]?(?:180(?:\.0+)?|(?:1[0-7]\d|[1-9]?\d)(?:\.\d+)?)"
+LAT_LON = re.compile(rf"^{_LAT},{_LON}$")
+
+
 class LatLon(ma.fields.Field):
-    """``lat,lon`` in decimal degrees."""
+    """``lat,lon`` in decimal degrees; the pattern alone keeps both in range."""
 
     default_error_messages = {"invalid": "Invalid value."}
 
+    def __init__(self, *, metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        documented = {**(metadata or {}), "type": "string", "pattern": LAT_LON.pattern}
+        super().__init__(metadata=documented, **kwargs)
+
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> tuple[float, float]:
-        try:
-            lat_text, lon_text = str(value).split(",")
-            lat, lon = float(lat_text), float(lon_text)
-        except ValueError as error:
-            raise self.make_error("invalid") from error
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        if not isinstance(value, str) or not LAT_LON.match(value):
             raise self.make_error("invalid")
-        return lat, lon
+        lat_text, lon_text = value.split(",")
+        return float(lat_text), float(lon_text)
 
 
 class CheckpointListArgs(QueryArgs):
@@ -186,13 +192,9 @@ class StatusPostedOut(ma.Schema):
 class QueueReportIn(StrictSchema):
     direction = ma.fields.Enum(Direction, by_value=True, required=True)
     lane = ma.fields.Enum(Lane, by_value=True, required=True)
-    wait_minutes = ma.fields.Integer(strict=True, required=True, validate=WAIT_RANGE)
-    vehicles_waiting = ma.fields.Integer(
-        strict=True, allow_none=True, validate=ma.validate.Range(min=0, max=100_000)
-    )
-    lanes_open = ma.fields.Integer(
-        strict=True, allow_none=True, validate=ma.validate.Range(min=0, max=500)
-    )
+    wait_minutes = WholeNumber(required=True, validate=WAIT_RANGE)
+    vehicles_waiting = WholeNumber(allow_none=True, validate=ma.validate.Range(min=0, max=100_000))
+    lanes_open = WholeNumber(allow_none=True, validate=ma.validate.Range(min=0, max=500))
     observed_at = ma.fields.AwareDateTime(required=True)
 
 

@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 
 from api.i18n import KNOWN_LOCALES
+from api.openapi import MAX_ID
 
 COUNTRY_CODE = ma.validate.Regexp(r"^[A-Za-z]{2}$")
+# A web address, by one pattern that validates it and documents it (as `pattern`): a
+# format the document cannot state exactly ("url") would let it promise what is refused.
+_HOST_PATH = r"://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?::\d{1,5})?(?:[/?#]\S*)?$"
+WEB_URL = ma.validate.Regexp(rf"^https?{_HOST_PATH}", error="Not a valid URL.")
+HTTPS_URL = ma.validate.Regexp(rf"^https{_HOST_PATH}", error="Not a valid URL.")
+
+
+class WholeNumber(ma.fields.Integer):
+    """An integer in a JSON body, as JSON Schema's `integer` means it: 12 and 12.0 are
+    the same number; 12.5, "12" and true are refused, never truncated or parsed."""
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid", input=value)
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        return int(value)
+
+
+def RowId(**kwargs: Any) -> WholeNumber:  # noqa: N802  # reads as a field class
+    """A reference to a row in a JSON body: 1 to MAX_ID, as the `id` path converter."""
+    return WholeNumber(validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class StrictSchema(ma.Schema):
@@ -36,3 +61,12 @@ class LocaleOut(ma.Schema):
 class LocaleListOut(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(LocaleOut))
     default = ma.fields.String()
+
+
+class HealthOut(ma.Schema):
+    status = ma.fields.String(metadata={"example": "ok"})
+
+
+class ReadyOut(HealthOut):
+    database = ma.fields.String(metadata={"example": "ok"})
+    redis = ma.fields.String(metadata={"description": "Only when REDIS_URL is set"})

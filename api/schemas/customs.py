@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas.common import COUNTRY_CODE, QueryArgs, StrictSchema
+from api.schemas.common import COUNTRY_CODE, WEB_URL, QueryArgs, StrictSchema, WholeNumber
 from content.customs.models import ABOVE_LIMIT, CATEGORIES, SUBSTANCE_ACTIONS
 from content.customs.service import UNITS, VERDICTS
 from content.locales import KNOWN_LOCALES
@@ -95,7 +95,7 @@ class SubstanceListOut(ma.Schema):
 
 
 class TravellerIn(StrictSchema):
-    age = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=130))
+    age = WholeNumber(validate=ma.validate.Range(min=0, max=130))
 
 
 class CheckItemIn(StrictSchema):
@@ -172,7 +172,7 @@ class LocalizedText(ma.fields.Dict):
 class SourceIn(StrictSchema):
     act = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=500))
     article = ma.fields.String(validate=ma.validate.Length(max=300))
-    url = ma.fields.URL(required=True, schemes={"https", "http"})
+    url = ma.fields.String(required=True, validate=WEB_URL)
     note = ma.fields.String(validate=ma.validate.Length(max=2000))
 
 
@@ -190,7 +190,7 @@ class RuleIn(StrictSchema):
     limit_value = ma.fields.Float(allow_none=True, validate=ma.validate.Range(min=0))
     limit_currency = ma.fields.String(allow_none=True, validate=ma.validate.Regexp(r"^[A-Z]{3}$"))
     per = ma.fields.String(validate=ma.validate.OneOf(["person", "trip"]))
-    min_age = ma.fields.Integer(strict=True, allow_none=True, validate=ma.validate.Range(0, 100))
+    min_age = WholeNumber(allow_none=True, validate=ma.validate.Range(0, 100))
     above_limit = ma.fields.String(validate=ma.validate.OneOf(ABOVE_LIMIT))
     titles = LocalizedText()
     explanations = LocalizedText()
