@@ -165,7 +165,7 @@ class AdminCampaign(MethodView):
 
     @authorize(*EDITORS)
     @commits
-    @blp.arguments(CampaignIn)
+    @blp.arguments(CampaignIn, required=False)  # every field is optional
     @blp.response(200, CampaignAdminOut)
     @blp.doc(security=USER_SECURITY)
     @declare_if_match(blp)

@@ -276,7 +276,7 @@ class AdminRule(MethodView):
 
     @authorize(*EDITORS)
     @commits
-    @blp.arguments(RuleIn)
+    @blp.arguments(RuleIn, required=False)  # no field changes nothing but the version
     @blp.response(200, RuleOut)
     @blp.doc(security=USER_SECURITY)
     @declare_if_match(blp)

@@ -84,7 +84,7 @@ class DeviceDetail(MethodView):
         return _view(require_device(device_id))
 
     @commits
-    @blp.arguments(DevicePatchIn)
+    @blp.arguments(DevicePatchIn, required=False)  # every field is optional; none is a no-op
     @blp.response(200, DeviceOut)
     @blp.doc(security=DEVICE_SECURITY)
     @declare_errors(blp, 400, 401, 404, 413, 415)

@@ -142,6 +142,11 @@ class DiffOut(ma.Schema):
 
 
 class ImageIn(ma.Schema):
+    """Other form fields are ignored: only files are read."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
     file = Upload(required=True, metadata={"description": "PNG, JPEG or WebP, at most 2 MB"})
 
 
