@@ -40,15 +40,28 @@ MAX_EXAMPLES = 25
 # The document is read from an app that never touches its database: serving
 # /openapi.json needs none. Each test sends its requests to the `app` fixture instead.
 SPEC_APP = create_app({"database_url": "sqlite://", "request_log": False})
-CONFIG = SchemathesisConfig.from_dict(
-    {
-        "seed": 20260424,
-        # the coverage and fuzzing phases run; the examples phase cannot be combined with
-        # the caller drawn by `given` below, and the document's few examples are plain
-        "phases": {"examples": {"enabled": False}},
-    }
-)
-schema = schemathesis.openapi.from_wsgi("/openapi.json", SPEC_APP, config=CONFIG)
+SEED = 20260424
+
+
+def _schema(phase: str) -> Any:
+    phases = {name: {"enabled": name == phase} for name in ("examples", "coverage", "fuzzing")}
+    if phase == "coverage":
+        phases["examples"]["enabled"] = True
+    # a missing If-Match is answered 428 Precondition Required (RFC 6585), which
+    # schemathesis does not count among the answers to a missing header
+    missing_header = {"expected-statuses": [400, 401, 403, 406, 415, 422, 428]}
+    config = SchemathesisConfig.from_dict(
+        {"seed": SEED, "phases": phases, "checks": {"missing_required_header": missing_header}}
+    )
+    return schemathesis.openapi.from_wsgi("/openapi.json", SPEC_APP, config=config)
+
+
+# Two runs over every operation: random examples, each from a caller drawn with it; and
+# the document's examples and boundary values (coverage, which also sends each undeclared
+# method and expects 405 with Allow), from each operation's own caller. Schemathesis runs
+# the coverage phase only for tests without `given`, hence two tests.
+schema = _schema("fuzzing")
+boundaries = _schema("coverage")
 
 CHECKPOINTS = ("kz-kordai", "kg-ak-zhol", "uz-yallama")
 ACTIONS = ("submit", "return", "approve", "publish", "unpublish", "archive")
@@ -80,6 +93,12 @@ class Callers:
         if "deviceSecret" in schemes:
             return ["anonymous", "device"]
         return ["anonymous", "agency-KZ"]  # a public read with credentials is not cached
+
+    def own(self, operation: Any) -> str:
+        """The caller `operation` is for, with every right it needs."""
+        own = {"userToken": Role.ADMIN.value, "agencyKey": "agency-KZ", "deviceSecret": "device"}
+        schemes = {name for item in operation.definition.raw.get("security", []) for name in item}
+        return next((own[name] for name in own if name in schemes), "anonymous")
 
     def headers(self, kind: str) -> dict[str, str]:
         if kind == "anonymous":
@@ -178,6 +197,11 @@ def real_values(callers: Callers, content: dict[str, Any], kind: str) -> dict[st
     return values
 
 
+#: fixtures are per operation on purpose: each operation's examples share one rolled-back
+#: transaction and one set of callers
+SUPPRESSED = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+
+
 @schema.parametrize()
 @schema.given(data=st.data())
 @settings(
@@ -185,9 +209,7 @@ def real_values(callers: Callers, content: dict[str, Any], kind: str) -> dict[st
     derandomize=True,
     deadline=None,
     database=None,
-    # fixtures are per operation on purpose: each operation's examples share one
-    # rolled-back transaction and one set of callers
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    suppress_health_check=SUPPRESSED,
 )
 def test_contract(
     case: Any, data: st.DataObject, app: Flask, callers: Callers, content: dict[str, Any]
@@ -207,6 +229,17 @@ def test_contract(
                 case.path_parameters[name] = data.draw(values[name], label=name)
     if positive and "If-Match" in (case.headers or {}) and data.draw(st.booleans()):
         headers["If-Match"] = data.draw(st.sampled_from(['"v1"', '"v2"', '"v3"']), label="ETag")
+    call_and_validate(case, app, headers)
+
+
+@boundaries.parametrize()
+@settings(derandomize=True, deadline=None, database=None, suppress_health_check=SUPPRESSED)
+def test_contract_boundaries(case: Any, app: Flask, callers: Callers) -> None:
+    kind = callers.own(case.operation)
+    call_and_validate(case, app, {"Accept-Encoding": "identity", **callers.headers(kind)})
+
+
+def call_and_validate(case: Any, app: Flask, headers: dict[str, str]) -> None:
     case.call_and_validate(
         app=app,
         headers=headers,
