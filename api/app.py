@@ -20,6 +20,7 @@ from api.db import Database, get_session, make_engine
 from api.errors import ProblemApi
 from api.i18n import current_locale
 from content import versions
+from content.errors import N_, FieldProblem, Invalid
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,32 @@ def public_etag(data_version: int) -> str:
     minute = int(time.time() // 60)
     key = f"{data_version}:{minute}:{request.full_path}:{current_locale()}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def nul_fields() -> list[str]:
+    """Where the request carries a NUL character: `_path`, query names, body paths."""
+    found = ["_path"] if "\x00" in request.path else []
+    found += [name for name, value in request.args.items(multi=True) if "\x00" in name + value]
+    if request.is_json and b"\\u0000" in request.get_data():
+        found += _nul_paths(request.get_json(silent=True), "")
+    return found
+
+
+def _nul_paths(value: Any, path: str) -> list[str]:
+    if isinstance(value, str):
+        return [path or "_request"] if "\x00" in value else []
+    items: list[tuple[str, Any]] = []
+    if isinstance(value, dict):
+        items = [(str(key), item) for key, item in value.items()]
+    elif isinstance(value, list):
+        items = [(str(index), item) for index, item in enumerate(value)]
+    found = []
+    for key, item in items:
+        item_path = f"{path}.{key}" if path else key
+        if "\x00" in key:
+            found.append(item_path)
+        found += _nul_paths(item, item_path)
+    return found
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -123,6 +150,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             and not (request.is_json or uploads)
         ):
             raise UnsupportedMediaType()
+
+    @app.before_request
+    def _no_nul_characters() -> None:
+        # PostgreSQL's text cannot hold U+0000 (it fails the query: a 500); JSON and
+        # URLs can carry it, so it is refused here, for the path, the query and the body
+        problems = [FieldProblem(name, N_("Invalid value.")) for name in nul_fields()]
+        if problems:
+            raise Invalid(problems)
 
     @app.errorhandler(OperationalError)
     def _database_unavailable(error: OperationalError) -> Response:

@@ -299,14 +299,14 @@ class AdminRule(MethodView):
         return present_rule(customs.retire_rule(get_session(), actor=actor, key=key))
 
 
-@blp.route("/admin/customs/substances/<string:key>")
+@blp.route("/admin/customs/substances/<string(maxlength=100):key>")
 class AdminSubstance(MethodView):
     @authorize(*EDITORS)
     @commits
     @blp.arguments(SubstanceIn)
     @blp.response(200, SubstanceOut)
     @blp.doc(security=USER_SECURITY)
-    @declare_errors(blp, 400, 401, 403, 413, 415)
+    @declare_errors(blp, 400, 401, 403, 404, 413, 415)
     def put(self, body: dict[str, Any], key: str) -> dict[str, Any]:
         """Create or replace a controlled substance, its names and each country's rule"""
         actor = require_role(*EDITORS)
@@ -316,14 +316,14 @@ class AdminSubstance(MethodView):
         return present_substance(substance)
 
 
-@blp.route("/admin/customs/rates/<string:currency>")
+@blp.route("/admin/customs/rates/<string(length=3):currency>")
 class AdminRate(MethodView):
     @authorize(*EDITORS)
     @commits
     @blp.arguments(RateIn)
     @blp.response(200, RateOut)
     @blp.doc(security=USER_SECURITY)
-    @declare_errors(blp, 400, 401, 403, 413, 415)
+    @declare_errors(blp, 400, 401, 403, 404, 413, 415)
     def put(self, body: dict[str, Any], currency: str) -> Any:
         """Record a dated exchange rate: units of the currency per US dollar"""
         actor = require_role(*EDITORS)

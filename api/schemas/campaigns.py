@@ -80,7 +80,10 @@ class CampaignIn(StrictSchema):
 
 
 class CampaignCreateIn(CampaignIn):
-    slug = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$"))
+    slug = ma.fields.String(
+        required=True,
+        validate=[ma.validate.Length(max=100), ma.validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$")],
+    )
 
 
 class TranslationOut(ma.Schema):

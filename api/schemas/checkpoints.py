@@ -7,6 +7,7 @@ from typing import Any
 
 import marshmallow as ma
 
+from api.openapi import MAX_ID
 from api.schemas.common import COUNTRY_CODE, QueryArgs, StrictSchema, WholeNumber
 from content.checkpoints.models import Direction, Kind, Lane, Reason, State
 
@@ -41,7 +42,7 @@ class CheckpointListArgs(QueryArgs):
     state = ma.fields.Enum(State, by_value=True)
     near = LatLon(metadata={"description": "lat,lon; sorts by distance", "example": "43.2,74.7"})
     changed_since = ma.fields.Integer(
-        validate=ma.validate.Range(min=0, max=2**62),
+        validate=ma.validate.Range(min=0, max=MAX_ID),  # data versions are integers
         metadata={"description": "A `cursor` from an earlier answer: only what changed since"},
     )
     radius_km = ma.fields.Float(

@@ -200,7 +200,7 @@ class RuleIn(StrictSchema):
 
 
 class RuleCreateIn(RuleIn):
-    key = ma.fields.String(required=True, validate=KEY)
+    key = ma.fields.String(required=True, validate=[ma.validate.Length(max=100), KEY])
     countries = ma.fields.List(
         ma.fields.String(validate=ma.validate.OneOf(COUNTRIES)),
         required=True,

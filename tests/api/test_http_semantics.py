@@ -174,3 +174,21 @@ def test_the_document_hides_nothing(client: FlaskClient) -> None:
                     name = response["$ref"].rsplit("/", 1)[-1]
                     content = spec["components"]["responses"][name]["content"]
                     assert list(content) == ["application/problem+json"], (method, path, status)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("get", "/v1/customs/medicines?q=tr%00amadol", None, "q"),
+        ("get", "/v1/checkpoints/kz-%00kordai", None, "_path"),
+        ("post", "/v1/devices", {"token": "a\x00", "platform": "ios", "locale": "ru"}, "token"),
+        ("post", "/v1/customs/check", {"items": [{"category": "c\x00"}]}, "items.0.category"),
+    ],
+)
+def test_nul_characters_are_refused_before_they_reach_the_database(
+    client: FlaskClient, method: str, path: str, body: object, field: str
+) -> None:
+    """PostgreSQL's text cannot hold U+0000: the query would fail (500) — found by fuzzing."""
+    response = getattr(client, method)(path, json=body)
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]
