@@ -13,7 +13,7 @@ DIRECTIONS = ("entry", "exit")
 MODES = ("air", "road", "rail", "sea")
 COUNTRIES = ("KZ", "KG", "TJ", "TM", "UZ")
 #: a rule's or substance's key: lowercase latin letters and digits, joined by hyphens
-KEY = ma.validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+KEY = [ma.validate.Length(max=100), ma.validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 
 
 class RuleListArgs(QueryArgs):
@@ -200,7 +200,7 @@ class RuleIn(StrictSchema):
 
 
 class RuleCreateIn(RuleIn):
-    key = ma.fields.String(required=True, validate=[ma.validate.Length(max=100), KEY])
+    key = ma.fields.String(required=True, validate=KEY)
     countries = ma.fields.List(
         ma.fields.String(validate=ma.validate.OneOf(COUNTRIES)),
         required=True,

@@ -81,7 +81,7 @@ def test_an_editor_records_a_dated_rate_and_it_is_audited(
     }
     audit = client.get("/v1/admin/audit", headers=login(Role.ADMIN)).get_json()["items"]
     assert (audit[0]["action"], audit[0]["object_id"]) == ("set_rate", "UZS")
-    bad = client.put("/v1/admin/customs/rates/US-D", json=body, headers=editor)
+    bad = client.put("/v1/admin/customs/rates/U-D", json=body, headers=editor)
     assert bad.status_code == 422
     assert "currency" in bad.get_json()["errors"]
 
