@@ -97,18 +97,13 @@ def customs_rules() -> Any:
         errors = _by_field(flatten_errors(error.messages), ("country", "category", "direction"))
         filters = {}
     on = filters.get("on") or date.today()
-    db = get_session()
-    found: dict[int, CustomsRule] = {}
-    for country in [filters["country"].upper()] if filters.get("country") else COUNTRIES:
-        for rule in customs.in_force(
-            db,
-            country=country,
-            on=on,
-            direction=filters.get("direction"),
-            category=filters.get("category"),
-        ):
-            found[rule.id] = rule
-    rules = sorted(found.values(), key=lambda r: (r.category, r.key))
+    rules = customs.in_force(
+        get_session(),
+        country=filters.get("country"),
+        on=on,
+        direction=filters.get("direction"),
+        category=filters.get("category"),
+    )
     return render_template(
         "console/customs_rules.html",
         rules=[present_rule(r) for r in rules],

@@ -20,7 +20,6 @@ from api.routes import declare_errors, declare_if_match, declare_not_modified
 from api.routes.admin import EDITORS, USER_SECURITY, expected_version
 from api.schemas.common import QueryArgs
 from api.schemas.customs import (
-    COUNTRIES,
     CheckIn,
     CheckOut,
     MedicineArgs,
@@ -166,21 +165,15 @@ class Rules(MethodView):
         if "on" not in args:  # "in force today" changes at midnight
             note_valid_until(datetime.combine(date.today() + timedelta(days=1), time(), UTC))
         on = args.get("on") or date.today()
-        session = get_session()
-        countries = [args["country"].upper()] if args.get("country") else list(COUNTRIES)
-        rules: dict[int, CustomsRule] = {}
-        for country in countries:
-            for rule in customs.in_force(
-                session,
-                country=country,
-                on=on,
-                direction=args.get("direction"),
-                mode=args.get("mode"),
-                category=args.get("category"),
-            ):
-                rules[rule.id] = rule
-        ordered = sorted(rules.values(), key=lambda r: (r.category, r.key))
-        return {"items": [present_rule(r) for r in ordered], "on": on, "as_of": utcnow()}
+        rules = customs.in_force(
+            get_session(),
+            country=args.get("country"),
+            on=on,
+            direction=args.get("direction"),
+            mode=args.get("mode"),
+            category=args.get("category"),
+        )
+        return {"items": [present_rule(r) for r in rules], "on": on, "as_of": utcnow()}
 
 
 @blp.route("/customs/rules/<id:rule_id>")

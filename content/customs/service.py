@@ -116,13 +116,14 @@ class CheckResult:
 def in_force(
     session: Session,
     *,
-    country: str,
+    country: str | None,
     on: date,
     direction: str | None = None,
     mode: str | None = None,
     category: str | None = None,
 ) -> list[CustomsRule]:
-    """The rules of a country in force on a date, for a direction and mode of travel."""
+    """The rules of a country (or of every country) in force on a date, for a direction
+    and mode of travel, by category and key."""
     query = select(CustomsRule).where(
         CustomsRule.retired.is_(False),
         CustomsRule.effective_from <= on,
@@ -132,7 +133,7 @@ def in_force(
         query = query.where(CustomsRule.category == category)
     rules = []
     for rule in session.scalars(query.order_by(CustomsRule.category, CustomsRule.key)):
-        if country.upper() not in rule.countries:
+        if country and country.upper() not in rule.countries:
             continue
         if direction and rule.direction not in ("both", direction):
             continue

@@ -26,6 +26,17 @@ def test_filters_and_dates(client: FlaskClient) -> None:
     assert "t-alcohol" not in keys(client, "country=KZ&direction=exit&on=2026-06-01")
     assert "t-goods-air" not in keys(client, "country=KZ&mode=road&on=2026-06-01")
     assert keys(client, "country=KZ&on=2019-12-31") == []
+    # without a country: every country's rules, a rule shared by KZ and KG listed once
+    every = keys(client, "on=2026-06-01")
+    assert every.count("t-cash") == 1
+    assert set(every) == {
+        "t-cash",
+        "t-alcohol",
+        "t-cigarettes",
+        "t-goods-air",
+        "t-goods-land",
+        "t-weapons",
+    }
 
 
 def test_rules_are_localised_and_sourced(client: FlaskClient) -> None:
