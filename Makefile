@@ -13,7 +13,7 @@ CREDENTIALS := instance/demo-credentials.txt
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: browser-deps help install install-dev translations-compile translations migrate seed run test lint typecheck pytest bench fault lock clean
+.PHONY: browser-deps help install install-dev translations-compile translations migrate seed run test test-fast lint typecheck pytest bench fault lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -85,6 +85,10 @@ pytest: $(VENV)/.installed-dev translations-compile browser-deps ## the test sui
 	else echo "== PostgreSQL not reachable: SQLite only"; fi
 
 test: lint typecheck pytest ## everything CI checks
+
+test-fast: $(VENV)/.installed-dev translations-compile ## inner loop: ruff, then pytest on SQLite only, stopping at the first failure, without the contract fuzzing and browser tests
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q -x --ignore=tests/browser --ignore=tests/api/test_contract.py
 
 bench: $(VENV)/.installed-dev translations-compile ## benchmarks (ratios against in-run baselines)
 	@command -v wrk >/dev/null && command -v nginx >/dev/null || \
