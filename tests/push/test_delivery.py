@@ -453,3 +453,24 @@ def test_enqueue_for_many_followers_is_one_insert_per_chunk(session: Session) ->
         session.scalar(select(func.count()).where(OutboxMessage.kind == MessageKind.QUEUE_ALERT))
         == 300
     )
+
+
+def test_a_stale_registration_is_pruned_when_fcm_says_its_token_is_gone(
+    session: Session, worker: Worker, fake_fcm: FakeFCM
+) -> None:
+    """An app that lost its secret takes a new token and registers again; the old device,
+    which only follows (no alert of its own), goes when a topic call reports its token."""
+    old = _device(session, "lost-secret-token")
+    session.commit()
+    fake_fcm.behave("lost-secret-token", error="UNREGISTERED")
+    devices.follow(session, old, "kz-kordai")
+    session.commit()
+    _drain(worker)
+    print("DBG", [(r.kind, r.status, r.last_error) for r in session.scalars(select(OutboxMessage))])
+    assert session.scalar(select(Device).where(Device.token == "lost-secret-token")) is None
+    statuses = set(
+        session.scalars(
+            select(OutboxMessage.status).where(OutboxMessage.token == "lost-secret-token")
+        )
+    )
+    assert statuses == {MessageStatus.PRUNED}
