@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from content.accounts import service as accounts
+from content.accounts.service import Actor
 from content.checkpoints.models import Checkpoint, Direction, Lane, Reason, State
 from content.db import utcnow
 from content.errors import N_, FieldProblem, Invalid
@@ -33,6 +35,10 @@ from push.models import (
 REARM_MARGIN_MIN = 5
 REARM_MARGIN_SHARE = 0.2
 _BULK_CHUNK = 2000
+#: broadcasts queued in any 24 hours, whoever sends them
+BROADCASTS_PER_DAY = 5
+#: a send_at this close to now is "now" (clocks differ; the CLI takes whole minutes)
+PAST_SEND_AT_GRACE = timedelta(minutes=5)
 
 
 def rearm_margin(below_minutes: int) -> int:
@@ -154,16 +160,67 @@ def on_queue_report(
     return len(fired)
 
 
+def check_broadcast(
+    session: Session,
+    *,
+    target: str,
+    target_id: str | None,
+    send_at: datetime | None = None,
+    now: datetime | None = None,
+) -> tuple[str | None, dict[str, int]]:
+    """The target checked against the data, the send time against the clock; returns the
+    normalised target id and the audience per locale. A dry run and a send both ask it."""
+    now = now or utcnow()
+    problems: list[FieldProblem] = []
+    if target == "all":
+        if target_id:
+            problems.append(FieldProblem("target_id", N_("Invalid value.")))
+        target_id = None
+    elif target in ("country", "checkpoint"):
+        if not target_id:
+            problems.append(FieldProblem("target_id", N_("This field is required.")))
+        elif target == "country":
+            target_id = target_id.upper()
+            if not session.scalar(select(Checkpoint.id).where(Checkpoint.country == target_id)):
+                problems.append(
+                    FieldProblem(
+                        "target_id",
+                        N_("No checkpoint is in country %(country)s."),
+                        {"country": target_id},
+                    )
+                )
+        elif session.get(Checkpoint, target_id) is None:
+            problems.append(
+                FieldProblem("target_id", N_("No checkpoint with id %(id)s."), {"id": target_id})
+            )
+    else:
+        problems.append(FieldProblem("target", N_("Choose all, a country or a checkpoint.")))
+    if send_at is not None and send_at < now - PAST_SEND_AT_GRACE:
+        problems.append(FieldProblem("send_at", N_("This time is in the past.")))
+    if problems:
+        raise Invalid(problems)
+    return target_id, audience_size(session, target, target_id)
+
+
 def create_broadcast(
     session: Session,
     *,
+    actor: Actor,
     texts: dict[str, dict[str, str]],
     target: str,
     target_id: str | None = None,
     send_at: datetime | None = None,
-    created_by: str | None = None,
-) -> Broadcast:
-    """Queue one topic message per locale, each to that locale's audience, at send_at."""
+    confirm_audience: int | None,
+    daily_cap: int = BROADCASTS_PER_DAY,
+    now: datetime | None = None,
+) -> tuple[Broadcast, int]:
+    """Queue one topic message per locale, each to that locale's audience, at send_at.
+
+    The sender must repeat the audience size a dry run showed (``confirm_audience``);
+    at most ``daily_cap`` broadcasts go out in 24 hours. Audited as the actor. Returns
+    the broadcast and its audience.
+    """
+    now = now or utcnow()
     missing = [
         locale
         for locale in KNOWN_LOCALES
@@ -178,13 +235,43 @@ def create_broadcast(
                 for locale in missing
             ]
         )
-    now = utcnow()
+    target_id, audience = check_broadcast(
+        session, target=target, target_id=target_id, send_at=send_at, now=now
+    )
+    total = sum(audience.values())
+    if confirm_audience != total:
+        raise Invalid(
+            [
+                FieldProblem(
+                    "confirm_audience",
+                    N_(
+                        "The audience is now %(audience)s devices. Preview with a dry run, "
+                        "then send that number as confirm_audience."
+                    ),
+                    {"audience": total},
+                )
+            ]
+        )
+    recent = session.scalar(
+        select(func.count()).where(Broadcast.created_at > now - timedelta(days=1))
+    )
+    if (recent or 0) >= daily_cap:
+        raise Invalid(
+            [
+                FieldProblem(
+                    "_request",
+                    N_("At most %(limit)s broadcasts may be sent in 24 hours."),
+                    {"limit": daily_cap},
+                )
+            ]
+        )
     broadcast = Broadcast(
         texts=texts,
         target=target,
         target_id=target_id,
-        send_at=send_at or now,
-        created_by=created_by,
+        send_at=max(send_at or now, now),
+        created_by=actor.label,
+        created_at=now,
         enqueued_at=now,
     )
     session.add(broadcast)
@@ -206,8 +293,22 @@ def create_broadcast(
                 dedupe_key=f"broadcast-{broadcast.id}-{locale}",
             )
         )
+    accounts.audit(
+        session,
+        actor=actor,
+        action="broadcast",
+        object_type="broadcast",
+        object_id=str(broadcast.id),
+        after={
+            "target": target,
+            "target_id": target_id,
+            "send_at": broadcast.send_at.isoformat(),
+            "audience": total,
+            "texts": texts,
+        },
+    )
     session.flush()
-    return broadcast
+    return broadcast, total
 
 
 def audience_topic(target: str, target_id: str | None, locale: str) -> str:
