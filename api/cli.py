@@ -386,7 +386,10 @@ def push_stats(days: int) -> None:
         counts = " ".join(f"{name}={row[name]}" for name in outbox.STAT_NAMES)
         click.echo(f"{row['day']} {row['kind']:<18} {counts}")
     backlog = outbox.backlog(session)
-    click.echo(f"pending {backlog['pending']}, oldest due {backlog['oldest_due_seconds']:.0f} s")
+    click.echo(
+        f"pending {backlog['pending']} (held by the hourly cap {backlog['held']}), "
+        f"oldest due {backlog['oldest_due_seconds']:.0f} s"
+    )
 
 
 def _make_sqlite_dir(url: str) -> None:

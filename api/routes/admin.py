@@ -363,7 +363,7 @@ class AdminPushStats(MethodView):
     @blp.doc(security=USER_SECURITY)
     @declare_errors(blp, 401, 403)
     def get(self) -> dict[str, Any]:
-        """Queued, sent, retried, dead and pruned messages per day and kind; the backlog"""
+        """Queued, sent, retried, dead, pruned and capped messages per day and kind; the backlog"""
         require_role(*PUBLISHERS)
         session = get_session()
         return {"days": outbox.daily_stats(session), **outbox.backlog(session)}

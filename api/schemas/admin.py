@@ -59,11 +59,20 @@ class PushDayOut(ma.Schema):
     retried = ma.fields.Integer()
     dead = ma.fields.Integer()
     pruned = ma.fields.Integer()
+    capped = ma.fields.Integer(
+        metadata={"description": "Queue alerts held back by the hourly cap per device"}
+    )
 
 
 class PushStatsOut(ma.Schema):
     days = ma.fields.List(ma.fields.Nested(PushDayOut))
     pending = ma.fields.Integer()
+    held = ma.fields.Integer(
+        metadata={
+            "description": "Of the pending: status messages held by the hourly cap per "
+            "checkpoint; each goes, with the latest state, when the hour allows"
+        }
+    )
     oldest_due_seconds = ma.fields.Float()
 
 
