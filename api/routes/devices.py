@@ -57,6 +57,7 @@ class DeviceRegistration(MethodView):
     @commits
     @blp.arguments(DeviceIn)
     @blp.response(201, DeviceRegisteredOut)
+    @blp.doc(security=[{}, *DEVICE_SECURITY])  # the secret only to register a token again
     @declare_errors(blp, 400, 409, 413, 415, 429)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Register a device for push notifications
