@@ -25,6 +25,7 @@ from content.accounts.models import Role
 from content.campaigns import service as campaigns
 from content.checkpoints import service as checkpoints_service
 from content.customs import service as customs
+from content.errors import Invalid
 from content.seed import loader
 from push import outbox
 from push.fake_fcm import FakeFCMServer
@@ -330,32 +331,50 @@ def push_fake_fcm(port: int, log_path: str | None) -> None:
 @click.option("--target-id", help="Country code or checkpoint id, with --target")
 @click.option("--send-at", type=click.DateTime(formats=["%Y-%m-%dT%H:%M%z"]), help="UTC offset")
 @click.option("--dry-run", is_flag=True, help="Show the audience per language; send nothing.")
+@click.option(
+    "--confirm-audience", type=int, help="To send: the audience total the dry run showed."
+)
 def push_broadcast(
     texts_file: Path,
     target: str,
     target_id: str | None,
     send_at: datetime | None,
     dry_run: bool,
+    confirm_audience: int | None,
 ) -> None:
-    """Send a broadcast. TEXTS_FILE is JSON: {"kk": {"title": …, "body": …}, …}."""
+    """Send a broadcast. TEXTS_FILE is JSON: {"kk": {"title": …, "body": …}, …}.
+
+    Run it with --dry-run first, then again with --confirm-audience and the total it showed.
+    """
     session = get_session()
     texts = json.loads(texts_file.read_text(encoding="utf-8"))
-    if dry_run:
-        audience = outbox.audience_size(session, target, target_id)
-        for locale, count in audience.items():
-            title = texts.get(locale, {}).get("title", "(missing)")
-            click.echo(f"{locale}: {count} device(s): {title}")
-        return
-    broadcast = outbox.create_broadcast(
-        session,
-        texts=texts,
-        target=target,
-        target_id=target_id,
-        send_at=send_at,
-        created_by="cli",
-    )
+    try:
+        if dry_run:
+            _, audience = outbox.check_broadcast(
+                session, target=target, target_id=target_id, send_at=send_at
+            )
+            for locale, count in audience.items():
+                title = texts.get(locale, {}).get("title", "(missing)")
+                click.echo(f"{locale}: {count} device(s): {title}")
+            total = sum(audience.values())
+            click.echo(f"audience: {total}; to send, repeat with --confirm-audience {total}")
+            return
+        broadcast, total = outbox.create_broadcast(
+            session,
+            actor=accounts.Actor("cli"),
+            texts=texts,
+            target=target,
+            target_id=target_id,
+            send_at=send_at,
+            confirm_audience=confirm_audience,
+        )
+    except Invalid as refused:
+        problems = "; ".join(f"{p.path}: {p.message % p.params}" for p in refused.problems)
+        raise click.ClickException(problems) from None
     session.commit()
-    click.echo(f"broadcast {broadcast.id} queued for {broadcast.send_at.isoformat()}")
+    click.echo(
+        f"broadcast {broadcast.id} queued for {broadcast.send_at.isoformat()} to {total} device(s)"
+    )
 
 
 @push_cli.command("stats")
@@ -367,7 +386,10 @@ def push_stats(days: int) -> None:
         counts = " ".join(f"{name}={row[name]}" for name in outbox.STAT_NAMES)
         click.echo(f"{row['day']} {row['kind']:<18} {counts}")
     backlog = outbox.backlog(session)
-    click.echo(f"pending {backlog['pending']}, oldest due {backlog['oldest_due_seconds']:.0f} s")
+    click.echo(
+        f"pending {backlog['pending']} (held by the hourly cap {backlog['held']}), "
+        f"oldest due {backlog['oldest_due_seconds']:.0f} s"
+    )
 
 
 def _make_sqlite_dir(url: str) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import Direction, Lane
 from content.db import utcnow
-from content.errors import N_, FieldProblem, Invalid, NotFound
+from content.errors import N_, Conflict, FieldProblem, Invalid, NotFound
 from push import topics
 from push.models import Device, Follow, Platform, QueueAlert
 
@@ -36,17 +36,31 @@ def register(
     platform: Platform,
     locale: str,
     app_version: str | None = None,
+    secret: str | None = None,
 ) -> tuple[Device, str]:
-    """Register a token, or update the device that already has it; returns a new secret."""
-    secret = secrets.token_urlsafe(32)
+    """Register a token; returns the device and its secret.
+
+    A token that is already registered belongs to that device: only its secret may
+    register it again (the same device, the same secret, the settings updated). Without
+    it the answer is Conflict, and the registration is left as it was: an FCM token is
+    not a secret, so knowing one must not open, or lock out, someone else's device.
+    """
     device = session.scalar(select(Device).where(Device.token == token))
-    if device is None:
-        device = Device(token=token, platform=platform, locale=locale)
+    if device is not None:
+        if secret is None or not hmac.compare_digest(device.secret_hash, _hash(secret)):
+            raise Conflict(
+                N_(
+                    "This push token is already registered. Send that device's secret to "
+                    "register it again, or get a new token from Firebase."
+                )
+            )
+    else:
+        secret = secrets.token_urlsafe(32)
+        device = Device(token=token, platform=platform, locale=locale, secret_hash=_hash(secret))
         session.add(device)
     device.platform = platform
     device.locale = locale
     device.app_version = app_version
-    device.secret_hash = _hash(secret)
     session.flush()
     topics.sync(session, device)
     return device, secret
@@ -71,12 +85,10 @@ def update(
 ) -> Device:
     previous_token = device.token
     if token is not None and token != device.token:
-        taken = session.scalar(select(Device).where(Device.token == token, Device.id != device.id))
+        taken = session.scalar(select(Device.id).where(Device.token == token))
         if taken is not None:
-            # the token moved to this installation: the old registration is stale
-            topics.leave_all(session, taken)
-            session.delete(taken)
-            session.flush()
+            # someone else's registration: never replace or delete it from here
+            raise Conflict(N_("Another device is registered with this push token."))
         device.token = token
     if locale is not None:
         device.locale = locale

@@ -11,9 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from content.accounts import service as accounts
+from content.accounts.service import Actor
 from content.checkpoints.models import Checkpoint, Direction, Lane, Reason, State
 from content.db import utcnow
 from content.errors import N_, FieldProblem, Invalid
@@ -33,6 +35,17 @@ from push.models import (
 REARM_MARGIN_MIN = 5
 REARM_MARGIN_SHARE = 0.2
 _BULK_CHUNK = 2000
+#: status messages each language's followers of one checkpoint get in an hour
+STATUS_PUSHES_PER_HOUR = 6
+#: queue alerts one device gets in an hour
+ALERTS_PER_DEVICE_PER_HOUR = 3
+PUSH_WINDOW = timedelta(hours=1)
+#: last_error of an alert held back by ALERTS_PER_DEVICE_PER_HOUR (status dead, never sent)
+CAPPED = "CAPPED"
+#: broadcasts queued in any 24 hours, whoever sends them
+BROADCASTS_PER_DAY = 5
+#: a send_at this close to now is "now" (clocks differ; the CLI takes whole minutes)
+PAST_SEND_AT_GRACE = timedelta(minutes=5)
 
 
 def rearm_margin(below_minutes: int) -> int:
@@ -46,31 +59,99 @@ def on_status_change(
     state: State,
     reason: Reason | None,
     since: datetime,
+    now: datetime | None = None,
+    per_hour: int = STATUS_PUSHES_PER_HOUR,
 ) -> int:
-    """One topic message per locale that has followers; returns how many were queued."""
+    """One topic message per locale that has followers; returns how many were queued or
+    brought up to date.
+
+    A burst collapses: while a status message for the topic is still waiting, it is
+    rewritten with the newest state instead of adding another. Past ``per_hour`` messages
+    in an hour, the next one is held (pending, due when the hour allows), so followers
+    always end with the last state, never with a lost one.
+    """
+    now = now or utcnow()
     locales = session.scalars(
         select(Device.locale)
         .join(Follow, Follow.device_id == Device.id)
         .where(Follow.checkpoint_id == checkpoint.id)
         .distinct()
     )
-    now = utcnow()
     queued = 0
     for locale in sorted(locales):
         notification = messages.status_change(
             checkpoint, state=state, reason=reason, since=since, locale=locale
         )
+        topic = topics.checkpoint_topic(checkpoint.id, locale)
+        ttl = timedelta(seconds=notification.ttl_seconds)
+        queued += 1
+        if _collapse(session, topic, notification.as_payload(), ttl, now):
+            continue
+        available_at = _next_status_slot(session, topic, now, per_hour)
         session.add(
             OutboxMessage(
                 kind=MessageKind.STATUS_CHANGE,
-                topic=topics.checkpoint_topic(checkpoint.id, locale),
+                topic=topic,
                 payload=notification.as_payload(),
-                expires_at=now + timedelta(seconds=notification.ttl_seconds),
+                available_at=available_at,
+                expires_at=available_at + ttl,
+                created_at=now,
             )
         )
-        queued += 1
     session.flush()
     return queued
+
+
+def _collapse(
+    session: Session, topic: str, payload: dict[str, Any], ttl: timedelta, now: datetime
+) -> bool:
+    """Rewrite the topic's waiting status message with the newest state; False if none.
+
+    Only a row no worker holds: one being sent keeps its content, and the new state goes
+    in a row of its own after it.
+    """
+    waiting = (
+        OutboxMessage.kind == MessageKind.STATUS_CHANGE,
+        OutboxMessage.topic == topic,
+        OutboxMessage.status == MessageStatus.PENDING,
+        OutboxMessage.lease_until.is_(None),
+    )
+    row = session.execute(
+        select(OutboxMessage.id, OutboxMessage.available_at)
+        .where(*waiting)
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return False
+    # the same conditions again, atomically: a worker may have claimed it meanwhile
+    updated = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row.id, *waiting)
+        .values(payload=payload, expires_at=max(row.available_at, now) + ttl)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return updated is not None
+
+
+def _next_status_slot(session: Session, topic: str, now: datetime, per_hour: int) -> datetime:
+    """Now, or when fewer than ``per_hour`` of the topic's status messages fall in the
+    hour before: a message is counted at the time it is (or was) due."""
+    times = sorted(
+        session.scalars(
+            select(OutboxMessage.available_at).where(
+                OutboxMessage.kind == MessageKind.STATUS_CHANGE,
+                OutboxMessage.topic == topic,
+                # a status message is due at most one window after it is written
+                OutboxMessage.created_at > now - 2 * PUSH_WINDOW,
+                OutboxMessage.available_at > now - PUSH_WINDOW,
+            )
+        )
+    )
+    if len(times) < per_hour:
+        return now
+    return max(now, times[len(times) - per_hour] + PUSH_WINDOW)
 
 
 def on_queue_report(
@@ -81,11 +162,14 @@ def on_queue_report(
     lane: Lane,
     wait_minutes: int,
     now: datetime | None = None,
+    per_hour: int = ALERTS_PER_DEVICE_PER_HOUR,
 ) -> int:
     """Fire armed alerts the wait has dropped below; re-arm those it has risen above.
 
     Alerts in a device's quiet hours stay armed and fire on a later report, if the wait
-    is still short then. Returns how many alerts fired.
+    is still short then. So do alerts of a device that has had ``per_hour`` alerts in the
+    last hour; each such held-back fire is written as a dead message marked CAPPED, so
+    that it is counted, never silent. Returns how many alerts fired.
     """
     now = now or utcnow()
     rows = session.execute(
@@ -108,11 +192,8 @@ def on_queue_report(
             QueueAlert.expires_at > now,
         )
     )
-    fired: list[int] = []
+    due: list[tuple[int, int, int, str, str]] = []
     rearmed: list[int] = []
-    outbox: list[dict[str, Any]] = []
-    rendered: dict[tuple[str, int], dict[str, Any]] = {}
-    expires_at = now + timedelta(seconds=messages.TTL_SECONDS)
     for alert_id, below, armed, device_id, token, locale, tz, quiet_start, quiet_end in rows:
         if not armed:
             if wait_minutes >= below + rearm_margin(below):
@@ -120,6 +201,13 @@ def on_queue_report(
             continue
         if wait_minutes >= below or in_quiet_hours(tz, quiet_start, quiet_end, now):
             continue
+        due.append((alert_id, below, device_id, token, locale))
+    recent = _recent_alerts(session, [item[2] for item in due], since=now - PUSH_WINDOW)
+    fired: list[int] = []
+    outbox: list[dict[str, Any]] = []
+    rendered: dict[tuple[str, int], dict[str, Any]] = {}
+    expires_at = now + timedelta(seconds=messages.TTL_SECONDS)
+    for alert_id, below, device_id, token, locale in due:
         if (locale, below) not in rendered:
             rendered[(locale, below)] = messages.queue_alert(
                 checkpoint,
@@ -129,20 +217,26 @@ def on_queue_report(
                 below_minutes=below,
                 locale=locale,
             ).as_payload()
-        fired.append(alert_id)
-        outbox.append(
-            {
-                "kind": MessageKind.QUEUE_ALERT,
-                "status": "pending",
-                "device_id": device_id,
-                "token": token,
-                "payload": rendered[(locale, below)],
-                "attempts": 0,
-                "available_at": now,
-                "expires_at": expires_at,
-                "created_at": now,
-            }
-        )
+        row = {
+            "kind": MessageKind.QUEUE_ALERT,
+            "status": MessageStatus.PENDING,
+            "device_id": device_id,
+            "token": token,
+            "payload": rendered[(locale, below)],
+            "attempts": 0,
+            "available_at": now,
+            "expires_at": expires_at,
+            "created_at": now,
+            "finished_at": None,
+            "last_error": None,
+        }
+        if recent.get(device_id, 0) >= per_hour:
+            # held back: the alert stays armed; the row says so and is never sent
+            row |= {"status": MessageStatus.DEAD, "finished_at": now, "last_error": CAPPED}
+        else:
+            recent[device_id] = recent.get(device_id, 0) + 1
+            fired.append(alert_id)
+        outbox.append(row)
     for chunk in _chunks(outbox, _BULK_CHUNK):
         session.execute(insert(OutboxMessage), chunk)
     for ids in _chunks(fired, _BULK_CHUNK):
@@ -154,16 +248,85 @@ def on_queue_report(
     return len(fired)
 
 
+def _recent_alerts(session: Session, device_ids: list[int], *, since: datetime) -> dict[int, int]:
+    """Alerts written for each device since a moment, not counting held-back ones."""
+    counts: dict[int, int] = {}
+    for ids in _chunks(sorted(set(device_ids)), _BULK_CHUNK):
+        rows = session.execute(
+            select(OutboxMessage.device_id, func.count())
+            .where(
+                OutboxMessage.kind == MessageKind.QUEUE_ALERT,
+                OutboxMessage.device_id.in_(ids),
+                OutboxMessage.created_at > since,
+                or_(OutboxMessage.last_error.is_(None), OutboxMessage.last_error != CAPPED),
+            )
+            .group_by(OutboxMessage.device_id)
+        )
+        counts.update({device_id: count for device_id, count in rows if device_id is not None})
+    return counts
+
+
+def check_broadcast(
+    session: Session,
+    *,
+    target: str,
+    target_id: str | None,
+    send_at: datetime | None = None,
+    now: datetime | None = None,
+) -> tuple[str | None, dict[str, int]]:
+    """The target checked against the data, the send time against the clock; returns the
+    normalised target id and the audience per locale. A dry run and a send both ask it."""
+    now = now or utcnow()
+    problems: list[FieldProblem] = []
+    if target == "all":
+        if target_id:
+            problems.append(FieldProblem("target_id", N_("Invalid value.")))
+        target_id = None
+    elif target in ("country", "checkpoint"):
+        if not target_id:
+            problems.append(FieldProblem("target_id", N_("This field is required.")))
+        elif target == "country":
+            target_id = target_id.upper()
+            if not session.scalar(select(Checkpoint.id).where(Checkpoint.country == target_id)):
+                problems.append(
+                    FieldProblem(
+                        "target_id",
+                        N_("No checkpoint is in country %(country)s."),
+                        {"country": target_id},
+                    )
+                )
+        elif session.get(Checkpoint, target_id) is None:
+            problems.append(
+                FieldProblem("target_id", N_("No checkpoint with id %(id)s."), {"id": target_id})
+            )
+    else:
+        problems.append(FieldProblem("target", N_("Choose all, a country or a checkpoint.")))
+    if send_at is not None and send_at < now - PAST_SEND_AT_GRACE:
+        problems.append(FieldProblem("send_at", N_("This time is in the past.")))
+    if problems:
+        raise Invalid(problems)
+    return target_id, audience_size(session, target, target_id)
+
+
 def create_broadcast(
     session: Session,
     *,
+    actor: Actor,
     texts: dict[str, dict[str, str]],
     target: str,
     target_id: str | None = None,
     send_at: datetime | None = None,
-    created_by: str | None = None,
-) -> Broadcast:
-    """Queue one topic message per locale, each to that locale's audience, at send_at."""
+    confirm_audience: int | None,
+    daily_cap: int = BROADCASTS_PER_DAY,
+    now: datetime | None = None,
+) -> tuple[Broadcast, int]:
+    """Queue one topic message per locale, each to that locale's audience, at send_at.
+
+    The sender must repeat the audience size a dry run showed (``confirm_audience``);
+    at most ``daily_cap`` broadcasts go out in 24 hours. Audited as the actor. Returns
+    the broadcast and its audience.
+    """
+    now = now or utcnow()
     missing = [
         locale
         for locale in KNOWN_LOCALES
@@ -178,13 +341,43 @@ def create_broadcast(
                 for locale in missing
             ]
         )
-    now = utcnow()
+    target_id, audience = check_broadcast(
+        session, target=target, target_id=target_id, send_at=send_at, now=now
+    )
+    total = sum(audience.values())
+    if confirm_audience != total:
+        raise Invalid(
+            [
+                FieldProblem(
+                    "confirm_audience",
+                    N_(
+                        "The audience is now %(audience)s devices. Preview with a dry run, "
+                        "then send that number as confirm_audience."
+                    ),
+                    {"audience": total},
+                )
+            ]
+        )
+    recent = session.scalar(
+        select(func.count()).where(Broadcast.created_at > now - timedelta(days=1))
+    )
+    if (recent or 0) >= daily_cap:
+        raise Invalid(
+            [
+                FieldProblem(
+                    "_request",
+                    N_("At most %(limit)s broadcasts may be sent in 24 hours."),
+                    {"limit": daily_cap},
+                )
+            ]
+        )
     broadcast = Broadcast(
         texts=texts,
         target=target,
         target_id=target_id,
-        send_at=send_at or now,
-        created_by=created_by,
+        send_at=max(send_at or now, now),
+        created_by=actor.label,
+        created_at=now,
         enqueued_at=now,
     )
     session.add(broadcast)
@@ -206,8 +399,22 @@ def create_broadcast(
                 dedupe_key=f"broadcast-{broadcast.id}-{locale}",
             )
         )
+    accounts.audit(
+        session,
+        actor=actor,
+        action="broadcast",
+        object_type="broadcast",
+        object_id=str(broadcast.id),
+        after={
+            "target": target,
+            "target_id": target_id,
+            "send_at": broadcast.send_at.isoformat(),
+            "audience": total,
+            "texts": texts,
+        },
+    )
     session.flush()
-    return broadcast
+    return broadcast, total
 
 
 def audience_topic(target: str, target_id: str | None, locale: str) -> str:
@@ -259,7 +466,8 @@ def in_quiet_hours(
 def daily_stats(
     session: Session, *, days: int = 7, now: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """Per day (UTC) and kind: queued, sent, retried, dead and pruned messages."""
+    """Per day (UTC) and kind: queued, sent, retried, dead and pruned messages, and alerts
+    capped (held back by the hourly cap, never queued)."""
     now = now or utcnow()
     since = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
     rows = session.execute(
@@ -269,6 +477,7 @@ def daily_stats(
             OutboxMessage.attempts,
             OutboxMessage.created_at,
             OutboxMessage.finished_at,
+            OutboxMessage.last_error,
         ).where(or_(OutboxMessage.created_at >= since, OutboxMessage.finished_at >= since))
     )
     table: dict[tuple[str, str], dict[str, int]] = {}
@@ -277,7 +486,11 @@ def daily_stats(
         key = (day.date().isoformat(), kind)
         return table.setdefault(key, dict.fromkeys(STAT_NAMES, 0))
 
-    for kind, status, attempts, created_at, finished_at in rows:
+    for kind, status, attempts, created_at, finished_at, last_error in rows:
+        if status == MessageStatus.DEAD and last_error == CAPPED:
+            if created_at >= since:
+                bucket(created_at, kind)["capped"] += 1
+            continue
         if created_at >= since:
             bucket(created_at, kind)["queued"] += 1
             if attempts > 1:
@@ -287,15 +500,26 @@ def daily_stats(
     return [{"day": day, "kind": kind, **counts} for (day, kind), counts in sorted(table.items())]
 
 
-STAT_NAMES = ("queued", "sent", "retried", "dead", "pruned")
+STAT_NAMES = ("queued", "sent", "retried", "dead", "pruned", "capped")
+
+
+def _held(now: datetime) -> Any:
+    """Status messages waiting for the hourly cap: pending, due later."""
+    return and_(
+        OutboxMessage.kind == MessageKind.STATUS_CHANGE,
+        OutboxMessage.status == MessageStatus.PENDING,
+        OutboxMessage.available_at > now,
+    )
 
 
 def backlog(session: Session, *, now: datetime | None = None) -> dict[str, Any]:
-    """Pending messages and the age of the oldest one that is due."""
+    """Pending messages (of which held: status messages waiting for the hourly cap) and
+    the age of the oldest one that is due."""
     now = now or utcnow()
     pending = session.scalar(
         select(func.count()).where(OutboxMessage.status == MessageStatus.PENDING)
     )
+    held = session.scalar(select(func.count()).where(_held(now)))
     oldest = session.scalar(
         select(func.min(OutboxMessage.created_at)).where(
             OutboxMessage.status == MessageStatus.PENDING, OutboxMessage.available_at <= now
@@ -303,15 +527,30 @@ def backlog(session: Session, *, now: datetime | None = None) -> dict[str, Any]:
     )
     return {
         "pending": pending or 0,
+        "held": held or 0,
         "oldest_due_seconds": (now - oldest).total_seconds() if oldest else 0.0,
     }
 
 
-def status_counts(session: Session) -> dict[str, int]:
-    """How many messages are in each status (pending, sent, dead, pruned)."""
+def status_counts(session: Session, *, now: datetime | None = None) -> dict[str, int]:
+    """How many messages are in each status (pending, sent, dead, pruned), with two parts
+    counted apart: ``held`` (pending status messages waiting for the hourly cap) and
+    ``capped`` (alerts the hourly cap held back; dead, never sent)."""
+    now = now or utcnow()
     rows = session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     )
     counts = {status.value: 0 for status in MessageStatus}
     counts.update({str(status): count for status, count in rows})
+    counts["held"] = session.scalar(select(func.count()).where(_held(now))) or 0
+    counts["capped"] = (
+        session.scalar(
+            select(func.count()).where(
+                OutboxMessage.status == MessageStatus.DEAD, OutboxMessage.last_error == CAPPED
+            )
+        )
+        or 0
+    )
+    counts[MessageStatus.PENDING.value] -= counts["held"]
+    counts[MessageStatus.DEAD.value] -= counts["capped"]
     return counts

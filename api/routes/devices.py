@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -56,19 +57,28 @@ class DeviceRegistration(MethodView):
     @commits
     @blp.arguments(DeviceIn)
     @blp.response(201, DeviceRegisteredOut)
-    @declare_errors(blp, 400, 413, 415, 429)
+    @blp.doc(security=[{}, *DEVICE_SECURITY])  # the secret only to register a token again
+    @declare_errors(blp, 400, 409, 413, 415, 429)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Register a device for push notifications
 
-        Registering the same FCM token again updates that device and issues a new secret.
         The secret is shown only in this answer; the token is never shown.
+
+        A token that is already registered answers 409, unless the request carries that
+        device's own secret (`Authorization: Device <secret>`): then it is the same
+        device, its settings are updated and the same id and secret come back. An app
+        that has lost its secret deletes its FCM token (Firebase SDK `deleteToken`),
+        gets a new one and registers that; the old registration is deleted when FCM
+        reports its token as unregistered.
         """
+        scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
         device, secret = devices.register(
             get_session(),
             token=body["token"],
             platform=body["platform"],
             locale=body["locale"],
             app_version=body.get("app_version"),
+            secret=(secret.strip() or None) if scheme.lower() == "device" else None,
         )
         return {"id": device.id, "secret": secret}
 
@@ -87,9 +97,13 @@ class DeviceDetail(MethodView):
     @blp.arguments(DevicePatchIn, required=False)  # every field is optional; none is a no-op
     @blp.response(200, DeviceOut)
     @blp.doc(security=DEVICE_SECURITY)
-    @declare_errors(blp, 400, 401, 404, 413, 415)
+    @declare_errors(blp, 400, 401, 404, 409, 413, 415)
     def patch(self, body: dict[str, Any], device_id: int) -> dict[str, Any]:
-        """Change the device's language, token, time zone or quiet hours"""
+        """Change the device's language, token, time zone or quiet hours
+
+        A token that another device is registered with answers 409; that device is left
+        as it is.
+        """
         device = require_device(device_id)
         changes: dict[str, Any] = {k: body[k] for k in ("locale", "token") if k in body}
         for key in ("app_version", "timezone"):

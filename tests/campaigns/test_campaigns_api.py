@@ -235,7 +235,9 @@ def test_broadcast_dry_run_and_send(client: FlaskClient, login: Login) -> None:
     assert dry.status_code == 201
     assert dry.get_json()["id"] is None
     sent = client.post(
-        "/v1/admin/push/broadcasts", json={"texts": texts, "target": "all"}, headers=publisher
+        "/v1/admin/push/broadcasts",
+        json={"texts": texts, "target": "all", "confirm_audience": 0},
+        headers=publisher,
     )
     assert sent.status_code == 201
     assert sent.get_json()["id"] is not None

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from content.accounts.service import Actor
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import Checkpoint, Direction, Lane, Reason, State
 from content.checkpoints.service import QueueReportIn
@@ -19,6 +20,8 @@ from push import devices, messages, outbox
 from push.models import Device, MessageKind, MessageStatus, OutboxMessage, Platform
 from push.worker import Worker
 from tests.push.conftest import FakeFCM
+
+CLI = Actor("cli")
 
 
 def _device(session: Session, token: str, locale: str = "kk") -> Device:
@@ -422,9 +425,15 @@ def test_broadcast_needs_every_language_then_goes_per_locale(
     texts = {loc: {"title": f"T-{loc}", "body": f"B-{loc}"} for loc in KNOWN_LOCALES}
     with pytest.raises(Invalid):
         outbox.create_broadcast(
-            session, texts={k: v for k, v in texts.items() if k != "tg"}, target="all"
+            session,
+            actor=CLI,
+            texts={k: v for k, v in texts.items() if k != "tg"},
+            target="all",
+            confirm_audience=0,
         )
-    outbox.create_broadcast(session, texts=texts, target="country", target_id="KZ")
+    outbox.create_broadcast(
+        session, actor=CLI, texts=texts, target="country", target_id="KZ", confirm_audience=0
+    )
     session.commit()
     _drain(worker)
     sent = {m["topic"]: m["notification"]["title"] for m in fake_fcm.messages()}
@@ -434,7 +443,12 @@ def test_broadcast_needs_every_language_then_goes_per_locale(
 def test_a_scheduled_broadcast_waits(session: Session, worker: Worker, fake_fcm: FakeFCM) -> None:
     texts = {loc: {"title": "t", "body": "b"} for loc in KNOWN_LOCALES}
     outbox.create_broadcast(
-        session, texts=texts, target="all", send_at=datetime.now(UTC) + timedelta(hours=1)
+        session,
+        actor=CLI,
+        texts=texts,
+        target="all",
+        send_at=datetime.now(UTC) + timedelta(hours=1),
+        confirm_audience=0,
     )
     session.commit()
     assert _drain(worker) == 0
@@ -453,3 +467,24 @@ def test_enqueue_for_many_followers_is_one_insert_per_chunk(session: Session) ->
         session.scalar(select(func.count()).where(OutboxMessage.kind == MessageKind.QUEUE_ALERT))
         == 300
     )
+
+
+def test_a_stale_registration_is_pruned_when_fcm_says_its_token_is_gone(
+    session: Session, worker: Worker, fake_fcm: FakeFCM
+) -> None:
+    """An app that lost its secret takes a new token and registers again; the old device,
+    which only follows (no alert of its own), goes when a topic call reports its token."""
+    old = _device(session, "lost-secret-token")
+    session.commit()
+    fake_fcm.behave("lost-secret-token", error="UNREGISTERED")
+    devices.follow(session, old, "kz-kordai")
+    session.commit()
+    _drain(worker)
+    print("DBG", [(r.kind, r.status, r.last_error) for r in session.scalars(select(OutboxMessage))])
+    assert session.scalar(select(Device).where(Device.token == "lost-secret-token")) is None
+    statuses = set(
+        session.scalars(
+            select(OutboxMessage.status).where(OutboxMessage.token == "lost-secret-token")
+        )
+    )
+    assert statuses == {MessageStatus.PRUNED}

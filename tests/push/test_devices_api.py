@@ -38,14 +38,60 @@ def test_register_read_and_never_see_the_token(client: FlaskClient) -> None:
     assert "no-store" in response.headers["Cache-Control"]
 
 
-def test_the_same_token_again_updates_the_device(client: FlaskClient, session: Session) -> None:
+def test_the_same_token_with_its_secret_is_the_same_device(
+    client: FlaskClient, session: Session
+) -> None:
     first = register(client, locale="kk")
-    second = register(client, locale="ru")
-    assert second["id"] == first["id"]
-    assert client.get(f"/v1/devices/{first['id']}", headers=auth(first)).status_code == 401
-    body = client.get(f"/v1/devices/{first['id']}", headers=auth(second)).get_json()
+    again = client.post(
+        "/v1/devices",
+        json={"token": "token-aaa", "platform": "android", "locale": "ru"},
+        headers=auth(first),
+    )
+    assert again.status_code == 201, again.get_json()
+    assert again.get_json() == first  # same id, same secret: re-registering is idempotent
+    body = client.get(f"/v1/devices/{first['id']}", headers=auth(first)).get_json()
     assert body["locale"] == "ru"
     assert len(list(session.scalars(select(Device)))) == 1
+
+
+def _victim(client: FlaskClient) -> dict[str, Any]:
+    victim = register(client, token="victim-token", locale="tk")
+    url = f"/v1/devices/{victim['id']}"
+    assert client.put(f"{url}/follows/kz-kordai", headers=auth(victim)).status_code == 204
+    return victim
+
+
+def test_a_known_token_without_its_secret_is_refused(client: FlaskClient) -> None:
+    """Review 1f: knowing a phone's FCM token no longer hands over its device."""
+    victim = _victim(client)
+    attacker = register(client, token="attacker-token")
+    for headers in ({}, auth(attacker), {"Authorization": "Device not-the-secret"}):
+        response = client.post(
+            "/v1/devices",
+            json={"token": "victim-token", "platform": "android", "locale": "tk"},
+            headers=headers,
+        )
+        assert response.status_code == 409, response.get_json()
+        assert response.mimetype == "application/problem+json"
+        assert "secret" not in response.get_json()
+    body = client.get(f"/v1/devices/{victim['id']}", headers=auth(victim))
+    assert body.status_code == 200  # the owner's secret still works
+    assert body.get_json()["follows"] == ["kz-kordai"]
+
+
+def test_patching_to_another_devices_token_is_refused(
+    client: FlaskClient, session: Session
+) -> None:
+    """Review 1f: a PATCH to a victim's token used to delete the victim's device."""
+    victim = _victim(client)
+    attacker = register(client, token="attacker-token")
+    response = client.patch(
+        f"/v1/devices/{attacker['id']}", json={"token": "victim-token"}, headers=auth(attacker)
+    )
+    assert response.status_code == 409, response.get_json()
+    assert client.get(f"/v1/devices/{victim['id']}", headers=auth(victim)).status_code == 200
+    tokens = {row.id: row.token for row in session.execute(select(Device.id, Device.token))}
+    assert tokens == {victim["id"]: "victim-token", attacker["id"]: "attacker-token"}
 
 
 def test_secret_opens_only_its_own_device(client: FlaskClient) -> None:
