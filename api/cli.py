@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.config import PROJECT_ROOT, Settings
 from api.db import get_db, get_session
 from content.accounts import service as accounts
-from content.accounts.models import Role
+from content.accounts.models import Role, User
 from content.campaigns import service as campaigns
 from content.checkpoints import service as checkpoints_service
 from content.customs import service as customs
@@ -37,6 +37,7 @@ agency_cli = AppGroup("agency", help="Border-service agencies and their API keys
 push_cli = AppGroup("push", help="Push notifications: the worker, broadcasts, stats.")
 user_cli = AppGroup("user", help="Console users.")
 SCHEDULE_INTERVAL_SECONDS = 30
+CLI = accounts.Actor("cli")
 
 
 @user_cli.command("create")
@@ -52,7 +53,7 @@ def user_create(email: str, role: str, country: str | None, password: str) -> No
     )
     accounts.audit(
         session,
-        actor=accounts.Actor("cli"),
+        actor=CLI,
         action="create_user",
         object_type="user",
         object_id=str(user.id),
@@ -60,6 +61,52 @@ def user_create(email: str, role: str, country: str | None, password: str) -> No
     )
     session.commit()
     click.echo(f"user {user.id} {user.email} ({user.role.value})")
+
+
+def _user(email: str) -> User:
+    return accounts.get_user_by_email_or_raise(get_session(), email)
+
+
+@user_cli.command("disable")
+@click.argument("email")
+def user_disable(email: str) -> None:
+    """Disable a user: every session and token of theirs ends at once."""
+    session = get_session()
+    accounts.set_disabled(session, actor=CLI, user=_user(email), disabled=True)
+    session.commit()
+    click.echo(f"{email}: disabled; sessions and tokens ended")
+
+
+@user_cli.command("enable")
+@click.argument("email")
+def user_enable(email: str) -> None:
+    """Enable a disabled user again (they sign in afresh)."""
+    session = get_session()
+    accounts.set_disabled(session, actor=CLI, user=_user(email), disabled=False)
+    session.commit()
+    click.echo(f"{email}: enabled")
+
+
+@user_cli.command("set-role")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--country", help="For border officers: their country (ISO code)")
+def user_set_role(email: str, role: str, country: str | None) -> None:
+    """Give a user another role; their sessions and tokens end."""
+    session = get_session()
+    accounts.set_role(session, actor=CLI, user=_user(email), role=Role(role), country=country)
+    session.commit()
+    click.echo(f"{email}: now {role}; sessions and tokens ended")
+
+
+@user_cli.command("sign-out-everywhere")
+@click.argument("email")
+def user_sign_out_everywhere(email: str) -> None:
+    """End every console session and bearer token of a user at once."""
+    session = get_session()
+    accounts.sign_out_everywhere(session, actor=CLI, user=_user(email))
+    session.commit()
+    click.echo(f"{email}: every session and token ended")
 
 
 def alembic_config(database_url: str) -> AlembicConfig:
@@ -129,6 +176,14 @@ def seed(demo: bool, credentials_file: Path | None) -> None:
         if credentials_file:
             keys = loader.issue_demo_keys(session)
             logins = loader.issue_demo_users(session)
+            accounts.audit(
+                session,
+                actor=CLI,
+                action="reset_demo_credentials",
+                object_type="demo",
+                object_id="credentials",
+                after={"agency_countries": sorted(keys), "users": sorted(logins)},
+            )
             lines = [f"{country} agency key: {key}" for country, key in keys.items()]
             lines += [f"console login: {email}  password: {pw}" for email, pw in logins.items()]
             credentials_file.parent.mkdir(parents=True, exist_ok=True)
@@ -141,26 +196,78 @@ def seed(demo: bool, credentials_file: Path | None) -> None:
 @click.option("--country", required=True, help="ISO 3166 alpha-2 code, e.g. KZ")
 @click.option("--name", required=True)
 @click.option(
-    "--checkpoint", "checkpoints", multiple=True, help="Narrow the key to these checkpoints"
+    "--checkpoint", "checkpoints", multiple=True, help="Narrow the agency to these checkpoints"
 )
 def agency_create(country: str, name: str, checkpoints: tuple[str, ...]) -> None:
     """Create an agency and print its API key (shown only this once)."""
     session = get_session()
-    agency = accounts.create_agency(session, country=country, name=name)
-    _, raw_key = accounts.issue_key(session, agency=agency, checkpoint_ids=list(checkpoints))
+    agency = accounts.create_agency(
+        session, country=country, name=name, checkpoint_ids=list(checkpoints)
+    )
+    key, raw_key = accounts.issue_key(session, agency=agency)
+    accounts.audit(
+        session,
+        actor=CLI,
+        action="create_agency",
+        object_type="agency",
+        object_id=str(agency.id),
+        after={
+            "name": agency.name,
+            "country": agency.country,
+            "scope": agency.checkpoint_ids,
+            "key_prefix": key.prefix,
+        },
+    )
     session.commit()
     click.echo(f"agency {agency.id} ({agency.country}) {agency.name}")
+    click.echo(f"scope: {accounts.scope_label(agency)}")
     click.echo(f"API key (store it now, it is not shown again): {raw_key}")
+
+
+@agency_cli.command("set-scope")
+@click.argument("agency_id", type=int)
+@click.option("--checkpoint", "checkpoints", multiple=True, help="Narrow to these checkpoints")
+@click.option("--whole-country", is_flag=True, help="Widen to every checkpoint of the country")
+def agency_set_scope(agency_id: int, checkpoints: tuple[str, ...], whole_country: bool) -> None:
+    """Change which checkpoints the agency's keys may post for (its keys stay as they are)."""
+    if bool(checkpoints) == whole_country:
+        raise click.UsageError("give either --checkpoint (one or more) or --whole-country")
+    session = get_session()
+    agency = accounts.get_agency_or_raise(session, agency_id)
+    before = agency.checkpoint_ids
+    accounts.set_scope(session, agency=agency, checkpoint_ids=list(checkpoints) or None)
+    accounts.audit(
+        session,
+        actor=CLI,
+        action="set_agency_scope",
+        object_type="agency",
+        object_id=str(agency.id),
+        before={"country": agency.country, "scope": before},
+        after={"country": agency.country, "scope": agency.checkpoint_ids},
+    )
+    session.commit()
+    click.echo(f"scope of {agency.name}: {accounts.scope_label(agency)}")
 
 
 @agency_cli.command("rotate-key")
 @click.argument("agency_id", type=int)
 def agency_rotate_key(agency_id: int) -> None:
-    """Revoke the agency's keys and print a new one."""
+    """Revoke the agency's keys and print a new one (the agency's scope stays)."""
     session = get_session()
     agency = accounts.get_agency_or_raise(session, agency_id)
-    _, raw_key = accounts.rotate_key(session, agency=agency)
+    revoked = [k.prefix for k in agency.keys if k.revoked_at is None]
+    key, raw_key = accounts.rotate_key(session, agency=agency)
+    accounts.audit(
+        session,
+        actor=CLI,
+        action="rotate_key",
+        object_type="agency",
+        object_id=str(agency.id),
+        before={"key_prefixes": revoked},
+        after={"key_prefix": key.prefix, "country": agency.country, "scope": agency.checkpoint_ids},
+    )
     session.commit()
+    click.echo(f"scope: {accounts.scope_label(agency)}")
     click.echo(f"new API key for {agency.name}: {raw_key}")
 
 
@@ -170,17 +277,29 @@ def agency_revoke(agency_id: int) -> None:
     """Revoke every key of the agency at once."""
     session = get_session()
     agency = accounts.get_agency_or_raise(session, agency_id)
+    revoked = [k.prefix for k in agency.keys if k.revoked_at is None]
     count = accounts.revoke_keys(session, agency=agency)
+    accounts.audit(
+        session,
+        actor=CLI,
+        action="revoke_keys",
+        object_type="agency",
+        object_id=str(agency.id),
+        before={"key_prefixes": revoked},
+    )
     session.commit()
     click.echo(f"revoked {count} key(s) of {agency.name}")
 
 
 @agency_cli.command("list")
 def agency_list() -> None:
-    """List agencies with their live keys' prefixes."""
+    """List agencies with their scope and their live keys' prefixes."""
     for agency in accounts.list_agencies(get_session()):
         live = [k.prefix for k in agency.keys if k.revoked_at is None]
-        click.echo(f"{agency.id}\t{agency.country}\t{agency.name}\tkeys: {', '.join(live) or '-'}")
+        click.echo(
+            f"{agency.id}\t{agency.country}\t{agency.name}\t"
+            f"scope: {accounts.scope_label(agency)}\tkeys: {', '.join(live) or '-'}"
+        )
 
 
 def build_sender(settings: Settings) -> Sender:
@@ -296,7 +415,12 @@ def customs_set_rate(currency: str, per_usd: float, as_of: datetime, source: str
     """Record how many units of CURRENCY one US dollar buys, on a date."""
     session = get_session()
     rate = customs.set_rate(
-        session, currency=currency, per_usd=per_usd, as_of=as_of.date(), source=source
+        session,
+        currency=currency,
+        per_usd=per_usd,
+        as_of=as_of.date(),
+        source=source,
+        actor=CLI,
     )
     session.commit()
     click.echo(f"{rate.currency}: {rate.per_usd} per USD as of {rate.as_of}")

@@ -68,6 +68,13 @@ class Settings:
     read_rate_limit: str = field(
         default_factory=lambda: os.environ.get("READ_RATE_LIMIT", "600 per minute")
     )
+    # failed sign-ins per client IP, and per account from one client IP (the lockout)
+    sign_in_ip_rate_limit: str = field(
+        default_factory=lambda: os.environ.get("SIGN_IN_IP_RATE_LIMIT", "20 per 15 minutes")
+    )
+    sign_in_account_rate_limit: str = field(
+        default_factory=lambda: os.environ.get("SIGN_IN_ACCOUNT_RATE_LIMIT", "5 per 15 minutes")
+    )
     # how many reverse proxies in front set X-Forwarded-For (nginx: 1); 0 trusts none
     trusted_proxies: int = field(default_factory=lambda: _env_int("TRUSTED_PROXIES", 0))
     cors_origins: str = field(default_factory=lambda: os.environ.get("CORS_ORIGINS", ""))

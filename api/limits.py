@@ -4,7 +4,10 @@
   the cache middleware, so that cached answers count);
 - device registration: per IP, strict;
 - agency posts: per key;
-- sign-ins: per account.
+- failed sign-ins: per client IP (SIGN_IN_IP_RATE_LIMIT), and per account from one
+  client IP (SIGN_IN_ACCOUNT_RATE_LIMIT): the lockout. It does not lock the real user
+  out from another address, and it is keyed on the email as typed, so known and
+  unknown accounts are refused alike (no existence oracle).
 
 A throttled request gets 429 with Retry-After and RateLimit-* headers.
 """
@@ -14,16 +17,17 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from limits import RateLimitItem, parse
 from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
+from werkzeug.exceptions import TooManyRequests
 
 DEVICE_REGISTRATIONS = "10 per hour"
 AGENCY_POSTS = "300 per minute"
-SIGN_INS = "10 per 15 minutes"
 
 
 def client_ip() -> str:
@@ -34,17 +38,6 @@ def agency_key() -> str:
     """Throttle per key: a hash of the presented credential (never the key itself)."""
     credential = request.headers.get("Authorization", "")
     return "key:" + hashlib.sha256(credential.encode()).hexdigest()[:24]
-
-
-def sign_in_account() -> str:
-    email = ""
-    if request.is_json:
-        body = request.get_json(silent=True)
-        if isinstance(body, dict):
-            email = str(body.get("email", ""))
-    else:
-        email = request.form.get("email", "")
-    return "account:" + email.strip().lower()
 
 
 limiter = Limiter(
@@ -78,6 +71,17 @@ def init_app(app: Flask) -> None:
         parse(settings.read_rate_limit),
         enabled=settings.rate_limits_enabled,
     )
+    app.extensions["sign_in_guard"] = SignInGuard(
+        storage,
+        per_ip=parse(settings.sign_in_ip_rate_limit),
+        per_account=parse(settings.sign_in_account_rate_limit),
+        enabled=settings.rate_limits_enabled,
+    )
+
+
+def sign_in_guard() -> SignInGuard:
+    guard: SignInGuard = current_app.extensions["sign_in_guard"]
+    return guard
 
 
 class ReadLimiter:
@@ -105,3 +109,73 @@ class ReadLimiter:
             "RateLimit-Remaining": "0",
             "RateLimit-Reset": str(retry),
         }
+
+
+class Throttled(TooManyRequests):
+    """429 with the Retry-After and RateLimit-* headers of the limit that ran out."""
+
+    def __init__(self, headers: dict[str, str]) -> None:
+        super().__init__()
+        self.limit_headers = headers
+
+    def get_headers(self, environ: Any = None, scope: Any = None) -> list[tuple[str, str]]:
+        return [*super().get_headers(environ, scope), *self.limit_headers.items()]
+
+
+class SignInGuard:
+    """Failed sign-ins, counted per client IP and per account + client IP.
+
+    `refusal` is asked before the password is checked (no argon2 work for a throttled
+    caller); `failed` counts a wrong attempt afterwards. Only failures count, so an
+    office of officers behind one address can all sign in.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        per_ip: RateLimitItem,
+        per_account: RateLimitItem,
+        enabled: bool,
+    ) -> None:
+        self.strategy = FixedWindowRateLimiter(storage)
+        self.per_ip = per_ip
+        self.per_account = per_account
+        self.enabled = enabled
+
+    def _keys(self, ip: str, email: str) -> list[tuple[RateLimitItem, str]]:
+        account = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:24]
+        return [(self.per_ip, ip), (self.per_account, f"{account}:{ip}")]
+
+    def refusal(self, ip: str, email: str) -> dict[str, str] | None:
+        """None when this caller may try a password now; otherwise the headers of a 429."""
+        if not self.enabled:
+            return None
+        try:
+            for limit, key in self._keys(ip, email):
+                if not self.strategy.test(limit, "myborder-sign-ins", key):
+                    reset, _ = self.strategy.get_window_stats(limit, "myborder-sign-ins", key)
+                    retry = max(1, math.ceil(reset - time.time()))
+                    return {
+                        "Retry-After": str(retry),
+                        "RateLimit-Limit": str(limit.amount),
+                        "RateLimit-Remaining": "0",
+                        "RateLimit-Reset": str(retry),
+                    }
+        except Exception:  # the limit store is down: argon2 still slows guessing
+            return None
+        return None
+
+    def failed(self, ip: str, email: str) -> bool:
+        """Count a failed sign-in; True when it used up the account's tries from this IP."""
+        if not self.enabled:
+            return False
+        (ip_limit, ip_key), (account_limit, account_key) = self._keys(ip, email)
+        try:
+            self.strategy.hit(ip_limit, "myborder-sign-ins", ip_key)
+            counted = self.strategy.hit(account_limit, "myborder-sign-ins", account_key)
+            return counted and not self.strategy.test(
+                account_limit, "myborder-sign-ins", account_key
+            )
+        except Exception:  # the limit store is down: count nothing
+            return False

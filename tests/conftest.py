@@ -149,9 +149,12 @@ def agency_key(session: Session) -> Any:
 
     def make(country: str = "KZ", checkpoint_ids: list[str] | None = None) -> str:
         agency = accounts.create_agency(
-            session, country=country, name=f"Test agency {uuid.uuid4().hex[:8]}"
+            session,
+            country=country,
+            name=f"Test agency {uuid.uuid4().hex[:8]}",
+            checkpoint_ids=checkpoint_ids,
         )
-        _, raw_key = accounts.issue_key(session, agency=agency, checkpoint_ids=checkpoint_ids)
+        _, raw_key = accounts.issue_key(session, agency=agency)
         session.commit()
         return raw_key
 

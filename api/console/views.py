@@ -28,7 +28,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from api.db import get_session
 from api.i18n import KNOWN_LOCALES, current_locale, native_name
-from api.limits import SIGN_INS, limiter, sign_in_account
+from api.limits import client_ip, sign_in_guard
 from content.accounts import service as accounts
 from content.accounts.models import Role, User
 from content.accounts.service import Actor, Poster
@@ -101,8 +101,16 @@ def _load_user() -> None:
     user_id = session.get("user_id")
     if user_id is not None:
         user = get_session().get(User, user_id)
-        if user is not None and not user.disabled:
+        # a cookie from before a sign-out, password change, disable or role change is
+        # refused: its session version is no longer the user's
+        if (
+            user is not None
+            and not user.disabled
+            and session.get("session_version") == user.session_version
+        ):
             g.console_user = user
+        else:
+            session.clear()
 
 
 @blp.after_request
@@ -148,13 +156,20 @@ def actor() -> Actor:
 
 
 @blp.route("/login", methods=["GET", "POST"])
-@limiter.limit(SIGN_INS, key_func=sign_in_account, methods=["POST"])
 def login() -> Any:
     if request.method == "POST":
         db = get_session()
+        email = request.form.get("email", "")
+        guard, ip = sign_in_guard(), client_ip()
+        refused = guard.refusal(ip, email)
+        if refused is not None:
+            flash(_("Too many wrong passwords. Wait a little and try again."), "error")
+            return render_template("console/login.html"), 429, refused
         user = accounts.authenticate_user(
-            db, email=request.form.get("email", ""), password=request.form.get("password", "")
+            db, email=email, password=request.form.get("password", "")
         )
+        if user is None and guard.failed(ip, email):
+            accounts.record_lockout(db, email=email)
         db.commit()
         if user is None:
             flash(_("Wrong email or password, or the account is locked for a while."), "error")
@@ -162,6 +177,7 @@ def login() -> Any:
         session.clear()
         session.permanent = True
         session["user_id"] = user.id
+        session["session_version"] = user.session_version
         target = request.args.get("next", "")
         if not target.startswith("/console"):
             target = url_for("console.home")
@@ -171,6 +187,15 @@ def login() -> Any:
 
 @blp.post("/logout")
 def logout() -> Any:
+    """Sign out here and everywhere else: every session and token of the user ends."""
+    user: User | None = g.console_user
+    if user is not None:
+        db = get_session()
+        accounts.end_sessions(db, user)
+        accounts.audit(
+            db, actor=actor(), action="sign_out", object_type="user", object_id=str(user.id)
+        )
+        db.commit()
     session.clear()
     return redirect(url_for("console.login"))
 
@@ -452,7 +477,11 @@ def board_queue(checkpoint_id: str) -> Any:
             action="record_queue",
             object_type="checkpoint",
             object_id=checkpoint_id,
-            after=dict(request.form),
+            after={
+                "direction": request.form.get("direction"),
+                "lane": request.form.get("lane"),
+                "wait_minutes": wait,
+            },
         )
         db.commit()
         flash(_("Queue time posted."), "ok")
@@ -500,6 +529,60 @@ def users() -> Any:
     return render_template("console/users.html", users=accounts.list_users(db), roles=list(Role))
 
 
+@blp.post("/users/<id:user_id>/disable")
+@signed_in(Role.ADMIN)
+def user_disable(user_id: int) -> Any:
+    return _user_action(user_id, "disable")
+
+
+@blp.post("/users/<id:user_id>/enable")
+@signed_in(Role.ADMIN)
+def user_enable(user_id: int) -> Any:
+    return _user_action(user_id, "enable")
+
+
+@blp.post("/users/<id:user_id>/role")
+@signed_in(Role.ADMIN)
+def user_role(user_id: int) -> Any:
+    return _user_action(user_id, "role")
+
+
+@blp.post("/users/<id:user_id>/sign-out")
+@signed_in(Role.ADMIN)
+def user_sign_out(user_id: int) -> Any:
+    return _user_action(user_id, "sign_out")
+
+
+def _user_action(user_id: int, action: str) -> Any:
+    """Disable, enable, change the role of, or sign out everywhere a user; audited.
+    Each ends the user's sessions and tokens (an admin acting on themselves signs in again)."""
+    db = get_session()
+    try:
+        target = accounts.get_user_or_raise(db, user_id)
+        if action == "disable":
+            accounts.set_disabled(db, actor=actor(), user=target, disabled=True)
+            flash(_("User disabled: their sessions and tokens have ended."), "ok")
+        elif action == "enable":
+            accounts.set_disabled(db, actor=actor(), user=target, disabled=False)
+            flash(_("User enabled."), "ok")
+        elif action == "role":
+            role = Role(request.form.get("role", ""))
+            country = request.form.get("country") or None
+            accounts.set_role(db, actor=actor(), user=target, role=role, country=country)
+            flash(_("Role changed: their sessions and tokens have ended."), "ok")
+        else:
+            accounts.sign_out_everywhere(db, actor=actor(), user=target)
+            flash(_("Signed out everywhere: their sessions and tokens have ended."), "ok")
+        db.commit()
+    except ValueError:
+        db.rollback()
+        flash(_("Choose a role."), "error")
+    except DomainError as error:
+        db.rollback()
+        flash(_error_text(error), "error")
+    return redirect(url_for("console.users"))
+
+
 @blp.route("/agencies", methods=["GET", "POST"])
 @signed_in(Role.ADMIN)
 def agencies() -> Any:
@@ -531,7 +614,12 @@ def agencies() -> Any:
                     action="create_agency",
                     object_type="agency",
                     object_id=str(agency.id),
-                    after={"name": agency.name},
+                    after={
+                        "name": agency.name,
+                        "country": agency.country,
+                        "scope": agency.checkpoint_ids,
+                        "key_prefix": _key_row.prefix,
+                    },
                 )
             db.commit()
         except DomainError as error:

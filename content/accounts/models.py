@@ -21,6 +21,9 @@ class Agency(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     country: Mapped[str] = mapped_column(String(2))
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # the checkpoints its keys may post for: None means every checkpoint of the country.
+    # It belongs to the agency, so issuing, rotating or revoking keys never changes it.
+    checkpoint_ids: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     keys: Mapped[list[ApiKey]] = relationship(back_populates="agency")
@@ -35,8 +38,6 @@ class ApiKey(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id", ondelete="CASCADE"), index=True)
     prefix: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    # None: every checkpoint of the agency's country; otherwise only these ids
-    checkpoint_ids: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -76,9 +77,10 @@ class User(Base):
     role: Mapped[Role] = mapped_column(string_enum(Role))
     # border officers post for one country's checkpoints
     country: Mapped[str | None] = mapped_column(String(2), nullable=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # moves on at sign-out, password change, disable, role change and "sign out
+    # everywhere": console sessions and bearer tokens of an older version are refused
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -92,6 +94,8 @@ class AuthToken(Base):
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # the user's session_version when issued; a token of an older version is refused
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

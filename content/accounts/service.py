@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import secrets
@@ -12,7 +11,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from content.accounts.models import (
@@ -37,6 +36,7 @@ class Poster:
     agency_id: int | None
     country: str
     checkpoint_ids: frozenset[str] | None = None
+    agency_name: str | None = None
 
     def may_post_for(self, checkpoint_country: str, checkpoint_id: str) -> bool:
         if checkpoint_country != self.country:
@@ -49,14 +49,52 @@ def hash_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
-def create_agency(session: Session, *, country: str, name: str) -> Agency:
+def create_agency(
+    session: Session, *, country: str, name: str, checkpoint_ids: list[str] | None = None
+) -> Agency:
+    """An agency for a country; `checkpoint_ids` narrows it to those checkpoints."""
     country = country.upper()
     if session.scalar(select(Agency).where(Agency.name == name)) is not None:
         raise Conflict(N_("An agency named %(name)s already exists."), name=name)
     agency = Agency(country=country, name=name)
     session.add(agency)
-    session.flush()
+    set_scope(session, agency=agency, checkpoint_ids=checkpoint_ids)
     return agency
+
+
+def set_scope(session: Session, *, agency: Agency, checkpoint_ids: list[str] | None) -> None:
+    """Narrow the agency to these checkpoints of its country; None or [] is all of them."""
+    from content.checkpoints.models import Checkpoint  # models only: no import cycle
+
+    wanted = sorted(set(checkpoint_ids or ()))
+    if wanted:
+        known = set(
+            session.scalars(
+                select(Checkpoint.id).where(
+                    Checkpoint.id.in_(wanted), Checkpoint.country == agency.country
+                )
+            )
+        )
+        for checkpoint_id in wanted:
+            if checkpoint_id not in known:
+                raise Invalid(
+                    [
+                        FieldProblem(
+                            "checkpoint_ids",
+                            N_("No checkpoint %(checkpoint)s in %(country)s."),
+                            {"checkpoint": checkpoint_id, "country": agency.country},
+                        )
+                    ]
+                )
+    agency.checkpoint_ids = wanted or None
+    session.flush()
+
+
+def scope_label(agency: Agency) -> str:
+    """The agency's scope as operators read it (CLI, audit)."""
+    if agency.checkpoint_ids is None:
+        return f"all of {agency.country}"
+    return ", ".join(agency.checkpoint_ids) or "none"
 
 
 def get_agency_or_raise(session: Session, agency_id: int) -> Agency:
@@ -66,18 +104,14 @@ def get_agency_or_raise(session: Session, agency_id: int) -> Agency:
     return agency
 
 
-def issue_key(
-    session: Session, *, agency: Agency, checkpoint_ids: list[str] | None = None
-) -> tuple[ApiKey, str]:
-    """Create a key for the agency; returns the row and the raw key, shown only once."""
+def issue_key(session: Session, *, agency: Agency) -> tuple[ApiKey, str]:
+    """Create a key for the agency; returns the row and the raw key, shown only once.
+
+    The key posts within the agency's scope, whatever it is when the key is used.
+    """
     prefix = secrets.token_hex(4)
     raw_key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-    api_key = ApiKey(
-        agency=agency,
-        prefix=prefix,
-        key_hash=hash_key(raw_key),
-        checkpoint_ids=sorted(checkpoint_ids) if checkpoint_ids else None,
-    )
+    api_key = ApiKey(agency=agency, prefix=prefix, key_hash=hash_key(raw_key))
     session.add(api_key)
     session.flush()
     return api_key, raw_key
@@ -94,11 +128,13 @@ def revoke_keys(session: Session, *, agency: Agency, now: datetime | None = None
 
 
 def rotate_key(session: Session, *, agency: Agency) -> tuple[ApiKey, str]:
-    """Revoke the agency's keys and issue a new one with the same checkpoint scope."""
-    scopes = {tuple(k.checkpoint_ids or ()) for k in agency.keys if k.revoked_at is None}
-    scope = list(scopes.pop()) if len(scopes) == 1 else None
+    """Revoke the agency's keys and issue a new one; the agency's scope stays as it is."""
     revoke_keys(session, agency=agency)
-    return issue_key(session, agency=agency, checkpoint_ids=scope or None)
+    return issue_key(session, agency=agency)
+
+
+def agency_actor(agency_id: int, name: str | None) -> Actor:
+    return Actor(f"agency:{agency_id} {name or ''}".strip())
 
 
 def poster_for_key(session: Session, raw_key: str) -> Poster | None:
@@ -110,8 +146,11 @@ def poster_for_key(session: Session, raw_key: str) -> Poster | None:
     # the lookup went by hash; compare again in constant time all the same
     if not hmac.compare_digest(api_key.key_hash, wanted):
         return None
-    ids = frozenset(api_key.checkpoint_ids) if api_key.checkpoint_ids else None
-    return Poster(agency_id=api_key.agency_id, country=api_key.agency.country, checkpoint_ids=ids)
+    agency = api_key.agency
+    ids = frozenset(agency.checkpoint_ids) if agency.checkpoint_ids is not None else None
+    return Poster(
+        agency_id=agency.id, country=agency.country, checkpoint_ids=ids, agency_name=agency.name
+    )
 
 
 def ensure_may_post(poster: Poster, *, checkpoint_id: str, country: str) -> None:
@@ -158,8 +197,6 @@ def list_agencies(session: Session) -> list[Agency]:
 
 # -- console users ------------------------------------------------------------------
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 TOKEN_LIFETIME = timedelta(hours=12)
 _hasher = PasswordHasher()
 # a hash to verify against when the email is unknown, so that timing does not tell
@@ -207,69 +244,192 @@ def create_user(
 
 
 def set_password(session: Session, user: User, password: str) -> None:
+    """A new password; every session and token of the user ends."""
     user.password_hash = _hasher.hash(password)
-    user.failed_logins = 0
-    user.locked_until = None
+    end_sessions(session, user)
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """End every console session and bearer token of the user at once."""
+    user.session_version += 1
     session.flush()
+
+
+def get_user_by_email_or_raise(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(N_("No user with the email %(email)s."), email=email)
+    return user
+
+
+def get_user_or_raise(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(N_("No user with id %(id)s."), id=user_id)
+    return user
+
+
+def _ensure_an_admin_remains(session: Session, user: User) -> None:
+    """Refuse to take the last enabled admin away: nobody could manage users any more."""
+    if user.role != Role.ADMIN or user.disabled:
+        return
+    others = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.ADMIN, User.disabled.is_(False), User.id != user.id)
+    )
+    if not others:
+        raise Conflict(N_("This is the last admin: make another admin first."))
+
+
+def set_disabled(session: Session, *, actor: Actor, user: User, disabled: bool) -> None:
+    """Disable (or enable again) a user; disabling ends their sessions and tokens. Audited."""
+    if disabled:
+        _ensure_an_admin_remains(session, user)
+    before = {"disabled": user.disabled}
+    user.disabled = disabled
+    end_sessions(session, user)
+    audit(
+        session,
+        actor=actor,
+        action="disable_user" if disabled else "enable_user",
+        object_type="user",
+        object_id=str(user.id),
+        before=before,
+        after={"disabled": disabled, "email": user.email},
+    )
+
+
+def set_role(
+    session: Session, *, actor: Actor, user: User, role: Role, country: str | None = None
+) -> None:
+    """Give the user another role; their sessions and tokens end. Audited."""
+    if role == Role.BORDER_OFFICER and not country:
+        raise Invalid([FieldProblem("country", N_("A border officer needs a country."))])
+    if role != Role.ADMIN:
+        _ensure_an_admin_remains(session, user)
+    before = {"role": user.role.value, "country": user.country}
+    user.role = role
+    user.country = country.upper() if role == Role.BORDER_OFFICER and country else None
+    end_sessions(session, user)
+    audit(
+        session,
+        actor=actor,
+        action="set_role",
+        object_type="user",
+        object_id=str(user.id),
+        before=before,
+        after={"role": role.value, "country": user.country, "email": user.email},
+    )
+
+
+def sign_out_everywhere(session: Session, *, actor: Actor, user: User) -> None:
+    """End every session and token of the user, as an admin's incident response. Audited."""
+    end_sessions(session, user)
+    audit(
+        session,
+        actor=actor,
+        action="sign_out_everywhere",
+        object_type="user",
+        object_id=str(user.id),
+        after={"email": user.email},
+    )
 
 
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.id)))
 
 
-def authenticate_user(
-    session: Session, *, email: str, password: str, now: datetime | None = None
-) -> User | None:
-    """The user when the password is right; counts failures and locks after too many.
+def authenticate_user(session: Session, *, email: str, password: str) -> User | None:
+    """The user when the password is right and the account enabled; None otherwise.
 
-    A locked, disabled or unknown account answers None, like a wrong password.
+    Every path, unknown and disabled accounts included, runs exactly one argon2 verify,
+    so that the answer's timing does not tell whether an account exists. Repeated
+    failures are throttled per client IP and per account + IP by the caller (api.limits).
+    Writes an audit entry for the sign-in or the failure (never the password).
     """
-    now = now or utcnow()
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
-        with contextlib.suppress(VerifyMismatchError):
-            _hasher.verify(_DUMMY_HASH, password)
-        return None
-    if user.disabled or (user.locked_until is not None and user.locked_until > now):
-        return None
     try:
-        _hasher.verify(user.password_hash, password)
+        _hasher.verify(user.password_hash if user is not None else _DUMMY_HASH, password)
+        verified = user is not None
     except (VerifyMismatchError, InvalidHashError):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
+        verified = False
+    if user is None or not verified or user.disabled:
+        reason = "unknown_account" if user is None else "disabled" if verified else "wrong_password"
+        audit(
+            session,
+            actor=Actor(f"user:{user.id} {user.email}" if user else "anonymous"),
+            action="sign_in_failed",
+            object_type="user",
+            object_id=str(user.id) if user else "-",
+            after={"reason": reason},
+        )
         session.flush()
         return None
-    user.failed_logins = 0
-    user.locked_until = None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
+    audit(
+        session,
+        actor=Actor.for_user(user),
+        action="sign_in",
+        object_type="user",
+        object_id=str(user.id),
+    )
     session.flush()
     return user
+
+
+def record_lockout(session: Session, *, email: str) -> None:
+    """Audit that an account's sign-ins from one client IP are now refused for a while."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    audit(
+        session,
+        actor=Actor(f"user:{user.id} {user.email}" if user else "anonymous"),
+        action="sign_in_locked",
+        object_type="user",
+        object_id=str(user.id) if user else "-",
+    )
+    session.flush()
 
 
 def issue_token(
     session: Session, *, user: User, now: datetime | None = None
 ) -> tuple[AuthToken, str]:
+    """A bearer token for the user (12 hours), valid while their session version holds."""
     now = now or utcnow()
     raw = f"mbt_{secrets.token_urlsafe(32)}"
     token = AuthToken(
-        user_id=user.id, token_hash=hash_key(raw), created_at=now, expires_at=now + TOKEN_LIFETIME
+        user_id=user.id,
+        token_hash=hash_key(raw),
+        session_version=user.session_version,
+        created_at=now,
+        expires_at=now + TOKEN_LIFETIME,
     )
     session.add(token)
     session.flush()
+    audit(
+        session,
+        actor=Actor.for_user(user),
+        action="issue_token",
+        object_type="auth_token",
+        object_id=str(token.id),
+        after={"expires_at": token.expires_at.isoformat()},
+    )
     return token, raw
 
 
 def user_for_token(session: Session, raw: str, *, now: datetime | None = None) -> User | None:
+    """The user a live token stands for: not revoked, expired, disabled or signed out."""
     now = now or utcnow()
     token = session.scalar(select(AuthToken).where(AuthToken.token_hash == hash_key(raw)))
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None
-    if not hmac.compare_digest(token.token_hash, hash_key(raw)) or token.user.disabled:
+    if not hmac.compare_digest(token.token_hash, hash_key(raw)):
         return None
-    return token.user
+    user = token.user
+    if user.disabled or token.session_version != user.session_version:
+        return None
+    return user
 
 
 def revoke_token(session: Session, raw: str, *, now: datetime | None = None) -> None:

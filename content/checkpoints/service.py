@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from content import versions
-from content.accounts.service import Poster, ensure_may_post
+from content.accounts.service import Poster, agency_actor, audit, ensure_may_post
 from content.checkpoints.models import (
     Checkpoint,
     CurrentQueue,
@@ -191,6 +191,7 @@ def set_status(
     now = now or utcnow()
     previous = session.get(CurrentStatus, checkpoint.id)
     changed = previous is None or previous.state != state
+    before = {"state": previous.state.value} if previous is not None else None
     report = StatusReport(
         checkpoint_id=checkpoint.id,
         state=state,
@@ -232,6 +233,17 @@ def set_status(
     session.execute(stmt)
     if changed and not demo:
         outbox.on_status_change(session, checkpoint, state=state, reason=reason, since=now)
+    if poster is not None and poster.agency_id is not None:
+        # console officers' posts are audited by the console, with the user as actor
+        audit(
+            session,
+            actor=agency_actor(poster.agency_id, poster.agency_name),
+            action="set_status",
+            object_type="checkpoint",
+            object_id=checkpoint.id,
+            before=before,
+            after={"state": state.value, "reason": reason.value if reason else None},
+        )
     checkpoint.changed_version = versions.bump(session)
     session.flush()
     session.expire_all()
@@ -250,6 +262,8 @@ def record_queues(
     """Append queue reports, all or none, and make each current unless a newer one is.
 
     Every report is checked before any is stored; one bad report refuses the batch.
+    Not audited one by one (the busiest write there is): each row keeps its agency_id
+    and posted_at, which is the trail.
     """
     now = now or utcnow()
     checkpoints = _checkpoints_for(session, [r.checkpoint_id for r in reports])

@@ -70,13 +70,29 @@ def test_device_registration_is_strict_per_ip(limited: FlaskClient) -> None:
     )
 
 
-def test_sign_ins_are_limited_per_account(limited: FlaskClient) -> None:
+def test_sign_ins_are_limited_per_account_and_ip(limited: FlaskClient) -> None:
     body = {"email": "someone@myborder.test", "password": "wrong"}
-    for _ in range(10):
+    for _ in range(5):
         assert limited.post("/v1/auth/tokens", json=body).status_code == 401
     assert_throttled(limited.post("/v1/auth/tokens", json=body))
+    # the lockout is per client IP: it cannot lock the real user out from elsewhere
+    elsewhere = {"REMOTE_ADDR": "198.51.100.7"}
+    again = limited.post("/v1/auth/tokens", json=body, environ_overrides=elsewhere)
+    assert again.status_code == 401
     other = {"email": "someone.else@myborder.test", "password": "wrong"}
     assert limited.post("/v1/auth/tokens", json=other).status_code == 401
+
+
+def test_sign_in_spraying_is_limited_per_ip(limited: FlaskClient) -> None:
+    """Review 4i: one password sprayed over many emails costs an argon2 check each."""
+    for n in range(20):
+        body = {"email": f"spray-{n}@myborder.test", "password": "Summer2026!"}
+        assert limited.post("/v1/auth/tokens", json=body).status_code == 401
+    body = {"email": "spray-new@myborder.test", "password": "Summer2026!"}
+    assert_throttled(limited.post("/v1/auth/tokens", json=body))
+    elsewhere = {"REMOTE_ADDR": "198.51.100.7"}
+    again = limited.post("/v1/auth/tokens", json=body, environ_overrides=elsewhere)
+    assert again.status_code == 401
 
 
 def test_public_reads_are_generous_but_limited(limited: FlaskClient) -> None:

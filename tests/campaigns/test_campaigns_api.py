@@ -217,11 +217,12 @@ def test_tokens_expire_revoke_and_logins_lock(
     assert client.delete("/v1/auth/tokens/current", headers=editor).status_code == 204
     assert client.get("/v1/admin/campaigns", headers=editor).status_code == 401
     email = "editor-x@myborder.test"
+    client.application.extensions["sign_in_guard"].enabled = True
     for _ in range(5):
         wrong = client.post("/v1/auth/tokens", json={"email": email, "password": "nope"})
         assert wrong.status_code == 401
     locked = client.post("/v1/auth/tokens", json={"email": email, "password": PASSWORD})
-    assert locked.status_code == 401
+    assert locked.status_code == 429
 
 
 def test_broadcast_dry_run_and_send(client: FlaskClient, login: Login) -> None:
