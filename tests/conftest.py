@@ -4,6 +4,7 @@ a transaction that is rolled back."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import uuid
@@ -15,9 +16,10 @@ from typing import Any
 import psycopg
 import pytest
 from alembic import command
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,7 +27,7 @@ from api.app import create_app
 from api.cli import alembic_config
 from api.db import make_engine
 from content.accounts import service as accounts
-from content.accounts.models import Role
+from content.accounts.models import AuditEntry, Role
 from content.seed import loader
 
 
@@ -71,14 +73,20 @@ def committed_database(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     with throwaway_database(tmp_path) as url:
         engine = migrated(url)
         yield url, engine
+        leaks = AUDIT_SECRETS.scan_table(engine)
         engine.dispose()
+        if leaks:
+            pytest.fail(f"the audit table holds secrets: {leaks}")
 
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
     engine = migrated(database_url)
     yield engine
+    leaks = AUDIT_SECRETS.scan_table(engine)
     engine.dispose()
+    if leaks:
+        pytest.fail(f"the audit table holds secrets: {leaks}")
 
 
 @pytest.fixture
@@ -196,6 +204,95 @@ def _no_network() -> Iterator[None]:
     socket.socket.connect = guarded_connect  # type: ignore[method-assign]  # test guard
     yield
     socket.socket.connect = real_connect  # type: ignore[method-assign]  # restore
+
+
+class AuditSecrets:
+    """Review 9: no audit entry may hold a key, a token, a device secret, a password or a
+    CSRF token. Every password hashed or checked and every device secret hashed during
+    the run is remembered; every audit entry written is checked as it is inserted (even
+    in transactions later rolled back), and the audit tables of the test databases are
+    scanned once more at the end."""
+
+    FIXED = ("mbk_", "mbt_", "csrf_token")
+    MIN_SECRET_LENGTH = 8  # shorter wrong passwords ("x") would match anything
+
+    def __init__(self) -> None:
+        self.secrets: set[str] = set()
+        self.leaks: list[str] = []
+
+    def remember(self, secret: Any) -> None:
+        if isinstance(secret, str) and len(secret) >= self.MIN_SECRET_LENGTH:
+            self.secrets.add(secret)
+
+    def found_in(self, text: str) -> list[str]:
+        found = [fixed for fixed in self.FIXED if fixed in text]
+        return found + [f"secret {s[:3]}…" for s in self.secrets if s in text]
+
+    def check(self, entry: AuditEntry) -> None:
+        text = json.dumps(
+            [entry.actor, entry.action, entry.object_id, entry.before, entry.after], default=str
+        )
+        if found := self.found_in(text):
+            self.leaks.append(f"{entry.action} {entry.object_type} {entry.object_id}: {found}")
+
+    def scan_table(self, engine: Engine) -> list[str]:
+        with Session(engine) as session:
+            leaks = []
+            for entry in session.scalars(select(AuditEntry)):
+                text = json.dumps(
+                    [entry.actor, entry.action, entry.object_id, entry.before, entry.after],
+                    default=str,
+                )
+                if found := self.found_in(text):
+                    leaks.append(f"row {entry.id} {entry.action}: {found}")
+            return leaks
+
+
+AUDIT_SECRETS = AuditSecrets()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _audit_secrets_hooks() -> Iterator[AuditSecrets]:
+    """Remember the suite's passwords and device secrets; check every audit entry."""
+    from push import devices
+
+    real_hash, real_verify = PasswordHasher.hash, PasswordHasher.verify
+    real_device_hash = devices._hash
+
+    def hash_(hasher: PasswordHasher, password: Any, *args: Any, **kwargs: Any) -> str:
+        AUDIT_SECRETS.remember(password)
+        return real_hash(hasher, password, *args, **kwargs)
+
+    def verify(hasher: PasswordHasher, hash: Any, password: Any) -> bool:
+        AUDIT_SECRETS.remember(password)
+        return real_verify(hasher, hash, password)
+
+    def device_hash(secret: str) -> str:
+        AUDIT_SECRETS.remember(secret)
+        return real_device_hash(secret)
+
+    def on_insert(_mapper: Any, _connection: Any, entry: AuditEntry) -> None:
+        AUDIT_SECRETS.check(entry)
+
+    PasswordHasher.hash = hash_  # type: ignore[method-assign]  # records test passwords
+    PasswordHasher.verify = verify  # type: ignore[method-assign]  # records test passwords
+    devices._hash = device_hash
+    event.listen(AuditEntry, "before_insert", on_insert)
+    yield AUDIT_SECRETS
+    event.remove(AuditEntry, "before_insert", on_insert)
+    PasswordHasher.hash, PasswordHasher.verify = real_hash, real_verify  # type: ignore[method-assign]  # restore
+    devices._hash = real_device_hash
+    if AUDIT_SECRETS.leaks:
+        pytest.fail(f"audit entries held secrets: {AUDIT_SECRETS.leaks}")
+
+
+@pytest.fixture(autouse=True)
+def _no_secrets_audited(_audit_secrets_hooks: AuditSecrets) -> Iterator[None]:
+    """Fail the very test whose audit entry held a secret."""
+    before = len(_audit_secrets_hooks.leaks)
+    yield
+    if leaks := _audit_secrets_hooks.leaks[before:]:
+        pytest.fail(f"audit entries held secrets: {leaks}")
 
 
 USER_PASSWORD = "correct horse battery staple"
