@@ -1,7 +1,8 @@
 """Console pages for customs: rules in force, a rule's versions, substances, exchange rates.
 
-Forms are read into the shapes the admin API takes and checked by its schemas; the
-services check the facts and write the audit log as the signed-in user. A form's field
+Forms are read into the shapes the admin API takes and checked by its schemas (through
+``api.console.forms``, as every console form); the services check the facts and write
+the audit log as the signed-in user. A form's field
 names are the schema's dotted paths (``source.url``, ``titles.tk``), so every problem,
 from a schema or a service, is shown next to the field it names.
 """
@@ -17,17 +18,21 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from api.console import forms
+from api.console.forms import Refused
 from api.console.views import EDITORS, actor, blp, signed_in
 from api.db import get_session
 from api.errors import flatten_errors
 from api.i18n import KNOWN_LOCALES
 from api.routes.customs import present_rule
+from api.schemas.common import VersionIn
 from api.schemas.customs import (
     COUNTRIES,
     DIRECTIONS,
     KEY,
     MODES,
     RateIn,
+    RetireIn,
     RuleCreateIn,
     RuleIn,
     RuleListArgs,
@@ -94,7 +99,9 @@ def customs_rules() -> Any:
     try:
         filters = RuleListArgs().load(args)
     except ma.ValidationError as error:
-        errors = _by_field(flatten_errors(error.messages), ("country", "category", "direction"))
+        errors = forms.by_field(
+            flatten_errors(error.messages), ("country", "category", "direction")
+        )
         filters = {}
     on = filters.get("on") or date.today()
     rules = customs.in_force(
@@ -124,12 +131,17 @@ def customs_rule_new() -> Any:
         db = get_session()
         values = _form_values(request.form, RULE_FORM_FIELDS)
         try:
-            fields = RuleCreateIn().load(_rule_data(request.form, with_key=True))
+            fields = forms.load(
+                RuleCreateIn(),
+                _rule_data(request.form, with_key=True),
+                form=request.form,
+                fields=RULE_FORM_FIELDS,
+            )
             rule = customs.create_rule(db, actor=actor(), fields=fields)
             db.commit()
             flash(_("Rule created."), "ok")
             return redirect(url_for("console.customs_rule", key=rule.key))
-        except (ma.ValidationError, DomainError) as error:
+        except (Refused, DomainError) as error:
             db.rollback()
             errors, status = _refusal(error, RULE_FORM_FIELDS)
     return render_template(
@@ -154,12 +166,21 @@ def customs_rule(key: str) -> Any:
         values = _form_values(request.form, RULE_FORM_FIELDS)
         values["version"] = request.form.get("version", "")
         try:
+            fields = forms.load(
+                RuleIn(),
+                _rule_data(request.form, with_key=False),
+                form=request.form,
+                fields=RULE_FORM_FIELDS,
+            )
+            # a hidden field: its problem is named in the page's alert
+            version = forms.load(
+                VersionIn(),
+                {"version": forms.whole_number(request.form.get("version", ""))},
+                form=request.form,
+                fields=(),
+            )["version"]
             new = customs.revise_rule(
-                db,
-                actor=actor(),
-                key=key,
-                expected_version=_int(request.form.get("version")),
-                fields=RuleIn().load(_rule_data(request.form, with_key=False)),
+                db, actor=actor(), key=key, expected_version=version, fields=fields
             )
             db.commit()
             flash(_("Saved as version %(number)s.", number=new.version), "ok")
@@ -174,10 +195,17 @@ def customs_rule(key: str) -> Any:
                 "error",
             )
             status = 409
-        except (ma.ValidationError, DomainError) as error:
+        except (Refused, DomainError) as error:
             db.rollback()
             errors, status = _refusal(error, RULE_FORM_FIELDS)
         rule = _latest_or_404(key)
+    return _rule_page(rule, values, errors, status)
+
+
+def _rule_page(
+    rule: CustomsRule, values: dict[str, Any], errors: dict[str, list[str]], status: int
+) -> Any:
+    db = get_session()
     return render_template(
         "console/customs_rule.html",
         rule=rule,
@@ -196,12 +224,15 @@ def customs_rule(key: str) -> Any:
 @signed_in(*EDITORS)
 def customs_rule_retire(key: str) -> Any:
     db = get_session()
-    _latest_or_404(key)
+    rule = _latest_or_404(key)
     try:
-        on = date.fromisoformat(request.form.get("on", ""))
-    except ValueError:
-        flash(_("Choose the first day on which the rule no longer applies."), "error")
-        return redirect(url_for("console.customs_rule", key=key))
+        on = forms.load(
+            RetireIn(), {"on": request.form.get("on", "")}, form=request.form, fields=("on",)
+        )["on"]
+    except Refused as refusal:
+        forms.flash_refusal(refusal.errors)
+        values = {**_rule_values(rule), "on": request.form.get("on", "")}
+        return _rule_page(rule, values, refusal.errors, refusal.status)
     customs.retire_rule(db, actor=actor(), key=key, on=on)
     db.commit()
     flash(_("Retired: the rule no longer applies from %(date)s.", date=format_date(on)), "ok")
@@ -244,9 +275,16 @@ def _substance_page(substance: Substance | None) -> Any:
         db = get_session()
         values = _form_values(request.form, SUBSTANCE_FORM_FIELDS)
         data, countries = _substance_data(request.form, substance)
+        # the schema names a country's rule by its place in the list
+        fields = {name: name for name in SUBSTANCE_FORM_FIELDS}
+        for index, country in enumerate(countries):
+            fields[f"rules.{index}"] = f"rules.{country}.action"
+            for part in ("action", "max_quantity", "unit", "source.act", "source.url"):
+                fields[f"rules.{index}.{part}"] = f"rules.{country}.{part}"
         try:
             if substance is None:
-                loaded = SubstanceCreateIn().load({**data, "key": request.form.get("key", "")})
+                data["key"] = request.form.get("key", "")
+                loaded = forms.load(SubstanceCreateIn(), data, form=request.form, fields=fields)
                 key = loaded["key"]
                 if customs.get_substance(db, key) is not None:
                     # upsert_substance would replace it: a new one must not overwrite
@@ -254,21 +292,17 @@ def _substance_page(substance: Substance | None) -> Any:
                         [FieldProblem("key", N_("A substance with this key exists: edit it."))]
                     )
             else:
-                loaded, key = SubstanceIn().load(data), substance.key
+                loaded = forms.load(SubstanceIn(), data, form=request.form, fields=fields)
+                key = substance.key
             customs.upsert_substance(
                 db, actor=actor(), key=key, names=loaded["names"], rules=loaded["rules"]
             )
             db.commit()
             flash(_("Substance saved."), "ok")
             return redirect(url_for("console.customs_substance", key=key))
-        except (ma.ValidationError, DomainError) as error:
+        except (Refused, DomainError) as error:
             db.rollback()
-            # the schema names a country's rule by its place in the list
-            if isinstance(error, ma.ValidationError) and isinstance(error.messages, dict):
-                rules = error.messages.get("rules")
-                if isinstance(rules, dict):
-                    error.messages["rules"] = {countries[i]: m for i, m in rules.items()}
-            errors, status = _refusal(error, SUBSTANCE_FORM_FIELDS)
+            errors, status = _refusal(error, fields)
     return render_template(
         "console/customs_substance.html",
         substance=substance,
@@ -295,12 +329,12 @@ def customs_rates() -> Any:
         data["currency"] = data["currency"].upper()
         data["per_usd"] = data["per_usd"].replace(",", ".")
         try:
-            loaded = RateFormIn().load(data)
+            loaded = forms.load(RateFormIn(), data, form=request.form, fields=fields)
             rate = customs.set_rate(db, actor=actor(), **loaded)
             db.commit()
             flash(_("Rate recorded for %(currency)s.", currency=rate.currency), "ok")
             return redirect(url_for("console.customs_rates"))
-        except (ma.ValidationError, DomainError) as error:
+        except (Refused, DomainError) as error:
             db.rollback()
             errors, status = _refusal(error, fields)
     return render_template(
@@ -341,37 +375,18 @@ def _latest_or_404(key: str) -> CustomsRule:
 
 
 def _refusal(
-    error: ma.ValidationError | DomainError, fields: tuple[str, ...]
+    error: Refused | DomainError, fields: tuple[str, ...] | dict[str, str]
 ) -> tuple[dict[str, list[str]], int]:
     """Problems by form field, in the console's language, and the status to answer."""
-    if isinstance(error, ma.ValidationError):
-        problems = flatten_errors(error.messages)
-        status = 422
-    elif isinstance(error, Invalid):
-        problems = {}
-        for problem in error.problems:
-            problems.setdefault(problem.path, []).append(_(problem.message, **problem.params))
-        status = 422
-    else:
+    if isinstance(error, Invalid):
+        error = forms.refused(error, fields)
+    if not isinstance(error, Refused):
         flash(_(error.message, **error.params), "error")
         return {}, error.status
-    errors = _by_field(problems, fields)
-    flash(_("Some values are not valid: see the notes next to the fields."), "error")
-    for message in errors.pop("_form", []):
-        flash(message, "error")
-    return errors, status
-
-
-def _by_field(problems: dict[str, list[str]], fields: tuple[str, ...]) -> dict[str, list[str]]:
-    """``countries.0`` and ``titles.tk.value`` belong to the fields ``countries`` and
-    ``titles.tk``; a problem naming no field goes under ``_form``."""
-    errors: dict[str, list[str]] = {}
-    for path, messages in problems.items():
-        parts = path.split(".")
-        while parts and ".".join(parts) not in fields:
-            parts.pop()
-        errors.setdefault(".".join(parts) or "_form", []).extend(messages)
-    return errors
+    forms.flash_refusal(error.errors)
+    errors = dict(error.errors)
+    errors.pop(forms.FORM, None)
+    return errors, error.status
 
 
 def _tab(errors: dict[str, list[str]], wanted: str | None = None) -> str:
@@ -380,13 +395,6 @@ def _tab(errors: dict[str, list[str]], wanted: str | None = None) -> str:
         if f"titles.{locale}" in errors or f"explanations.{locale}" in errors:
             return locale
     return wanted if wanted in KNOWN_LOCALES else "ru"
-
-
-def _int(value: str | None) -> int:
-    try:
-        return int(value or "")
-    except ValueError:
-        return 0  # no version is 0: the save is refused as stale
 
 
 def _text(value: Any) -> str:
@@ -455,7 +463,7 @@ def _rule_data(form: MultiDict[str, str], *, with_key: bool) -> dict[str, Any]:
     data["limit_unit"] = text("limit_unit") or None
     data["limit_currency"] = text("limit_currency").upper() or None
     age = text("min_age")
-    data["min_age"] = int(age) if age.isdigit() else (age or None)
+    data["min_age"] = forms.whole_number(age) if age else None
     data["effective_from"] = text("effective_from")
     data["effective_to"] = text("effective_to") or None
     source = {part: text(f"source.{part}") for part in SOURCE_PARTS}

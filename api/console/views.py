@@ -26,9 +26,16 @@ from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_wtf.csrf import CSRFProtect
 
+from api.console import forms
+from api.console.forms import Refused
 from api.db import get_session
 from api.i18n import KNOWN_LOCALES, current_locale, native_name
 from api.limits import client_ip, sign_in_guard
+from api.schemas.admin import AgencyCreateIn, AgencyRevokeIn, UserCreateIn
+from api.schemas.campaigns import CampaignCreateIn, CampaignIn, ScheduleIn, TokenIn
+from api.schemas.checkpoints import QueueReportIn as QueueReportSchema
+from api.schemas.checkpoints import StatusIn
+from api.schemas.common import VersionIn
 from content.accounts import service as accounts
 from content.accounts.models import Role, User
 from content.accounts.service import Actor, Poster
@@ -44,6 +51,9 @@ from content.checkpoints.labels import (
 from content.checkpoints.models import Direction, Lane, Reason, State
 from content.checkpoints.service import CheckpointFilter, QueueReportIn
 from content.errors import DomainError, Invalid, PreconditionFailed
+
+#: the campaign form's fields besides the texts of each language
+CAMPAIGN_FIELDS = ("priority", "countries", "starts_at", "ends_at")
 
 blp = Blueprint(
     "console",
@@ -159,14 +169,23 @@ def actor() -> Actor:
 def login() -> Any:
     if request.method == "POST":
         db = get_session()
-        email = request.form.get("email", "")
+        try:
+            credentials = forms.load(
+                TokenIn(),
+                {name: request.form.get(name, "") for name in ("email", "password")},
+                form=request.form,
+                fields=("email", "password"),
+            )
+        except Refused as refusal:
+            forms.flash_refusal(refusal.errors)
+            return render_template("console/login.html", errors=refusal.errors), refusal.status
+        email = credentials["email"]
         guard, ip = sign_in_guard(), client_ip()
         refused = guard.refusal(ip, email)
         if refused is not None:
             flash(_("Too many wrong passwords. Wait a little and try again."), "error")
             return render_template("console/login.html"), 429, refused
-        user = accounts.authenticate_user(
-            db, email=email, password=request.form.get("password", "")
+        user = accounts.authenticate_user(db, email=email, password=credentials["password"]
         )
         if user is None and guard.failed(ip, email):
             accounts.record_lockout(db, email=email)
@@ -243,20 +262,26 @@ def review_queue() -> Any:
 def campaign_new() -> Any:
     if request.method == "POST":
         db = get_session()
+        shown = {"slug": "slug", "countries": "countries"}
         try:
-            campaign = campaigns.create(
-                db,
-                actor=actor(),
-                slug=request.form.get("slug", "").strip(),
-                fields=_campaign_fields(request.form),
-            )
+            data, _paths = _campaign_data(request.form)
+            data["slug"] = request.form.get("slug", "").strip()
+            body = forms.load(CampaignCreateIn(), data, form=request.form, fields=shown)
+            campaign = campaigns.create(db, actor=actor(), slug=body.pop("slug"), fields=body)
             db.commit()
+        except (Refused, Invalid) as error:
+            db.rollback()
+            refusal = error if isinstance(error, Refused) else forms.refused(error, shown)
+            forms.flash_refusal(refusal.errors)
+            return render_template(
+                "console/campaign_new.html", errors=refusal.errors
+            ), refusal.status
         except DomainError as error:
             db.rollback()
             flash(_error_text(error), "error")
-            return render_template("console/campaign_new.html"), error.status
+            return render_template("console/campaign_new.html", errors={}), error.status
         return redirect(url_for("console.campaign_edit", slug=campaign.slug))
-    return render_template("console/campaign_new.html")
+    return render_template("console/campaign_new.html", errors={})
 
 
 @blp.route("/campaigns/<slug>", methods=["GET", "POST"])
@@ -266,15 +291,26 @@ def campaign_edit(slug: str) -> Any:
     campaign = _campaign_or_404(slug)
     tab = request.args.get("tab", "ru") if request.args.get("tab") in KNOWN_LOCALES else "ru"
     status = 200
+    errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        tab = request.form.get("tab", tab)
+        if request.form.get("tab") in KNOWN_LOCALES:
+            tab = request.form["tab"]
+        data, paths = _campaign_data(request.form)
+        # the page shows one language's texts; a problem elsewhere is named in the alert
+        shown = {
+            path: name
+            for path, name in paths.items()
+            if path in ("priority", "countries") or name.startswith(f"{tab}-")
+        }
         try:
+            body = forms.load(CampaignIn(), data, form=request.form, fields=shown)
+            version = _version(request.form)
             campaigns.update(
                 db,
                 actor=actor(),
                 campaign=campaign,
-                expected_version=int(request.form.get("version", "0")),
-                fields=_campaign_fields(request.form),
+                expected_version=version,
+                fields=body,
             )
             db.commit()
             flash(_("Saved."), "ok")
@@ -290,6 +326,13 @@ def campaign_edit(slug: str) -> Any:
                 "error",
             )
             status = 409
+        except (Refused, Invalid) as error:
+            db.rollback()
+            campaign = _campaign_or_404(slug)
+            refusal = error if isinstance(error, Refused) else forms.refused(error, shown)
+            errors = refusal.errors
+            forms.flash_refusal(errors)
+            status = refusal.status
         except DomainError as error:
             db.rollback()
             campaign = _campaign_or_404(slug)
@@ -303,6 +346,7 @@ def campaign_edit(slug: str) -> Any:
         reference=reference,
         missing=campaigns.completeness(campaign),
         form=request.form if status != 200 else None,
+        errors=errors,
         actions=_allowed_actions(campaign.status),
     ), status
 
@@ -312,12 +356,15 @@ def campaign_edit(slug: str) -> Any:
 def campaign_action(slug: str) -> Any:
     db = get_session()
     campaign = _campaign_or_404(slug)
+    action = request.form.get("action", "")
+    if "\x00" in action:
+        action = ""  # refused below as no such action, like any other unknown one
     try:
         campaigns.transition(
             db,
             actor=actor(),
             campaign=campaign,
-            action=request.form.get("action", ""),
+            action=action,
             require_complete=current_app.config["SETTINGS"].campaigns_require_all_locales,
         )
         db.commit()
@@ -333,16 +380,33 @@ def campaign_action(slug: str) -> Any:
 def campaign_schedule(slug: str) -> Any:
     db = get_session()
     campaign = _campaign_or_404(slug)
+    shown = ("publish_at", "unpublish_at")
     try:
-        campaigns.schedule(
-            db,
-            actor=actor(),
-            campaign=campaign,
-            publish_at=_form_datetime(request.form.get("publish_at")),
-            unpublish_at=_form_datetime(request.form.get("unpublish_at")),
+        body = forms.load(
+            ScheduleIn(),
+            {name: forms.utc_datetime(request.form.get(name, "")) for name in shown},
+            form=request.form,
+            fields=shown,
         )
+        campaigns.schedule(db, actor=actor(), campaign=campaign, **body)
         db.commit()
         flash(_("Schedule saved."), "ok")
+    except (Refused, Invalid) as error:
+        db.rollback()
+        refusal = error if isinstance(error, Refused) else forms.refused(error, shown)
+        forms.flash_refusal(refusal.errors)
+        campaign = _campaign_or_404(slug)
+        return render_template(
+            "console/campaign_edit.html",
+            campaign=campaign,
+            tab="ru",
+            reference="en",
+            missing=campaigns.completeness(campaign),
+            form=None,
+            errors=refusal.errors,
+            schedule=request.form,
+            actions=_allowed_actions(campaign.status),
+        ), refusal.status
     except DomainError as error:
         db.rollback()
         flash(_error_text(error), "error")
@@ -383,10 +447,23 @@ def campaign_restore(slug: str, number: int) -> Any:
             actor=actor(),
             campaign=campaign,
             number=number,
-            expected_version=int(request.form.get("version", "0")),
+            expected_version=_version(request.form),
         )
         db.commit()
         flash(_("Revision %(number)s restored as a new revision.", number=number), "ok")
+    except (Refused, Invalid) as error:
+        db.rollback()
+        refusal = error if isinstance(error, Refused) else forms.refused(error, ())
+        forms.flash_refusal(refusal.errors)
+        campaign = _campaign_or_404(slug)
+        return render_template(
+            "console/revisions.html",
+            campaign=campaign,
+            revisions=campaigns.revisions(db, campaign),
+            lines=[],
+            old=None,
+            new=None,
+        ), refusal.status
     except DomainError as error:
         db.rollback()
         flash(_error_text(error), "error")
@@ -399,6 +476,11 @@ def campaign_restore(slug: str, number: int) -> Any:
 @blp.get("/board")
 @signed_in(Role.BORDER_OFFICER, Role.ADMIN)
 def board() -> Any:
+    return _board_page(None, None, None)
+
+
+def _board_page(refusal: Refused | None, checkpoint_id: str | None, form: str | None) -> Any:
+    """The board; after a refused post, that form's problems beside its fields (422)."""
     user: User = g.console_user
     country = user.country if user.role == Role.BORDER_OFFICER else request.args.get("country")
     states = checkpoints.list_(get_session(), filters=CheckpointFilter(country=country))
@@ -406,6 +488,10 @@ def board() -> Any:
         "console/board.html",
         states=states,
         country=country,
+        refused={"checkpoint": checkpoint_id, "form": form, "errors": refusal.errors}
+        if refusal
+        else None,
+        values=request.form if refusal else {},
         State=State,
         Reason=Reason,
         Lane=Lane,
@@ -414,22 +500,21 @@ def board() -> Any:
         REASON_LABELS=REASON_LABELS,
         LANE_LABELS=LANE_LABELS,
         DIRECTION_LABELS=DIRECTION_LABELS,
-    )
+    ), (refusal.status if refusal else 200)
 
 
 @blp.post("/board/<checkpoint_id>/status")
 @signed_in(Role.BORDER_OFFICER)
 def board_status(checkpoint_id: str) -> Any:
     db = get_session()
+    shown = ("state", "reason", "message")
+    data: dict[str, Any] = {"state": request.form.get("state", "")}
+    data["reason"] = request.form.get("reason") or None
+    data["message"] = request.form.get("message", "").strip() or None
     try:
-        reason = request.form.get("reason") or None
+        status = forms.load(StatusIn(), data, form=request.form, fields=shown)
         report = checkpoints.set_status(
-            db,
-            poster=_officer_poster(),
-            checkpoint_id=checkpoint_id,
-            state=State(request.form.get("state", "")),
-            reason=Reason(reason) if reason else None,
-            message=(request.form.get("message") or "").strip()[:500] or None,
+            db, poster=_officer_poster(), checkpoint_id=checkpoint_id, **status
         )
         accounts.audit(
             db,
@@ -437,13 +522,19 @@ def board_status(checkpoint_id: str) -> Any:
             action="set_status",
             object_type="checkpoint",
             object_id=checkpoint_id,
-            after={"state": report.state.value},
+            after={
+                "state": report.state.value,
+                "reason": report.reason.value if report.reason else None,
+                "message": report.message,
+            },
         )
         db.commit()
         flash(_("Status posted."), "ok")
-    except ValueError:
+    except (Refused, Invalid) as error:
         db.rollback()
-        flash(_("Choose a state."), "error")
+        refusal = error if isinstance(error, Refused) else forms.refused(error, shown)
+        forms.flash_refusal(refusal.errors)
+        return _board_page(refusal, checkpoint_id, "status")
     except DomainError as error:
         db.rollback()
         flash(_error_text(error), "error")
@@ -454,23 +545,22 @@ def board_status(checkpoint_id: str) -> Any:
 @signed_in(Role.BORDER_OFFICER)
 def board_queue(checkpoint_id: str) -> Any:
     db = get_session()
+    shown = ("direction", "lane", "wait_minutes")
+    # the service names a report's problems by its place in the batch: this form sends one
+    paths = {**{name: name for name in shown}, **{f"reports.0.{name}": name for name in shown}}
+    data: dict[str, Any] = {name: request.form.get(name, "") for name in ("direction", "lane")}
+    if request.form.get("wait_minutes", "").strip():
+        data["wait_minutes"] = forms.whole_number(request.form["wait_minutes"])
     try:
-        wait = int(request.form.get("wait_minutes", ""))
-        if not 0 <= wait <= 4320:
-            raise ValueError
+        queue = forms.load(QueueReportSchema(only=shown), data, form=request.form, fields=shown)
         checkpoints.record_queues(
             db,
             poster=_officer_poster(),
             reports=[
-                QueueReportIn(
-                    checkpoint_id=checkpoint_id,
-                    direction=Direction(request.form.get("direction", "")),
-                    lane=Lane(request.form.get("lane", "")),
-                    wait_minutes=wait,
-                    observed_at=datetime.now(UTC),
-                )
+                QueueReportIn(checkpoint_id=checkpoint_id, observed_at=datetime.now(UTC), **queue)
             ],
         )
+        # what was stored, never the raw form (which carries the CSRF token)
         accounts.audit(
             db,
             actor=actor(),
@@ -478,16 +568,18 @@ def board_queue(checkpoint_id: str) -> Any:
             object_type="checkpoint",
             object_id=checkpoint_id,
             after={
-                "direction": request.form.get("direction"),
-                "lane": request.form.get("lane"),
-                "wait_minutes": wait,
+                "direction": queue["direction"].value,
+                "lane": queue["lane"].value,
+                "wait_minutes": queue["wait_minutes"],
             },
         )
         db.commit()
         flash(_("Queue time posted."), "ok")
-    except ValueError:
+    except (Refused, Invalid) as error:
         db.rollback()
-        flash(_("Enter a wait between 0 and 4320 minutes, a direction and a lane."), "error")
+        refusal = error if isinstance(error, Refused) else forms.refused(error, paths)
+        forms.flash_refusal(refusal.errors)
+        return _board_page(refusal, checkpoint_id, "queues")
     except DomainError as error:
         db.rollback()
         flash(_error_text(error), "error")
@@ -501,15 +593,16 @@ def board_queue(checkpoint_id: str) -> Any:
 @signed_in(Role.ADMIN)
 def users() -> Any:
     db = get_session()
+    errors: dict[str, list[str]] = {}
+    status = 200
     if request.method == "POST":
+        shown = ("email", "password", "role", "country")
+        data: dict[str, Any] = {name: request.form.get(name, "") for name in shown}
+        data["email"] = data["email"].strip().lower()
+        data["country"] = data["country"].strip().upper() or None
         try:
-            created = accounts.create_user(
-                db,
-                email=request.form.get("email", ""),
-                password=request.form.get("password", ""),
-                role=Role(request.form.get("role", "")),
-                country=request.form.get("country") or None,
-            )
+            body = forms.load(UserCreateIn(), data, form=request.form, fields=shown)
+            created = accounts.create_user(db, **body)
             accounts.audit(
                 db,
                 actor=actor(),
@@ -520,13 +613,22 @@ def users() -> Any:
             )
             db.commit()
             flash(_("User created."), "ok")
-        except ValueError:
+        except (Refused, Invalid) as error:
             db.rollback()
-            flash(_("Choose a role."), "error")
+            refusal = error if isinstance(error, Refused) else forms.refused(error, shown)
+            errors, status = refusal.errors, refusal.status
+            forms.flash_refusal(errors)
         except DomainError as error:
             db.rollback()
             flash(_error_text(error), "error")
-    return render_template("console/users.html", users=accounts.list_users(db), roles=list(Role))
+            status = error.status
+    return render_template(
+        "console/users.html",
+        users=accounts.list_users(db),
+        roles=list(Role),
+        errors=errors,
+        values=request.form if errors else {},
+    ), status
 
 
 @blp.post("/users/<id:user_id>/disable")
@@ -588,10 +690,19 @@ def _user_action(user_id: int, action: str) -> Any:
 def agencies() -> Any:
     db = get_session()
     new_key = None
+    errors: dict[str, list[str]] = {}
+    status = 200
     if request.method == "POST":
+        shown = ("name", "country")
         try:
-            if request.form.get("revoke"):
-                agency = accounts.get_agency_or_raise(db, int(request.form["revoke"]))
+            if "revoke" in request.form:
+                revoke = forms.load(
+                    AgencyRevokeIn(),
+                    {"revoke": forms.whole_number(request.form["revoke"])},
+                    form=request.form,
+                    fields=(),
+                )
+                agency = accounts.get_agency_or_raise(db, revoke["revoke"])
                 accounts.revoke_keys(db, agency=agency)
                 accounts.audit(
                     db,
@@ -602,11 +713,16 @@ def agencies() -> Any:
                 )
                 flash(_("Keys revoked."), "ok")
             else:
-                agency = accounts.create_agency(
-                    db,
-                    country=request.form.get("country", ""),
-                    name=request.form.get("name", "").strip(),
+                body = forms.load(
+                    AgencyCreateIn(),
+                    {
+                        "name": request.form.get("name", "").strip(),
+                        "country": request.form.get("country", "").strip().upper(),
+                    },
+                    form=request.form,
+                    fields=shown,
                 )
+                agency = accounts.create_agency(db, **body)
                 _key_row, new_key = accounts.issue_key(db, agency=agency)
                 accounts.audit(
                     db,
@@ -622,12 +738,22 @@ def agencies() -> Any:
                     },
                 )
             db.commit()
+        except (Refused, Invalid) as error:
+            db.rollback()
+            refusal = error if isinstance(error, Refused) else forms.refused(error, shown)
+            errors, status = refusal.errors, refusal.status
+            forms.flash_refusal(errors)
         except DomainError as error:
             db.rollback()
             flash(_error_text(error), "error")
+            status = error.status
     return render_template(
-        "console/agencies.html", agencies=accounts.list_agencies(db), new_key=new_key
-    )
+        "console/agencies.html",
+        agencies=accounts.list_agencies(db),
+        new_key=new_key,
+        errors=errors,
+        values=request.form if errors else {},
+    ), status
 
 
 @blp.get("/audit")
@@ -655,40 +781,46 @@ def _allowed_actions(status: CampaignStatus) -> list[str]:
     ]
 
 
-def _campaign_fields(form: Any) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    if "priority" in form:
-        try:
-            fields["priority"] = int(form["priority"] or 0)
-        except ValueError as error:
-            raise Invalid([]) from error
-    if "countries" in form:
-        fields["countries"] = [c.strip().upper() for c in form["countries"].split(",") if c.strip()]
-    for name in ("starts_at", "ends_at"):
-        if name in form:
-            fields[name] = _form_datetime(form[name])
+def _campaign_data(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """The campaign form as the admin API's body, and the form field of each of its paths.
+
+    A language's texts are ``ru-title``, ``ru-cta_url``…; an empty button label or link is
+    none. Fields the form does not send are left out (unchanged). Any other field is passed
+    on as it is, for the schema to refuse as unknown."""
+    data: dict[str, Any] = {}
+    paths: dict[str, str] = {}
     translations: dict[str, dict[str, Any]] = {}
-    for locale in KNOWN_LOCALES:
-        texts = {
-            name: form[f"{locale}-{name}"]
-            for name in campaigns.TEXT_FIELDS
-            if f"{locale}-{name}" in form
-        }
-        for optional in ("cta_label", "cta_url"):
-            if optional in texts and not texts[optional].strip():
-                texts[optional] = None
-        if texts:
-            translations[locale] = texts
+    for name, value in form.items():
+        locale, _dash, text = name.partition("-")
+        if name in ("csrf_token", "version", "tab", "slug"):
+            continue
+        if name == "priority":
+            if value.strip():
+                data[name] = forms.whole_number(value)
+        elif name == "countries":
+            data[name] = [c.strip().upper() for c in value.split(",") if c.strip()]
+        elif name in ("starts_at", "ends_at"):
+            data[name] = forms.utc_datetime(value)
+        elif locale in KNOWN_LOCALES and text in campaigns.TEXT_FIELDS:
+            if text in ("cta_label", "cta_url"):
+                value = value.strip() or None
+            translations.setdefault(locale, {})[text] = value
+            paths[f"translations.{locale}.{text}"] = name
+            continue
+        else:
+            data[name] = value
+        paths[name] = name
     if translations:
-        fields["translations"] = translations
-    return fields
+        data["translations"] = translations
+    return data, paths
 
 
-def _form_datetime(value: str | None) -> datetime | None:
-    """A datetime-local field, read as UTC."""
-    if not value:
-        return None
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+def _version(form: Any) -> int:
+    """The campaign version the editor read, from the form's hidden field."""
+    raw = form.get("version", "")
+    # a hidden field: its problem is named in the page's alert
+    loaded = forms.load(VersionIn(), {"version": forms.whole_number(raw)}, form=form, fields=())
+    return int(loaded["version"])
 
 
 def _officer_poster() -> Poster:

@@ -64,7 +64,7 @@ class TranslationIn(StrictSchema):
     image_id = RowId(allow_none=True)
     image_alt = ma.fields.String(validate=ma.validate.Length(max=300))
     cta_label = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=100))
-    cta_url = ma.fields.String(allow_none=True, validate=HTTPS_URL)
+    cta_url = ma.fields.String(allow_none=True, validate=[ma.validate.Length(max=500), HTTPS_URL])
 
 
 class CampaignIn(StrictSchema):

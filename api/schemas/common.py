@@ -41,6 +41,12 @@ class StrictSchema(ma.Schema):
         unknown = ma.RAISE
 
 
+class VersionIn(StrictSchema):
+    """The version a console editor read (the API takes it from If-Match)."""
+
+    version = WholeNumber(required=True, validate=ma.validate.Range(min=1, max=MAX_ID))
+
+
 class QueryArgs(ma.Schema):
     """Query arguments. `lang` is read by locale negotiation; other unknown ones are ignored."""
 

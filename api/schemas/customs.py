@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import marshmallow as ma
 
 from api.schemas.common import COUNTRY_CODE, WEB_URL, QueryArgs, StrictSchema, WholeNumber
@@ -231,6 +233,14 @@ class SubstanceIn(StrictSchema):
         required=True,
     )
     rules = ma.fields.List(ma.fields.Nested(SubstanceRuleIn), load_default=list)
+
+
+class RetireIn(StrictSchema):
+    on = ma.fields.Date(
+        required=True,
+        validate=ma.validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31)),
+        metadata={"description": "The first day on which the rule no longer applies"},
+    )
 
 
 class RateIn(StrictSchema):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -45,6 +47,8 @@ REQUIRED_FIELDS = ("title", "summary", "body")
 TEXT_FIELDS = ("title", "summary", "body", "image_alt", "cta_label", "cta_url")
 #: where a missing translation falls back to
 FALLBACK = {"kk": "ru", "ky": "ru", "tg": "ru", "tk": "ru", "uz": "ru", "ru": "en", "en": "ru"}
+#: a call to action opens a web page, over https, on a named host (no user@, no spaces)
+_HTTPS_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::\d{1,5})?$")
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 
@@ -434,6 +438,23 @@ def store_image(session: Session, *, data: bytes, image_dir: Path) -> Image:
     return image_row
 
 
+def is_https_url(url: str) -> bool:
+    """Whether a call to action's link is an https address of a named host.
+
+    The schemas check this too; the service refuses anything else itself, so that no
+    caller (console, CLI, seed, a restored revision) can store a javascript:, data: or
+    http: link, or one that hides its host behind user@."""
+    if not isinstance(url, str) or not url.startswith("https://"):
+        return False
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 or c == "\\" for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme == "https" and bool(_HTTPS_HOST.match(parts.netloc))
+
+
 def _require(actor: Actor, roles: set[Role]) -> None:
     if actor.role not in roles:
         raise Forbidden(N_("Your role may not do this."))
@@ -468,6 +489,10 @@ def _apply(session: Session, campaign: Campaign, fields: dict[str, Any]) -> None
                             {"id": value},
                         )
                     ]
+                )
+            if name == "cta_url" and value is not None and not is_https_url(value):
+                raise Invalid(
+                    [FieldProblem(f"translations.{locale}.cta_url", N_("Not a valid URL."))]
                 )
             if value is None and name in (*REQUIRED_FIELDS, "image_alt"):
                 value = ""  # these columns hold text, possibly empty

@@ -1,0 +1,134 @@
+"""Console forms, read through the API's schemas.
+
+A view turns ``request.form`` into the body the API's schema takes, and says which form
+field each of the body's paths came from. ``load`` runs the schema; every problem, from
+the schema, from a NUL character, or from a service's ``Invalid``, is put under the form
+field it names, so the page shows it next to that field. A refused form is shown again,
+with what the user typed, as 422.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import marshmallow as ma
+from flask import flash
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from api.errors import flatten_errors
+from content.errors import Invalid
+
+#: problems that name no field shown on the page
+FORM = "_form"
+#: a whole number as a form sends it; longer ones are refused by the schema, not parsed
+_WHOLE_NUMBER = re.compile(r"[+-]?\d{1,15}")
+#: what an <input type="datetime-local"> sends, without a time zone
+_LOCAL_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
+
+
+class Refused(Exception):
+    """The form's problems, by form field (``_form``: those that name no shown field)."""
+
+    status = 422
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def load(
+    schema: ma.Schema,
+    data: Mapping[str, Any],
+    *,
+    form: MultiDict[str, str],
+    fields: Mapping[str, str] | Iterable[str],
+) -> dict[str, Any]:
+    """`data` loaded by `schema`; raises Refused with the problems by form field.
+
+    `fields` maps a path of `data` to the form field it came from (a plain list: the same
+    names). The form itself is checked for NUL characters, which PostgreSQL's text cannot
+    hold: a value with one is refused, never stored or looked up.
+    """
+    by_path = _field_map(fields)
+    errors: dict[str, list[str]] = {}
+    for name, value in form.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            shown = name if name in by_path.values() else FORM
+            errors.setdefault(shown, []).append(_("Invalid value."))
+    try:
+        loaded: dict[str, Any] = schema.load(data)
+    except ma.ValidationError as error:
+        _merge(errors, by_field(flatten_errors(error.messages), by_path))
+    if errors:
+        raise Refused(errors)
+    return loaded
+
+
+def refused(error: Invalid, fields: Mapping[str, str] | Iterable[str]) -> Refused:
+    """A service's Invalid as a refused form: each problem under the field it names."""
+    problems: dict[str, list[str]] = {}
+    for problem in error.problems:
+        problems.setdefault(problem.path, []).append(_(problem.message, **problem.params))
+    return Refused(by_field(problems, _field_map(fields)))
+
+
+def by_field(
+    problems: Mapping[str, list[str]], fields: Mapping[str, str] | Iterable[str]
+) -> dict[str, list[str]]:
+    """Problems by dotted path as problems by form field.
+
+    ``countries.0`` and ``titles.tk.value`` belong to the fields of ``countries`` and
+    ``titles.tk``; a problem whose path leads to no field goes under ``_form``, with the
+    path it names."""
+    by_path = _field_map(fields)
+    errors: dict[str, list[str]] = {}
+    for path, messages in problems.items():
+        parts = path.split(".")
+        while parts and ".".join(parts) not in by_path:
+            parts.pop()
+        if parts:
+            errors.setdefault(by_path[".".join(parts)], []).extend(messages)
+        elif path in {"_schema", "_request", FORM}:
+            errors.setdefault(FORM, []).extend(messages)
+        else:
+            errors.setdefault(FORM, []).extend(
+                _("%(field)s: %(problem)s", field=path, problem=message) for message in messages
+            )
+    return errors
+
+
+def flash_refusal(errors: dict[str, list[str]]) -> None:
+    """The page's alert for a refused form, and the problems no field shows."""
+    flash(_("Some values are not valid: see the notes next to the fields."), "error")
+    for message in errors.get(FORM, []):
+        flash(message, "error")
+
+
+def whole_number(value: str) -> int | str:
+    """A form's whole number as an int for the schema; anything else as typed, for the
+    schema to refuse ("Not a valid integer.")."""
+    value = value.strip()
+    return int(value) if _WHOLE_NUMBER.fullmatch(value) else value
+
+
+def utc_datetime(value: str) -> str | None:
+    """A datetime-local field, read as UTC: empty is None; a value with no time zone
+    gets +00:00; anything else goes to the schema as typed, to be refused there."""
+    value = value.strip()
+    if not value:
+        return None
+    return f"{value}+00:00" if _LOCAL_DATETIME.fullmatch(value) else value
+
+
+def _field_map(fields: Mapping[str, str] | Iterable[str]) -> dict[str, str]:
+    if isinstance(fields, Mapping):
+        return dict(fields)
+    return {name: name for name in fields}
+
+
+def _merge(errors: dict[str, list[str]], more: dict[str, list[str]]) -> None:
+    for name, messages in more.items():
+        errors.setdefault(name, []).extend(messages)
