@@ -80,22 +80,23 @@ def by_field(
 ) -> dict[str, list[str]]:
     """Problems by dotted path as problems by form field.
 
-    ``countries.0`` and ``titles.tk.value`` belong to the fields of ``countries`` and
-    ``titles.tk``; a problem whose path leads to no field goes under ``_form``, with the
-    path it names."""
+    ``countries.0`` and ``translations.ru.value.cta_url`` belong to the fields of
+    ``countries`` and ``translations.ru.cta_url``; a problem whose path leads to no field
+    goes under ``_form``, with the path it names."""
     by_path = _field_map(fields)
     errors: dict[str, list[str]] = {}
     for path, messages in problems.items():
-        parts = path.split(".")
-        while parts and ".".join(parts) not in by_path:
-            parts.pop()
-        if parts:
-            errors.setdefault(by_path[".".join(parts)], []).extend(messages)
+        # a mapping's problems are under its key's "key" or "value": translations.ru.value
+        plain = ".".join(p for p in path.split(".") if p not in {"key", "value"})
+        field = _field_of(path.split("."), by_path) or _field_of(plain.split("."), by_path)
+        if field is not None:
+            errors.setdefault(field, []).extend(messages)
         elif path in {"_schema", "_request", FORM}:
             errors.setdefault(FORM, []).extend(messages)
         else:
             errors.setdefault(FORM, []).extend(
-                _("%(field)s: %(problem)s", field=path, problem=message) for message in messages
+                _("%(field)s: %(problem)s", field=plain or path, problem=message)
+                for message in messages
             )
     return errors
 
@@ -121,6 +122,12 @@ def utc_datetime(value: str) -> str | None:
     if not value:
         return None
     return f"{value}+00:00" if _LOCAL_DATETIME.fullmatch(value) else value
+
+
+def _field_of(parts: list[str], by_path: dict[str, str]) -> str | None:
+    while parts and ".".join(parts) not in by_path:
+        parts = parts[:-1]
+    return by_path[".".join(parts)] if parts else None
 
 
 def _field_map(fields: Mapping[str, str] | Iterable[str]) -> dict[str, str]:
