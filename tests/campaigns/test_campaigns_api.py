@@ -244,3 +244,26 @@ def test_broadcast_dry_run_and_send(client: FlaskClient, login: Login) -> None:
     assert sent.get_json()["id"] is not None
     stats = client.get("/v1/admin/push/stats", headers=publisher).get_json()
     assert stats["pending"] == len(texts)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(document.domain)",
+        "data:text/html,x",
+        "http://ok.example/",
+        "https://evil.example@ok.example/",
+        "https://ok.example/" + "a" * 600,  # longer than the column: a 500 on PostgreSQL
+    ],
+)
+def test_the_api_refuses_a_cta_url_that_is_not_a_short_https_link(
+    client: FlaskClient, login: Login, url: str
+) -> None:
+    editor = login(Role.EDITOR)
+    texts = full_translations()
+    texts["ru"]["cta_url"] = url
+    body = {"slug": "cta-api", "translations": texts}
+    response = client.post("/v1/admin/campaigns", json=body, headers=editor)
+    assert response.status_code == 422
+    # the API names a mapping's value as marshmallow does: translations.ru.value.cta_url
+    assert [*response.get_json()["errors"]] == ["translations.ru.value.cta_url"]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from content.accounts.models import Role
 from content.accounts.service import Actor
 from content.campaigns import service as campaigns
-from content.campaigns.models import CampaignStatus
+from content.campaigns.models import Campaign, CampaignStatus
+from content.errors import Invalid
 from content.seed import loader
 from tests.campaigns.conftest import full_translations
 
@@ -83,3 +86,77 @@ def test_user_create_command(app: Flask) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "new.editor@myborder.test (editor)" in result.output
+
+
+NOT_HTTPS = [
+    "javascript:alert(document.domain)",
+    "JavaScript:alert(1)",
+    " javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "http://example.org/",
+    "https://evil.example@ok.example/",
+    "https://user:pw@ok.example/",
+    "https:ok.example",
+    "https:///ok.example",
+    "https://ok.example/ x",
+    "https://ok.example\\@evil.example/",
+    "HTTPS://ok.example/",
+    "//ok.example/",
+    "",
+]
+
+
+@pytest.mark.parametrize("url", NOT_HTTPS)
+def test_the_service_refuses_a_cta_url_that_is_not_https(session: Session, url: str) -> None:
+    """A caller that skips the schemas (CLI, seed, a script) still cannot store one."""
+    translations = full_translations()
+    translations["ru"]["cta_url"] = url
+    with pytest.raises(Invalid) as refused:
+        campaigns.create(
+            session, actor=PUBLISHER, slug="cta", fields={"translations": translations}
+        )
+    assert [p.path for p in refused.value.problems] == ["translations.ru.cta_url"]
+    session.rollback()
+    assert session.scalar(select(Campaign).where(Campaign.slug == "cta")) is None
+
+
+@pytest.mark.parametrize("url", NOT_HTTPS[:5])
+def test_the_service_refuses_a_cta_url_on_update_and_restore(session: Session, url: str) -> None:
+    campaign = _approved(session, "cta-update")
+    session.commit()
+    with pytest.raises(Invalid):
+        campaigns.update(
+            session,
+            actor=PUBLISHER,
+            campaign=campaign,
+            expected_version=campaign.version,
+            fields={"translations": {"kk": {"cta_url": url}}},
+        )
+    session.rollback()
+    campaign = campaigns.get_or_raise(session, "cta-update")
+    # a revision saved before links were checked is not restored either
+    revision = campaigns.revisions(session, campaign)[0]
+    snapshot = dict(revision.snapshot)
+    snapshot["translations"] = {"kk": {**snapshot["translations"]["kk"], "cta_url": url}}
+    revision.snapshot = snapshot
+    with pytest.raises(Invalid):
+        campaigns.restore(
+            session,
+            actor=PUBLISHER,
+            campaign=campaign,
+            number=revision.number,
+            expected_version=campaign.version,
+        )
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://ok.example", "https://unodc.org/LSS/Page/NPS", "https://a.b.example:8443/x?y#z"],
+)
+def test_the_service_keeps_an_https_cta_url(session: Session, url: str) -> None:
+    translations = full_translations()
+    translations["ru"]["cta_url"] = url
+    campaign = campaigns.create(
+        session, actor=PUBLISHER, slug="cta-ok", fields={"translations": translations}
+    )
+    assert campaign.translations["ru"].cta_url == url

@@ -379,7 +379,9 @@ def test_new_agency_refuses_bad_input_beside_the_field(
     assert count(session, Agency) == before
 
 
-def test_new_agency_audits_name_and_country(client: FlaskClient, session: Session) -> None:
+def test_new_agency_is_stored_trimmed_with_an_upper_case_country(
+    client: FlaskClient, session: Session
+) -> None:
     sign_in(client, session, Role.ADMIN)
     token = csrf(client, "/console/agencies")
     form = {"name": " Probe agency ", "country": "kg", "csrf_token": token}
