@@ -95,7 +95,7 @@ def by_field(
             errors.setdefault(FORM, []).extend(messages)
         else:
             errors.setdefault(FORM, []).extend(
-                _("%(field)s: %(problem)s", field=plain or path, problem=message)
+                _("In the field %(field)s: %(problem)s", field=plain or path, problem=message)
                 for message in messages
             )
     return errors
