@@ -67,8 +67,10 @@ def load(
     return loaded
 
 
-def refused(error: Invalid, fields: Mapping[str, str] | Iterable[str]) -> Refused:
-    """A service's Invalid as a refused form: each problem under the field it names."""
+def refused(error: Refused | Invalid, fields: Mapping[str, str] | Iterable[str]) -> Refused:
+    """A refused form; a service's Invalid becomes one, each problem under its field."""
+    if isinstance(error, Refused):
+        return error
     problems: dict[str, list[str]] = {}
     for problem in error.problems:
         problems.setdefault(problem.path, []).append(_(problem.message, **problem.params))

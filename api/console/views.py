@@ -52,9 +52,6 @@ from content.checkpoints.models import Direction, Lane, Reason, State
 from content.checkpoints.service import CheckpointFilter, QueueReportIn
 from content.errors import DomainError, Invalid, PreconditionFailed
 
-#: the campaign form's fields besides the texts of each language
-CAMPAIGN_FIELDS = ("priority", "countries", "starts_at", "ends_at")
-
 blp = Blueprint(
     "console",
     __name__,
@@ -271,7 +268,7 @@ def campaign_new() -> Any:
             db.commit()
         except (Refused, Invalid) as error:
             db.rollback()
-            refusal = error if isinstance(error, Refused) else forms.refused(error, shown)
+            refusal = forms.refused(error, shown)
             forms.flash_refusal(refusal.errors)
             return render_template(
                 "console/campaign_new.html", errors=refusal.errors
@@ -329,7 +326,7 @@ def campaign_edit(slug: str) -> Any:
         except (Refused, Invalid) as error:
             db.rollback()
             campaign = _campaign_or_404(slug)
-            refusal = error if isinstance(error, Refused) else forms.refused(error, shown)
+            refusal = forms.refused(error, shown)
             errors = refusal.errors
             forms.flash_refusal(errors)
             status = refusal.status
@@ -356,15 +353,12 @@ def campaign_edit(slug: str) -> Any:
 def campaign_action(slug: str) -> Any:
     db = get_session()
     campaign = _campaign_or_404(slug)
-    action = request.form.get("action", "")
-    if "\x00" in action:
-        action = ""  # refused below as no such action, like any other unknown one
     try:
         campaigns.transition(
             db,
             actor=actor(),
             campaign=campaign,
-            action=action,
+            action=request.form.get("action", ""),
             require_complete=current_app.config["SETTINGS"].campaigns_require_all_locales,
         )
         db.commit()
@@ -393,7 +387,7 @@ def campaign_schedule(slug: str) -> Any:
         flash(_("Schedule saved."), "ok")
     except (Refused, Invalid) as error:
         db.rollback()
-        refusal = error if isinstance(error, Refused) else forms.refused(error, shown)
+        refusal = forms.refused(error, shown)
         forms.flash_refusal(refusal.errors)
         campaign = _campaign_or_404(slug)
         return render_template(
@@ -453,7 +447,7 @@ def campaign_restore(slug: str, number: int) -> Any:
         flash(_("Revision %(number)s restored as a new revision.", number=number), "ok")
     except (Refused, Invalid) as error:
         db.rollback()
-        refusal = error if isinstance(error, Refused) else forms.refused(error, ())
+        refusal = forms.refused(error, ())
         forms.flash_refusal(refusal.errors)
         campaign = _campaign_or_404(slug)
         return render_template(
@@ -532,7 +526,7 @@ def board_status(checkpoint_id: str) -> Any:
         flash(_("Status posted."), "ok")
     except (Refused, Invalid) as error:
         db.rollback()
-        refusal = error if isinstance(error, Refused) else forms.refused(error, shown)
+        refusal = forms.refused(error, shown)
         forms.flash_refusal(refusal.errors)
         return _board_page(refusal, checkpoint_id, "status")
     except DomainError as error:
@@ -577,7 +571,7 @@ def board_queue(checkpoint_id: str) -> Any:
         flash(_("Queue time posted."), "ok")
     except (Refused, Invalid) as error:
         db.rollback()
-        refusal = error if isinstance(error, Refused) else forms.refused(error, paths)
+        refusal = forms.refused(error, paths)
         forms.flash_refusal(refusal.errors)
         return _board_page(refusal, checkpoint_id, "queues")
     except DomainError as error:
@@ -615,7 +609,7 @@ def users() -> Any:
             flash(_("User created."), "ok")
         except (Refused, Invalid) as error:
             db.rollback()
-            refusal = error if isinstance(error, Refused) else forms.refused(error, shown)
+            refusal = forms.refused(error, shown)
             errors, status = refusal.errors, refusal.status
             forms.flash_refusal(errors)
         except DomainError as error:
@@ -740,7 +734,7 @@ def agencies() -> Any:
             db.commit()
         except (Refused, Invalid) as error:
             db.rollback()
-            refusal = error if isinstance(error, Refused) else forms.refused(error, shown)
+            refusal = forms.refused(error, shown)
             errors, status = refusal.errors, refusal.status
             forms.flash_refusal(errors)
         except DomainError as error:
