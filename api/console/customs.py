@@ -2,9 +2,9 @@
 
 Forms are read into the shapes the admin API takes and checked by its schemas (through
 ``api.console.forms``, as every console form); the services check the facts and write
-the audit log as the signed-in user. A form's field
-names are the schema's dotted paths (``source.url``, ``titles.tk``), so every problem,
-from a schema or a service, is shown next to the field it names.
+the audit log as the signed-in user. A form's field names are the schema's dotted paths
+(``source.url``, ``titles.tk``), so every problem, from a schema or a service, is shown
+next to the field it names.
 """
 
 from __future__ import annotations
