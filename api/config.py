@@ -90,6 +90,9 @@ class Settings:
             os.environ.get("IMAGE_DIR") or str(PROJECT_ROOT / "instance" / "images")
         )
     )
+    image_max_side_pixels: int = field(
+        default_factory=lambda: _env_int("IMAGE_MAX_SIDE_PIXELS", 4096)
+    )
 
     @property
     def image_path(self) -> Path:

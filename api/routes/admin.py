@@ -297,12 +297,20 @@ class AdminImages(MethodView):
     @blp.arguments(ImageIn, location="files")
     @blp.response(201, ImageOut)
     @blp.doc(security=USER_SECURITY)
-    @declare_errors(blp, 400, 401, 403, 413, 415)
+    @declare_errors(blp, 400, 401, 403, 413, 415, 422)
     def post(self, files: dict[str, Any]) -> dict[str, Any]:
-        """Upload an image (multipart field `file`): PNG, JPEG or WebP, at most 2 MB"""
+        """Upload an image (multipart field `file`): PNG, JPEG or WebP, at most 2 MB
+
+        ---
+        Neither side may be longer than IMAGE_MAX_SIDE_PIXELS (4096 by default): 422.
+        """
         upload = files["file"]
+        settings = current_app.config["SETTINGS"]
         image = campaigns.store_image(
-            get_session(), data=upload.read(), image_dir=current_app.config["SETTINGS"].image_path
+            get_session(),
+            data=upload.read(),
+            image_dir=settings.image_path,
+            max_side=settings.image_max_side_pixels,
         )
         accounts.audit(
             get_session(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -51,6 +52,9 @@ FALLBACK = {"kk": "ru", "ky": "ru", "tg": "ru", "tk": "ru", "uz": "ru", "ru": "e
 _HTTPS_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::\d{1,5})?$")
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+#: the longer side of an image, in pixels, unless the caller says otherwise (a phone
+#: decodes every pixel: 9000 × 9000 would be about 309 MiB)
+MAX_IMAGE_SIDE = 4096
 
 EDITORS = {Role.EDITOR, Role.PUBLISHER, Role.ADMIN}
 PUBLISHERS = {Role.PUBLISHER, Role.ADMIN}
@@ -410,16 +414,31 @@ def get_public(session: Session, slug: str, *, now: datetime | None = None) -> C
     raise NotFound(N_("No campaign %(slug)s."), slug=slug)
 
 
-def store_image(session: Session, *, data: bytes, image_dir: Path) -> Image:
-    """Keep an uploaded image after checking what it is by its content (PNG, JPEG, WebP)."""
+def store_image(
+    session: Session, *, data: bytes, image_dir: Path, max_side: int = MAX_IMAGE_SIDE
+) -> Image:
+    """Keep an uploaded image after checking what it is by its content (PNG, JPEG, WebP)
+    and that neither side is longer than `max_side` pixels. Only the header is read:
+    the pixels are never decoded here."""
     if len(data) > MAX_IMAGE_BYTES:
         raise Invalid([FieldProblem("file", N_("An image may be at most 2 MB."))])
+    too_large = FieldProblem(
+        "file",
+        N_("An image may be at most %(limit)s pixels on its longer side."),
+        {"limit": max_side},
+    )
     try:
-        with PILImage.open(BytesIO(data)) as probe:
-            kind = probe.format or ""
-            probe.verify()
-        with PILImage.open(BytesIO(data)) as image:
-            width, height = image.size
+        with warnings.catch_warnings():
+            # Pillow warns past MAX_IMAGE_PIXELS and raises past twice that: both are bombs
+            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            with PILImage.open(BytesIO(data)) as probe:
+                kind = probe.format or ""
+                width, height = probe.size
+                if max(width, height) > max_side:
+                    raise Invalid([too_large])
+                probe.verify()
+    except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning) as error:
+        raise Invalid([too_large]) from error
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise Invalid([FieldProblem("file", N_("Upload a PNG, JPEG or WebP image."))]) from error
     if kind not in IMAGE_TYPES:

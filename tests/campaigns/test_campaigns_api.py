@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from collections.abc import Callable
 from html.parser import HTMLParser
 from io import BytesIO
@@ -176,6 +178,52 @@ def test_images_are_checked_by_content(client: FlaskClient, login: Login) -> Non
         content_type="multipart/form-data",
     )
     assert fake.status_code == 422
+
+
+def _png_header(width: int, height: int, mode: int = 0) -> bytes:
+    """A PNG that claims `width` × `height` (grey, 1 bit) with one tiny IDAT: what an image
+    bomb looks like to a server that reads headers only."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, mode, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(
+    ("width", "height"), [(4097, 16), (16, 9000), (9000, 9000), (20000, 20000), (65535, 65535)]
+)
+def test_images_over_the_pixel_limit_are_refused(
+    client: FlaskClient, login: Login, width: int, height: int
+) -> None:
+    """Review §4e: a 9000² PNG was stored and sent to phones; 20000² was a 500."""
+    response = client.post(
+        "/v1/admin/images",
+        data={"file": (BytesIO(_png_header(width, height)), "bomb.png")},
+        headers={**login(Role.EDITOR), "Accept-Language": "ru"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422, response.get_json()
+    assert "4096" in response.get_json()["errors"]["file"][0]
+    assert response.headers["Content-Language"] == "ru"
+
+
+def test_an_image_at_the_pixel_limit_is_kept(client: FlaskClient, login: Login) -> None:
+    response = client.post(
+        "/v1/admin/images",
+        data={"file": (BytesIO(_png((4096, 8))), "wide.png")},
+        headers=login(Role.EDITOR),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_json()
+    assert (response.get_json()["width"], response.get_json()["height"]) == (4096, 8)
 
 
 def test_each_role_is_refused_what_it_may_not_do(client: FlaskClient, login: Login) -> None:
