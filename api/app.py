@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import logging
+import re
 import time
 from typing import Any
 
 from flask import Flask, Response, request
+from flask_babel import gettext
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import ServiceUnavailable, UnsupportedMediaType
+from werkzeug.exceptions import (
+    BadRequest,
+    RequestEntityTooLarge,
+    ServiceUnavailable,
+    UnsupportedMediaType,
+)
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import cache, cli, errors, i18n, limits, observability, openapi
 from api.config import Settings
 from api.console import views as console
 from api.db import Database, get_session, make_engine
-from api.errors import ProblemApi
+from api.errors import TOO_DEEP, ProblemApi
 from api.i18n import current_locale
 from content import versions
 from content.errors import N_, FieldProblem, Invalid
@@ -37,6 +45,20 @@ def public_etag(data_version: int) -> str:
     minute = int(time.time() // 60)
     key = f"{data_version}:{minute}:{request.full_path}:{current_locale()}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+#: how deeply a JSON body may nest; ours nest 3 levels, and Python's parser recurses
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def json_depth(body: bytes) -> int:
+    """How deeply a JSON text nests arrays and objects, without parsing it (a parser
+    recurses, and a 2 KB body nested 1,000 deep raises RecursionError)."""
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    return max(itertools.accumulate(_DEPTH_STEP[b] for b in brackets), default=0)
 
 
 def nul_fields() -> list[str]:
@@ -150,6 +172,24 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             and not (request.is_json or uploads)
         ):
             raise UnsupportedMediaType()
+
+    @app.before_request
+    def _json_within_limits() -> None:
+        if not request.is_json:
+            return
+        body = request.get_data(cache=True)
+        limit = request.max_content_length
+        if (
+            request.content_length is None  # chunked: werkzeug stops reading at the limit
+            and limit is not None
+            and len(body) >= limit
+            and request.environ["wsgi.input"].read(1)
+        ):
+            raise RequestEntityTooLarge()
+        if json_depth(body) > MAX_JSON_DEPTH:
+            too_deep = BadRequest()
+            too_deep.data = {"detail": gettext(TOO_DEEP, limit=MAX_JSON_DEPTH)}  # type: ignore[attr-defined]  # read by ProblemApi
+            raise too_deep
 
     @app.before_request
     def _no_nul_characters() -> None:

@@ -73,6 +73,7 @@ GENERIC_TITLE = N_("Error")
 INVALID_JSON = N_("The request body is not valid JSON.")
 WEBARGS_INVALID_JSON = {"json": ["Invalid JSON body."]}
 TOO_LARGE = N_("The request body is larger than %(limit)s.")
+TOO_DEEP = N_("The request body nests more than %(limit)s levels deep.")
 
 # marshmallow's own messages (English, already formatted) and their translatable twins
 _MARSHMALLOW_MESSAGES = [
@@ -196,7 +197,7 @@ class ProblemApi(Api):
             detail = gettext(INVALID_JSON)
         else:
             errors = flatten_errors(messages) if messages else None
-            detail = _detail_for(status)
+            detail = data.get("detail") or _detail_for(status)
         headers = {
             name: value for name, value in error.get_headers() if name.lower() != "content-type"
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from io import BytesIO
 
 import pytest
 from flask import Flask
@@ -117,6 +118,60 @@ def test_api4_resource_consumption(client: FlaskClient, agency_key: MakeKey) -> 
         "&from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z"
     )
     assert long_history.status_code == 422
+
+
+@pytest.mark.parametrize("depth", [33, 1_000, 50_000])
+def test_api4_deeply_nested_json_is_a_400(
+    app: Flask, client: FlaskClient, agency_key: MakeKey, depth: int
+) -> None:
+    """Review §4b: 2 KB nested 1,000 deep was an unauthenticated 500 (RecursionError)."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: a 500, not a raise
+    body = '{"items": ' + "[" * depth + "]" * depth + "}"
+    customs = client.post(
+        "/v1/customs/check",
+        data=body,
+        content_type="application/json",
+        headers={"Accept-Language": "ru"},
+    )
+    assert customs.status_code == 400, customs.get_data(as_text=True)
+    assert customs.mimetype == "application/problem+json"
+    assert "32" in customs.get_json()["detail"]
+    assert customs.headers["Content-Language"] == "ru"
+    queues = client.post(
+        "/v1/checkpoints/kz-kordai/queues",
+        data='{"reports": [' + '{"a": ' * depth + "1" + "}" * depth + "]}",
+        content_type="application/json",
+        headers=bearer(agency_key("KZ")),
+    )
+    assert queues.status_code == 400
+
+
+def test_api4_brackets_inside_strings_are_not_nesting(client: FlaskClient) -> None:
+    from api.app import json_depth
+
+    assert json_depth(b'{"a": "[[[[{{{\\"]]]", "b": [[1]]}') == 3
+    assert json_depth(b"[" * 40 + b"]" * 40) == 40
+    body = {"country": "KZ", "items": [{"name": "[" * 100, "quantity": 1}]}
+    response = client.post("/v1/customs/check", json=body)
+    assert response.status_code != 400, response.get_json()
+
+
+def test_api4_a_chunked_body_over_the_limit_is_a_413(
+    client: FlaskClient, agency_key: MakeKey
+) -> None:
+    """Review §4a: sent chunked, 2 MB was cut at the limit and refused as bad JSON (400)."""
+    body = json.dumps({"state": "open", "message": "x" * 2_000_000}).encode()
+    response = client.post(
+        "/v1/checkpoints/kz-kordai/status",
+        input_stream=BytesIO(body),
+        headers={
+            **bearer(agency_key("KZ")),
+            "Content-Type": "application/json",
+            "Transfer-Encoding": "chunked",
+        },
+        environ_base={"wsgi.input_terminated": True},  # as gunicorn sets for chunked bodies
+    )
+    assert response.status_code == 413, response.get_json()
 
 
 ADMIN_ONLY = {"/v1/admin/audit"}
