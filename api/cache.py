@@ -67,6 +67,7 @@ class VersionClock:
             if self.ttl <= 0 or now - self._read_at >= self.ttl:
                 try:
                     with self.database.sessionmaker() as session:
+                        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
                         self._version = versions.current(session)
                 except OperationalError:
                     if not self.database_down:

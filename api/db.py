@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,12 +35,28 @@ def make_engine(url: str, *, connect_timeout: int = 5, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql(f"BEGIN {_sqlite_begin_mode(connection)}")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("connect_args", {"connect_timeout": connect_timeout})
     return create_engine(url, **kwargs)
+
+
+#: requests that only read: their transactions need not wait for the write lock
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _sqlite_begin_mode(connection: Any) -> str:
+    """IMMEDIATE, so that a transaction that will write takes the write lock when it
+    begins and waits for it (the busy timeout). A DEFERRED one that reads first fails at
+    its first write with "database is locked", at once, whenever another connection
+    committed in between (WAL mode gives no busy wait there). Reads say DEFERRED: the
+    `sqlite_begin` execution option, or a GET, HEAD or OPTIONS request."""
+    mode = connection.get_execution_options().get("sqlite_begin")
+    if mode is None:
+        mode = "DEFERRED" if has_request_context() and request.method in READ_METHODS else ""
+    return str(mode or "IMMEDIATE")
 
 
 class Database:

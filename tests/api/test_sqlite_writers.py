@@ -1,0 +1,188 @@
+"""The embedded SQLite default under ordinary concurrent writes: two web workers and the
+push worker, real processes, on one committed database. No write may get a 503."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.orm import Session
+
+from content.accounts import service as accounts
+from content.accounts.models import AuthToken, Role
+from content.checkpoints.models import QueueReport
+from push.models import Device, MessageKind, MessageStatus, OutboxMessage, Platform
+from tests.api.test_cache import _free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "correct horse battery"
+
+
+def _queue_outbox(engine: Engine, count: int) -> None:
+    now = datetime.now(UTC)
+    payload = {"title": "t", "body": "b", "collapse_key": "c", "data": {}, "ttl_seconds": 3600}
+    with Session(engine) as session:
+        session.execute(
+            insert(Device),
+            [
+                {
+                    "token": f"t-{n}",
+                    "platform": Platform.ANDROID,
+                    "locale": "ru",
+                    "secret_hash": f"t-{n}",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for n in range(count)
+            ],
+        )
+        session.execute(
+            insert(OutboxMessage),
+            [
+                {
+                    "kind": MessageKind.QUEUE_ALERT,
+                    "status": MessageStatus.PENDING,
+                    "token": f"t-{n}",
+                    "payload": payload,
+                    "attempts": 0,
+                    "available_at": now,
+                    "created_at": now,
+                    "expires_at": now + timedelta(hours=1),
+                }
+                for n in range(count)
+            ],
+        )
+        session.commit()
+
+
+def _post(url: str, body: dict[str, object], headers: dict[str, str]) -> int:
+    request = urllib.request.Request(  # noqa: S310  # loopback
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **headers},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310  # loopback
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def test_web_and_push_workers_write_at_once_without_a_503(
+    committed_database: tuple[str, Engine], tmp_path: Path
+) -> None:
+    url, engine = committed_database
+    if not url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock only")
+    with Session(engine) as session:
+        agency = accounts.create_agency(session, country="KZ", name="KZ")
+        _, key = accounts.issue_key(session, agency=agency)
+        for n in range(4):
+            accounts.create_user(
+                session, email=f"u{n}@example.com", password=PASSWORD, role=Role.EDITOR
+            )
+        session.commit()
+    _queue_outbox(engine, 3000)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "IMAGE_DIR": str(tmp_path),
+        "PUSH_BACKEND": "log",
+        "RATE_LIMITS": "off",
+        "REQUEST_LOG": "off",
+    }
+    bin_dir = Path(sys.executable).parent
+    web = subprocess.Popen(  # noqa: S603  # our own server, fixed arguments
+        [str(bin_dir / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    push = subprocess.Popen(  # noqa: S603  # our own CLI, fixed arguments
+        [str(bin_dir / "flask"), "--app", "wsgi", "push", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    statuses: list[tuple[str, int]] = []
+    lock = threading.Lock()
+
+    def sign_ins(n: int) -> None:
+        for _ in range(6):
+            status = _post(
+                f"{base}/v1/auth/tokens", {"email": f"u{n}@example.com", "password": PASSWORD}, {}
+            )
+            with lock:
+                statuses.append(("token", status))
+
+    def queue_posts(n: int) -> None:
+        for i in range(30):
+            observed = (datetime.now(UTC) - timedelta(seconds=n * 100 + i)).isoformat()
+            report = {
+                "direction": "exit",
+                "lane": "car",
+                "wait_minutes": i,
+                "observed_at": observed,
+            }
+            status = _post(
+                f"{base}/v1/checkpoints/kz-kordai/queues",
+                {"reports": [report]},
+                {"Authorization": f"Bearer {key}"},
+            )
+            with lock:
+                statuses.append(("queue", status))
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "/healthz").read()  # noqa: S310  # loopback
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.1)
+        threads = [threading.Thread(target=sign_ins, args=(n,)) for n in range(4)]
+        threads += [threading.Thread(target=queue_posts, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+    finally:
+        for process in (web, push):
+            process.send_signal(signal.SIGTERM)
+        for process in (web, push):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    refused = [item for item in statuses if item[1] >= 500]
+    assert not refused, f"{len(refused)} of {len(statuses)} writes failed: {refused[:5]}"
+    assert len(statuses) == 4 * 6 + 4 * 30
+    tokens = sum(1 for kind, status in statuses if kind == "token" and status == 201)
+    queues = sum(1 for kind, status in statuses if kind == "queue" and status == 201)
+    assert tokens == 24
+    assert queues == 120
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(AuthToken)) == tokens
+        assert session.scalar(select(func.count()).select_from(QueueReport)) == queues
+        sent = session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status != MessageStatus.PENDING)
+        )
+        assert sent, "the push worker wrote nothing meanwhile"
