@@ -170,9 +170,6 @@ def public_headers(etag: str, max_age: int, locale: str) -> tuple[tuple[str, str
         ),
         ("Vary", "Accept-Language, Accept-Encoding"),
         ("Content-Language", locale),
-        ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", "no-referrer"),
-        ("Content-Security-Policy", observability.API_CSP),
     )
 
 
@@ -281,12 +278,18 @@ class FastReads:
             return self.wsgi_app(environ, start_response)
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
         if if_none_match and parse_etags(if_none_match).contains(entry.etag):
-            start_response("304 NOT MODIFIED", [*entry.headers, ("X-Request-ID", rid)])
+            headers = [*entry.headers, ("X-Request-ID", rid)]
+            start_response(
+                "304 NOT MODIFIED",
+                observability.wsgi_headers(environ, self.settings, entry.content_type, headers),
+            )
             observability.record(rid, "GET", "cached", path, 304, time.perf_counter() - started)
             return [b""]
         accepts_gzip = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "").lower()
         _, headers, body = serve(entry, accepts_gzip)
-        start_response("200 OK", [*headers, ("X-Request-ID", rid)])
+        headers = [*headers, ("X-Request-ID", rid)]
+        headers = observability.wsgi_headers(environ, self.settings, entry.content_type, headers)
+        start_response("200 OK", headers)
         observability.record(rid, "GET", "cached", path, 200, time.perf_counter() - started)
         return [body]
 

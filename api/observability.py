@@ -103,8 +103,7 @@ def init_app(app: Flask) -> None:
             response.status_code,
             duration,
         )
-        _security_headers(response, production=settings.is_production)
-        _cors(response, settings.cors_origins)
+        _policy(response, settings)
         return response
 
     @app.get("/metrics")
@@ -161,34 +160,87 @@ def record(
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
-def _security_headers(response: Response, *, production: bool) -> None:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if response.mimetype in ("application/json", "application/problem+json"):
-        response.headers.setdefault("Content-Security-Policy", API_CSP)
+JSON_TYPES = frozenset({"application/json", "application/problem+json"})
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def policy_headers(
+    *, path: str, method: str, origin: str | None, mimetype: str, settings: Any
+) -> tuple[dict[str, str], dict[str, str], bool]:
+    """The security and CORS headers of an answer, decided in one place for Flask's
+    answers and for those the cache middleware serves before Flask runs: (headers a
+    view may have set already, headers that always win, whether to add Origin to Vary)."""
+    defaults = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+    if mimetype in JSON_TYPES:
+        defaults["Content-Security-Policy"] = API_CSP
     else:
-        response.headers.setdefault("X-Frame-Options", "DENY")
-    if production:
-        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        defaults["X-Frame-Options"] = "DENY"
+    overrides = {"Strict-Transport-Security": HSTS} if settings.is_production else {}
+    vary_origin = False
+    configured = settings.cors_origins
+    if origin and configured and path.startswith("/v1/"):
+        vary_origin = True
+        allowed = {o.strip() for o in configured.split(",") if o.strip()}
+        if origin in allowed:
+            overrides.update(_cors_headers(origin, method))
+    return defaults, overrides, vary_origin
 
 
-def _cors(response: Response, configured: str) -> None:
-    """CORS only for configured origins (CORS_ORIGINS, comma-separated), and only the API."""
-    origin = request.headers.get("Origin")
-    if not origin or not configured or not request.path.startswith("/v1/"):
-        return
-    allowed = {o.strip() for o in configured.split(",") if o.strip()}
-    if origin in allowed:
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Expose-Headers"] = (
+def wsgi_headers(
+    environ: dict[str, Any], settings: Any, mimetype: str, headers: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """`headers` of an answer made outside Flask (`mimetype` may carry parameters), with
+    what `_finish` would add to it."""
+    defaults, overrides, vary_origin = policy_headers(
+        path=environ.get("PATH_INFO", ""),
+        method=environ.get("REQUEST_METHOD", "GET"),
+        origin=environ.get("HTTP_ORIGIN"),
+        mimetype=mimetype.partition(";")[0].strip(),
+        settings=settings,
+    )
+    present = {name.lower() for name, _ in headers}
+    result = [
+        (name, f"{value}, Origin" if vary_origin and name.lower() == "vary" else value)
+        for name, value in headers
+        if name not in overrides
+    ]
+    result += [(n, v) for n, v in defaults.items() if n.lower() not in present]
+    result += list(overrides.items())
+    if vary_origin and "vary" not in present:
+        result.append(("Vary", "Origin"))
+    return result
+
+
+def _policy(response: Response, settings: Any) -> None:
+    defaults, overrides, vary_origin = policy_headers(
+        path=request.path,
+        method=request.method,
+        origin=request.headers.get("Origin"),
+        mimetype=response.mimetype or "",
+        settings=settings,
+    )
+    for name, value in defaults.items():
+        response.headers.setdefault(name, value)
+    for name, value in overrides.items():
+        response.headers[name] = value
+    if vary_origin:
+        response.vary.add("Origin")
+
+
+def _cors_headers(origin: str, method: str) -> dict[str, str]:
+    """CORS for a configured origin (CORS_ORIGINS, comma-separated), and only the API."""
+    headers = {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Expose-Headers": (
             "ETag, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, "
             "Content-Language, X-Request-ID"
+        ),
+    }
+    if method == "OPTIONS":
+        headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE"
+        headers["Access-Control-Allow-Headers"] = (
+            "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, "
+            "Accept-Language, X-Request-ID"
         )
-        if request.method == "OPTIONS":
-            response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE"
-            response.headers["Access-Control-Allow-Headers"] = (
-                "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, "
-                "Accept-Language, X-Request-ID"
-            )
-            response.headers["Access-Control-Max-Age"] = "600"
-    response.vary.add("Origin")
+        headers["Access-Control-Max-Age"] = "600"
+    return headers

@@ -205,3 +205,32 @@ def test_the_newest_answer_is_served_when_the_database_goes_before_the_clock_not
     during = client.get("/v1/checkpoints/kz-kordai")
     assert during.status_code == 200
     assert during.data == served.data
+
+
+def test_cached_answers_keep_cors_vary_and_hsts(app: Flask, client: FlaskClient) -> None:
+    """Review §7: hits served by FastReads dropped ACAO, Vary: Origin and HSTS."""
+    settings = app.config["SETTINGS"]
+    settings.cors_origins = "https://app.example"
+    settings.env = "production"
+    headers = {"Origin": "https://app.example"}
+    answers = [client.get("/v1/checkpoints?lang=kk", headers=headers) for _ in range(3)]
+    names = (
+        "Access-Control-Allow-Origin",
+        "Access-Control-Expose-Headers",
+        "Vary",
+        "Strict-Transport-Security",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "Content-Security-Policy",
+    )
+    first = {name: answers[0].headers.get(name) for name in names}
+    assert first["Access-Control-Allow-Origin"] == "https://app.example"
+    assert "Origin" in (first["Vary"] or "")
+    assert first["Strict-Transport-Security"]
+    for later in answers[1:]:
+        assert {name: later.headers.get(name) for name in names} == first
+    etag = answers[0].headers["ETag"]
+    not_modified = client.get("/v1/checkpoints?lang=kk", headers={**headers, "If-None-Match": etag})
+    assert not_modified.status_code == 304
+    assert not_modified.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    assert not_modified.headers["Strict-Transport-Security"]
