@@ -114,6 +114,18 @@ class Settings:
             raise RuntimeError("SECRET_KEY must be set to at least 32 characters in production")
         if self.push_backend not in {"fake", "firebase", "log"}:
             raise RuntimeError("PUSH_BACKEND must be fake, firebase or log")
+        if self.is_production and self.push_backend == "fake":
+            # the fake sender posts every message, device tokens included, over plain HTTP
+            # to whatever listens on FAKE_FCM_URL; it is the default only for development
+            raise RuntimeError(
+                "PUSH_BACKEND=fake is for development and tests: set PUSH_BACKEND=firebase "
+                "(or log) in production"
+            )
+        if self.is_production and self.rate_limits_enabled and not self.redis_url:
+            raise RuntimeError(
+                "REDIS_URL must be set in production: without it every gunicorn worker keeps "
+                "its own rate-limit counters, so each limit allows workers × its figure"
+            )
         if self.push_backend == "firebase" and not self.firebase_credentials:
             raise RuntimeError(
                 "PUSH_BACKEND=firebase needs FIREBASE_CREDENTIALS or GOOGLE_APPLICATION_CREDENTIALS"

@@ -224,7 +224,12 @@ def test_api8_security_misconfiguration(client: FlaskClient) -> None:
     assert "frame-ancestors 'none'" in console.headers["Content-Security-Policy"]
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         Settings(env="production", secret_key="").validate()
-    production = Settings(env="production", secret_key="x" * 40)
+    production = Settings(
+        env="production",
+        secret_key="x" * 40,
+        push_backend="log",
+        redis_url="redis://127.0.0.1:6379/0",
+    )
     production.validate()
     assert production.is_production
 
