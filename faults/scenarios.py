@@ -19,13 +19,14 @@ from typing import Any
 
 import psycopg
 
-from faults.load import Answer, Load, Poster
+from faults.load import Answer, Load, Poll, Poster, SlowClients
 from faults.servers import (
     Gunicorn,
     Postgres,
     app_env,
     fake_fcm,
     gunicorn,
+    nginx,
     push_worker,
     seeded,
     stop,
@@ -230,6 +231,108 @@ def _replacement_serves(server: Gunicorn, before: set[int], killed_at: float) ->
 
     wait_until(booted, 20, "the replacement worker booting")
     return time.monotonic() - killed_at
+
+
+def _health(answers: list[Answer]) -> dict[str, Any]:
+    """Share of 200s within the poll's timeout, and the latency of the answers, in ms."""
+    ok = [a for a in answers if a.status == 200]
+    times = sorted((a.ended - a.started) * 1000 for a in ok)
+    figures: dict[str, Any] = {
+        "polls": len(answers),
+        "ok_percent": round(100 * len(ok) / len(answers), 1) if answers else 0.0,
+        "failed": _statuses([a for a in answers if a.status != 200]),
+    }
+    if times:
+        figures |= {
+            "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+            "max_ms": round(times[-1], 1),
+        }
+    return figures
+
+
+def _attack(
+    base: str, seconds: float, sockets: int, bodies: int, interval: float
+) -> tuple[SlowClients, dict[str, list[Answer]], int]:
+    """Slow sockets against `base` while /healthz and the list are polled; returns the
+    attack, the polls' answers by path, and how many sockets were open at the end."""
+    polls = [Poll(base, "/healthz"), Poll(base, "/v1/checkpoints?lang=ru")]
+    with SlowClients(base, sockets=sockets, bodies=bodies, interval=interval) as attack:
+        time.sleep(1)  # the sockets are open before the first poll counts
+        for poll in polls:
+            poll.__enter__()
+        time.sleep(seconds)
+        for poll in polls:
+            poll.__exit__()
+        still_open = attack.open_now()
+    return attack, {poll.path: poll.answers for poll in polls}, still_open
+
+
+def slow_clients(
+    ctx: Context,
+    sockets: int = 50,
+    bodies: int = 15,
+    interval: float = 2.0,
+    seconds: float = 25,
+    baseline_seconds: float = 12,
+) -> Result:
+    """Slowloris: 50 sockets send one byte every 2 s (partial headers, and slow bodies to
+    POST /v1/customs/check) at gunicorn's sync workers behind deploy/nginx.conf, while
+    /healthz and GET /v1/checkpoints are polled with a 3 s timeout. Then, for contrast,
+    the same attack straight at gunicorn (the baseline, expected to fail)."""
+    result = Result("slow clients (slowloris) through the nginx front", "requests")
+    database_url = ctx.database("slow")
+    env = app_env(database_url, ctx.tmp, TRUSTED_PROXIES="1")
+    log = ctx.logs / "gunicorn-slow.log"
+    with gunicorn(env, log) as server:
+        upstream = server.base.split("//")[1]
+        runtime = ctx.tmp / f"nginx-{uuid.uuid4().hex[:6]}"
+        with nginx(upstream, runtime, ctx.logs / "nginx-slow.log") as front:
+            attack, polled, still_open = _attack(front, seconds, sockets, bodies, interval)
+        timeouts_behind_nginx = log.read_text().count("WORKER TIMEOUT")
+        direct, direct_polled, direct_open = _attack(
+            server.base, baseline_seconds, sockets, bodies, interval
+        )
+        recovered = wait_until(
+            lambda: urllib.request.urlopen(server.base + "/healthz", timeout=2).status == 200,
+            40,
+            "gunicorn answering again after the direct attack",
+        )
+    answers = [a for path_answers in polled.values() for a in path_answers]
+    result.sent = len(answers)
+    result.succeeded = sum(1 for a in answers if a.status == 200)
+    result.recover_seconds = round(recovered, 2)
+    result.figures |= {
+        "slow_sockets": {"header": sockets - bodies, "body": bodies, "byte_every_s": interval},
+        "through_nginx_s": seconds,
+        "through_nginx": {path: _health(a) for path, a in polled.items()},
+        "through_nginx_slow_sockets_open_at_end": still_open,
+        "through_nginx_connections_opened": dict(attack.opened),
+        "through_nginx_dropped_by_server": dict(attack.dropped),
+        "through_nginx_gunicorn_worker_timeouts": timeouts_behind_nginx,
+        "baseline_direct_to_gunicorn_s": baseline_seconds,
+        "baseline_direct_to_gunicorn": {path: _health(a) for path, a in direct_polled.items()},
+        "baseline_slow_sockets_open_at_end": direct_open,
+        "baseline_gunicorn_worker_timeouts": log.read_text().count("WORKER TIMEOUT")
+        - timeouts_behind_nginx,
+    }
+    for path, path_answers in polled.items():
+        health = _health(path_answers)
+        result.check(
+            f"GET {path} through nginx: >= 99 % answered 200 within 3 s "
+            f"({health['ok_percent']} % of {health['polls']})",
+            health["polls"] >= 20 and health["ok_percent"] >= 99,
+        )
+    result.check(
+        "the attack was on: the slow-body sockets were held open by nginx to the end",
+        still_open >= bodies,
+    )
+    result.check(
+        "nginx dropped the never-ending headers (client_header_timeout)",
+        attack.dropped["header"] >= sockets - bodies,
+    )
+    result.check("no gunicorn worker timed out behind nginx", timeouts_behind_nginx == 0)
+    return result
 
 
 # -- push scenarios ---------------------------------------------------------------------
@@ -442,6 +545,7 @@ def _fast_sent(database_url: str, slow_tokens: set[str]) -> int:
 SCENARIOS: dict[str, Callable[[Context], Result]] = {
     "postgres-restart": database_restart,
     "gunicorn-kill": gunicorn_worker_kill,
+    "slow-clients": slow_clients,
     "push-worker-kill": push_worker_kill,
     "fcm-unavailable": fcm_unavailable,
     "fcm-slow": fcm_slow,

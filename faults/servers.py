@@ -274,3 +274,47 @@ def push_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
+
+
+@contextmanager
+def nginx(upstream: str, runtime: Path, log: Path) -> Iterator[str]:
+    """deploy/nginx.conf in front of `upstream` (host:port) on a free loopback port, its
+    files under `runtime`; yields its base URL. Its error log is copied to `log`."""
+    port = free_port()
+    runtime.mkdir(parents=True)
+    config = (ROOT / "deploy" / "nginx.conf").read_text()
+    for marker, value in (
+        ("@RUNTIME@", str(runtime)),
+        ("@UPSTREAM@", upstream),
+        ("@LISTEN@", f"127.0.0.1:{port}"),
+        ("@STATIC@", str(runtime / "no-static")),
+    ):
+        config = config.replace(marker, value)
+    if os.geteuid() == 0:
+        # as root, nginx's workers would run as nobody, who cannot enter our temp dir
+        config = "user root;\n" + config
+    conf_file = runtime / "nginx.conf"
+    conf_file.write_text(config)
+    process = subprocess.Popen(
+        ["nginx", "-c", str(conf_file), "-e", str(runtime / "error.log"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(
+            lambda: urllib.request.urlopen(base + "/healthz", timeout=2).status == 200,
+            30,
+            "nginx start",
+        )
+        yield base
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGQUIT)  # nginx's graceful stop
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if (runtime / "error.log").exists():
+            shutil.copy(runtime / "error.log", log)
