@@ -21,7 +21,7 @@ from werkzeug.exceptions import (
 )
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import cache, cli, errors, i18n, limits, observability, openapi
+from api import apidocs, cache, cli, errors, i18n, limits, observability, openapi
 from api.config import Settings
 from api.console import views as console
 from api.db import Database, get_session, make_engine
@@ -103,9 +103,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
-        OPENAPI_REDOC_PATH="/redoc",
-        OPENAPI_REDOC_URL="https://cdn.jsdelivr.net/npm/redoc/bundles/redoc.standalone.js",
+        # Swagger UI from the pinned package, served by the app (api/apidocs.py); no
+        # ReDoc: no package ships it without a second web framework (FastAPI, Django)
+        OPENAPI_SWAGGER_UI_URL=apidocs.SWAGGER_UI_URL,
         API_SPEC_OPTIONS={
             "info": {
                 "description": "Border-crossing information for Central Asia: checkpoint "
@@ -157,6 +157,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(customs.blp)
     api.register_blueprint(admin.blp)
     app.register_blueprint(images.blp)
+    app.register_blueprint(apidocs.blp)
     console.init_app(app)
 
     @app.before_request
