@@ -6,8 +6,9 @@
 # LISTEN    what nginx listens on (default 80; TLS: put "443 ssl" and the certificate lines
 #           in the server block, or terminate TLS at a load balancer in front)
 # UPSTREAM  gunicorn's BIND, on loopback (default 127.0.0.1:8000)
-# RUNTIME   a directory for nginx's pid, error log, cache and temporary bodies
-#           (default /var/lib/myborder-nginx; created here, owned by USER)
+# RUNTIME   a directory for nginx's error log, cache and temporary bodies
+#           (default /var/lib/myborder-nginx; created here, owned by USER); the pid file
+#           is /run/nginx.pid, where Debian's nginx.service looks for it
 # USER      the user nginx's workers run as (default www-data, Debian's)
 set -eu
 here=$(dirname "$0")
@@ -23,5 +24,5 @@ esac
 mkdir -p "$runtime"
 chown "$user" "$runtime" 2>/dev/null || true
 printf 'user %s;\n' "$user"
-sed -e "s|@LISTEN@|$listen|g" -e "s|@UPSTREAM@|$upstream|g" \
+sed -e "s|^pid @RUNTIME@/nginx.pid;|pid /run/nginx.pid;|" -e "s|@LISTEN@|$listen|g" -e "s|@UPSTREAM@|$upstream|g" \
     -e "s|@RUNTIME@|$runtime|g" -e "s|@STATIC@|$runtime/no-static|g" "$here/nginx.conf"
