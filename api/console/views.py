@@ -182,8 +182,7 @@ def login() -> Any:
         if refused is not None:
             flash(_("Too many wrong passwords. Wait a little and try again."), "error")
             return render_template("console/login.html"), 429, refused
-        user = accounts.authenticate_user(db, email=email, password=credentials["password"]
-        )
+        user = accounts.authenticate_user(db, email=email, password=credentials["password"])
         if user is None and guard.failed(ip, email):
             accounts.record_lockout(db, email=email)
         db.commit()
