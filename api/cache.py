@@ -249,13 +249,8 @@ class FastReads:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ.get("PATH_INFO", "")
-        if (
-            environ.get("REQUEST_METHOD") != "GET"
-            or not path.startswith("/v1/")
-            or path.startswith("/v1/admin")
-            or "HTTP_AUTHORIZATION" in environ
-            or not self.settings.public_cache_enabled
-        ):
+        method = environ.get("REQUEST_METHOD")
+        if method not in {"GET", "HEAD"} or not path.startswith("/v1/"):
             return self.wsgi_app(environ, start_response)
         started = time.perf_counter()
         query = environ.get("QUERY_STRING", "")
@@ -263,10 +258,19 @@ class FastReads:
         accept = parse_accept_header(environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept)
         locale = negotiate(lang, list(accept), self.settings.default_locale)
         rid = observability.request_id(environ.get("HTTP_X_REQUEST_ID"))
+        # every read counts, whatever it carries: an Authorization header (valid or not),
+        # HEAD instead of GET, an admin path, or a cache that is switched off
         throttled = self.read_limiter.hit(environ.get("REMOTE_ADDR", "unknown"))
         if throttled is not None:
-            observability.record(rid, "GET", "cached", path, 429, time.perf_counter() - started)
+            observability.record(rid, method, "cached", path, 429, time.perf_counter() - started)
             return too_many_requests(locale, {**throttled, "X-Request-ID": rid}, start_response)
+        if (
+            method != "GET"
+            or path.startswith("/v1/admin")
+            or "HTTP_AUTHORIZATION" in environ
+            or not self.settings.public_cache_enabled
+        ):
+            return self.wsgi_app(environ, start_response)
         key = cache_key(path, query, locale, self.clock.current())
         entry = self.cache.get(key)
         if self.clock.database_down:

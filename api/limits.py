@@ -4,6 +4,7 @@
   the cache middleware, so that cached answers count);
 - device registration: per IP, strict;
 - agency posts: per key;
+- customs checks: per IP (CUSTOMS_CHECKS);
 - failed sign-ins: per client IP (SIGN_IN_IP_RATE_LIMIT), and per account from one
   client IP (SIGN_IN_ACCOUNT_RATE_LIMIT): the lockout. It does not lock the real user
   out from another address, and it is keyed on the email as typed, so known and
@@ -28,6 +29,10 @@ from werkzeug.exceptions import TooManyRequests
 
 DEVICE_REGISTRATIONS = "10 per hour"
 AGENCY_POSTS = "300 per minute"
+#: the customs checker reads rules, substances and rates for every item: a CPU sink
+#: without a limit. 120 a minute is two checks a second from one address, more than an
+#: app needs even behind a carrier's shared address for a busy checkpoint's waiting line
+CUSTOMS_CHECKS = "120 per minute"
 
 
 def client_ip() -> str:

@@ -16,6 +16,7 @@ from api.cache import cached_read, note_valid_until
 from api.db import get_session
 from api.i18n import current_locale
 from api.idempotency import commits
+from api.limits import CUSTOMS_CHECKS, limiter
 from api.routes import declare_errors, declare_if_match, declare_not_modified
 from api.routes.admin import EDITORS, USER_SECURITY, expected_version
 from api.schemas.common import QueryArgs
@@ -207,9 +208,10 @@ class Medicines(MethodView):
 
 @blp.route("/customs/check")
 class Check(MethodView):
+    @limiter.limit(CUSTOMS_CHECKS)
     @blp.arguments(CheckIn)
     @blp.response(200, CheckOut)
-    @declare_errors(blp, 400, 413, 415)
+    @declare_errors(blp, 400, 413, 415, 429)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Do I have to declare this? A verdict per item, the rule behind it, and overall
 

@@ -102,3 +102,62 @@ def test_public_reads_are_generous_but_limited(limited: FlaskClient) -> None:
     assert_throttled(throttled)
     assert throttled.headers["Content-Language"] == "kk"
     assert throttled.get_json()["status"] == 429
+
+
+@pytest.fixture(params=[True, False], ids=["cache-on", "cache-off"])
+def five_reads(
+    request: pytest.FixtureRequest, database_url: str, session_factory: sessionmaker[Session]
+) -> Iterator[FlaskClient]:
+    app: Flask = create_app(
+        {
+            "database_url": database_url,
+            "rate_limits_enabled": True,
+            "read_rate_limit": "5 per minute",
+            "public_cache_enabled": request.param,
+            "version_ttl_seconds": 0,
+            "redis_url": "",
+        }
+    )
+    app.extensions["db"].sessionmaker = session_factory
+    yield app.test_client()
+    app.extensions["db"].engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers"),
+    [
+        ("get", "/v1/locales", {}),
+        ("head", "/v1/locales", {}),
+        ("get", "/v1/locales", {"Authorization": "Bearer junk"}),
+        ("get", "/v1/locales", {"Authorization": "Device junk"}),
+        ("get", "/v1/admin/audit", {"Authorization": "Bearer junk"}),
+    ],
+    ids=["get", "head", "junk-bearer", "junk-device", "admin-path"],
+)
+def test_no_header_or_method_steps_around_the_read_limit(
+    five_reads: FlaskClient, method: str, path: str, headers: dict[str, str]
+) -> None:
+    """Review 4k: a junk Authorization header or HEAD skipped the read limit."""
+    for _ in range(5):
+        assert getattr(five_reads, method)(path, headers=headers).status_code != 429
+    assert_throttled(getattr(five_reads, method)(path, headers=headers))
+    # the five came out of the one allowance an address has for reads of any kind
+    assert_throttled(five_reads.get("/v1/locales"))
+
+
+def test_customs_checks_are_limited_per_ip(limited: FlaskClient) -> None:
+    """Review 4i: the checker was an unthrottled CPU sink."""
+    body = {
+        "country": "KZ",
+        "direction": "entry",
+        "mode": "road",
+        "traveller": {},
+        "items": [{"category": "cash", "value": 100, "currency": "USD"}],
+    }
+    for _ in range(120):
+        assert limited.post("/v1/customs/check", json=body).status_code == 200
+    assert_throttled(limited.post("/v1/customs/check", json=body))
+    elsewhere = {"REMOTE_ADDR": "198.51.100.7"}
+    assert (
+        limited.post("/v1/customs/check", json=body, environ_overrides=elsewhere).status_code == 200
+    )
