@@ -12,6 +12,12 @@ from api.schemas.common import COUNTRY_CODE, QueryArgs, StrictSchema, WholeNumbe
 from content.checkpoints.models import Direction, Kind, Lane, Reason, State
 
 WAIT_RANGE = ma.validate.Range(min=0, max=4320)
+#: Sanity bounds, not facts: no source gives the booth count of any checkpoint here, so
+#: one bound holds everywhere. They refuse typos (500 lanes, 100,000 vehicles) and leave
+#: wide room above what one crossing's queue can hold; per-checkpoint bounds come when
+#: lane counts are sourced (content/seed/checkpoints.toml).
+LANES_OPEN_RANGE = ma.validate.Range(min=0, max=60)
+VEHICLES_WAITING_RANGE = ma.validate.Range(min=0, max=10_000)
 
 
 _LAT = r"[+-]?(?:90(?:\.0+)?|[1-8]?\d(?:\.\d+)?)"
@@ -194,9 +200,12 @@ class QueueReportIn(StrictSchema):
     direction = ma.fields.Enum(Direction, by_value=True, required=True)
     lane = ma.fields.Enum(Lane, by_value=True, required=True)
     wait_minutes = WholeNumber(required=True, validate=WAIT_RANGE)
-    vehicles_waiting = WholeNumber(allow_none=True, validate=ma.validate.Range(min=0, max=100_000))
-    lanes_open = WholeNumber(allow_none=True, validate=ma.validate.Range(min=0, max=500))
-    observed_at = ma.fields.AwareDateTime(required=True)
+    vehicles_waiting = WholeNumber(allow_none=True, validate=VEHICLES_WAITING_RANGE)
+    lanes_open = WholeNumber(allow_none=True, validate=LANES_OPEN_RANGE)
+    observed_at = ma.fields.AwareDateTime(
+        required=True,
+        metadata={"description": "Up to 5 minutes ahead is taken as now; later: 422"},
+    )
 
 
 class QueueReportsIn(StrictSchema):

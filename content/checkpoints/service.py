@@ -286,7 +286,8 @@ def record_queues(
             wait_minutes=item.wait_minutes,
             vehicles_waiting=item.vehicles_waiting,
             lanes_open=item.lanes_open,
-            observed_at=item.observed_at,
+            # a clock a little ahead must not pin the lane against the next true report
+            observed_at=min(item.observed_at, now),
             agency_id=poster.agency_id if poster else None,
             posted_at=now,
             demo=demo,

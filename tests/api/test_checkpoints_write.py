@@ -179,6 +179,9 @@ def test_unknown_checkpoint_is_404(client: FlaskClient, agency_key: MakeKey) -> 
         (_report(direction="sideways"), "reports.0.direction"),
         (_report(observed_at="2026-11-24T10:00:00"), "reports.0.observed_at"),
         (_report(colour="red"), "reports.0.colour"),
+        # review 5m: absurd values passed
+        (_report(lanes_open=500), "reports.0.lanes_open"),
+        (_report(vehicles_waiting=100_000), "reports.0.vehicles_waiting"),
         ({"direction": "exit", "lane": "car", "observed_at": _now()}, "reports.0.wait_minutes"),
     ],
 )
@@ -206,6 +209,27 @@ def test_observed_at_window(client: FlaskClient, agency_key: MakeKey) -> None:
             url, json={"reports": [_report(observed_at=observed_at)]}, headers=bearer(key)
         )
         assert response.status_code == status, observed_at
+
+
+def test_a_report_from_a_clock_running_ahead_is_taken_as_now(
+    client: FlaskClient, agency_key: MakeKey
+) -> None:
+    """Review 5m: a report 5 minutes ahead pinned the lane against the next true one."""
+    key = agency_key("KZ")
+    url = "/v1/checkpoints/kz-kordai/queues"
+    ahead = (datetime.now(UTC) + timedelta(minutes=4)).isoformat()
+    first = client.post(url, json={"reports": [_report(observed_at=ahead)]}, headers=bearer(key))
+    assert first.status_code == 201
+    posted = first.get_json()["items"][0]
+    assert datetime.fromisoformat(posted["observed_at"]) <= datetime.fromisoformat(
+        posted["posted_at"]
+    )
+    # a true report a minute later is current, not hidden behind the one from the future
+    later = client.post(
+        url, json={"reports": [_report(wait_minutes=90, observed_at=_now())]}, headers=bearer(key)
+    )
+    assert later.status_code == 201
+    assert later.get_json()["items"][0]["current"] is True
 
 
 def test_lane_or_direction_the_checkpoint_lacks(
