@@ -14,6 +14,9 @@ from content.locales import KNOWN_LOCALES
 DIRECTIONS = ("entry", "exit")
 MODES = ("air", "road", "rail", "sea")
 COUNTRIES = ("KZ", "KG", "TJ", "TM", "UZ")
+#: a quantity or amount in a rule: no allowance comes near it, and every value in the
+#: range can be formatted (1e308 could not be, and gave 500)
+LIMIT_RANGE = ma.validate.Range(min=0, max=1e12)
 #: a rule's or substance's key: lowercase latin letters and digits, joined by hyphens
 KEY = [ma.validate.Length(max=100), ma.validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 
@@ -186,10 +189,10 @@ class RuleIn(StrictSchema):
     direction = ma.fields.String(validate=ma.validate.OneOf(["entry", "exit", "both"]))
     mode = ma.fields.String(validate=ma.validate.OneOf(["all", *MODES]))
     category = ma.fields.String(validate=ma.validate.OneOf(CATEGORIES))
-    limit_quantity = ma.fields.Float(allow_none=True, validate=ma.validate.Range(min=0))
+    limit_quantity = ma.fields.Float(allow_none=True, validate=LIMIT_RANGE)
     limit_unit = ma.fields.String(allow_none=True, validate=ma.validate.OneOf(list(UNITS)))
-    hard_limit_quantity = ma.fields.Float(allow_none=True, validate=ma.validate.Range(min=0))
-    limit_value = ma.fields.Float(allow_none=True, validate=ma.validate.Range(min=0))
+    hard_limit_quantity = ma.fields.Float(allow_none=True, validate=LIMIT_RANGE)
+    limit_value = ma.fields.Float(allow_none=True, validate=LIMIT_RANGE)
     limit_currency = ma.fields.String(allow_none=True, validate=ma.validate.Regexp(r"^[A-Z]{3}$"))
     per = ma.fields.String(validate=ma.validate.OneOf(["person", "trip"]))
     min_age = WholeNumber(allow_none=True, validate=ma.validate.Range(0, 100))
@@ -244,6 +247,8 @@ class RetireIn(StrictSchema):
 
 
 class RateIn(StrictSchema):
-    per_usd = ma.fields.Float(required=True, validate=ma.validate.Range(min=0, min_inclusive=False))
+    per_usd = ma.fields.Float(
+        required=True, validate=ma.validate.Range(min=0, max=1e9, min_inclusive=False)
+    )
     as_of = ma.fields.Date(required=True)
     source = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=300))

@@ -118,3 +118,19 @@ def test_medicines_search(client: FlaskClient, query: str) -> None:
     assert [s["key"] for s in body["items"]] == ["tramadol"]
     assert body["items"][0]["name"] == "трамадол"
     assert body["items"][0]["rules"][0]["action"] == "prescription"
+
+
+def test_absurd_limits_and_rates_are_refused_not_a_500(client: FlaskClient, login: Login) -> None:
+    """Found by the contract fuzzer: 1.66e308 litres could not be formatted (500)."""
+    editor = login(Role.EDITOR)
+    url = "/v1/admin/customs/rules/t-alcohol"
+    etag = client.get(url, headers=editor).headers["ETag"]
+    refused = client.put(
+        url, json={"limit_quantity": 1.66e308}, headers={**editor, "If-Match": etag}
+    )
+    assert refused.status_code == 422
+    assert "limit_quantity" in refused.get_json()["errors"]
+    rate = {"per_usd": 1e300, "as_of": "2026-11-30", "source": "Central Bank"}
+    refused = client.put("/v1/admin/customs/rates/UZS", json=rate, headers=editor)
+    assert refused.status_code == 422
+    assert "per_usd" in refused.get_json()["errors"]
