@@ -103,3 +103,10 @@ _ONE_FORM = [
 def test_one_spelling(locale: str, pattern: re.Pattern[str], wanted: str) -> None:
     found = [t.where for t in SERVED if t.locale == locale and pattern.search(t.text)]
     assert not found, f"{locale}: use {wanted}: {found}"
+
+
+@pytest.mark.parametrize(("locale", "not_real"), [("uz", "haqiqiy emas"), ("tk", "hakyky däl")])
+def test_the_demo_tag_says_not_real(locale: str, not_real: str) -> None:
+    """Review 2026-12 §10: uz «namuna» (sample) and tk «synag» (test) did not say "not real"."""
+    (tag,) = [t.text for t in SERVED if t.locale == locale and t.where.endswith(": 'demo'")]
+    assert not_real in tag
