@@ -74,7 +74,9 @@ def status_change(
     )
     body = gettext(_STATE_SENTENCES[state]) % {"time": local_time}
     if reason is not None:
-        body += " " + gettext(_REASON_SENTENCE) % {"reason": gettext(REASON_LABELS[reason])}
+        label = gettext(REASON_LABELS[reason])
+        # the label stands alone elsewhere ("Bad weather"); mid-sentence it starts lower case
+        body += " " + gettext(_REASON_SENTENCE) % {"reason": label[:1].lower() + label[1:]}
     return Notification(
         title=checkpoint_name(checkpoint, locale),
         body=_clip(body),
