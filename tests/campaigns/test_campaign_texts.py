@@ -1,4 +1,4 @@
-"""What the seeded demo campaigns say: true to their sources (review §5, §8)."""
+"""What the seeded demo campaigns say: labelled as demo, true to their sources (review §5, §8)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import tomllib
 
 import pytest
 
+from content.campaigns import service as campaigns
+from content.locales import KNOWN_LOCALES
 from content.seed import loader
 
 with loader.CAMPAIGNS_FILE.open("rb") as _file:
@@ -21,6 +23,14 @@ with (loader.CUSTOMS_DIR / "medicines.toml").open("rb") as _file:
 
 def _sentences(text: str) -> list[str]:
     return re.split(r"(?<=[.!?])\s+", text)
+
+
+@pytest.mark.parametrize("slug", sorted(CAMPAIGNS))
+def test_every_seeded_demo_campaign_says_so_in_every_language(slug: str) -> None:
+    entry = CAMPAIGNS[slug]
+    assert entry["demo"] is True
+    assert set(entry["translations"]) == set(KNOWN_LOCALES)
+    assert campaigns.demo_label_missing(entry["translations"]) == []
 
 
 # the number is Kyrgyzstan's: its nearly 800 kg was more than twenty times the year before
