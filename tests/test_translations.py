@@ -66,3 +66,12 @@ def test_catalog_is_complete(locale: str) -> None:
             assert sorted(PLACEHOLDER.findall(string)) == wanted, f"{locale}: {message.id!r}"
         if len(ids[0]) > 12:
             assert strings[0] != ids[0], f"{locale}: left in English: {message.id!r}"
+
+
+@pytest.mark.parametrize(
+    ("locale", "label"), [("uz", "demo (haqiqiy emas)"), ("tk", "demo (hakyky däl)")]
+)
+def test_the_demo_tag_says_demo_not_sample_or_test(locale: str, label: str) -> None:
+    """uz «namuna» reads "sample" and tk «synag» "test"; the tag says demo, not real."""
+    catalog = _read(LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po")
+    assert catalog["demo"].string == label

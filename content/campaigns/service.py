@@ -6,6 +6,7 @@ import difflib
 import hashlib
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -55,6 +56,17 @@ IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 #: the longer side of an image, in pixels, unless the caller says otherwise (a phone
 #: decodes every pixel: 9000 × 9000 would be about 309 MiB)
 MAX_IMAGE_SIDE = 4096
+#: what a demo campaign says in every language, in its title or summary and in its body,
+#: so that an app that ignores the `demo` flag still shows it is not an official message
+DEMO_LABELS = {
+    "en": "Demo, not an official message",
+    "ru": "Демо, не официальное сообщение",
+    "kk": "Демо, ресми хабарлама емес",
+    "ky": "Демо, расмий билдирүү эмес",
+    "uz": "Demo, rasmiy xabar emas",
+    "tg": "Демо, паёми расмӣ нест",
+    "tk": "Demo, resmi habar däl",
+}
 
 EDITORS = {Role.EDITOR, Role.PUBLISHER, Role.ADMIN}
 PUBLISHERS = {Role.PUBLISHER, Role.ADMIN}
@@ -140,6 +152,46 @@ def is_complete(campaign: Campaign) -> bool:
     return all(not gaps[locale] for locale in REGION_LOCALES)
 
 
+def demo_label_missing(campaign_or_texts: Campaign | Mapping[str, Any]) -> list[str]:
+    """The languages whose title-or-summary or body lacks that language's demo label.
+
+    Takes a campaign or its translations as {locale: {"title": …, "summary": …, "body": …}}
+    (as in the seed file); a language with no text at all is left to `completeness`."""
+    if isinstance(campaign_or_texts, Campaign):
+        texts = {
+            locale: {f: getattr(t, f) for f in REQUIRED_FIELDS}
+            for locale, t in campaign_or_texts.translations.items()
+        }
+    else:
+        texts = dict(campaign_or_texts)
+    missing = []
+    for locale in sorted(texts):
+        fields = texts[locale] or {}
+        if not any((fields.get(f) or "").strip() for f in REQUIRED_FIELDS):
+            continue
+        label = _plain(DEMO_LABELS.get(locale, DEMO_LABELS["en"]))
+        heading = _plain(fields.get("title")) + "\n" + _plain(fields.get("summary"))
+        if label not in heading or label not in _plain(fields.get("body")):
+            missing.append(locale)
+    return missing
+
+
+def _plain(text: str | None) -> str:
+    """Text as a reader sees it, for finding a label: no emphasis marks, one space, any case."""
+    return " ".join(re.sub(r"[*_]", "", text or "").split()).casefold()
+
+
+def _demo_label_problems(campaign: Campaign) -> list[FieldProblem]:
+    return [
+        FieldProblem(
+            f"translations.{locale}",
+            N_("A demo campaign must say “%(label)s” in its title or summary and in its body."),
+            {"label": DEMO_LABELS.get(locale, DEMO_LABELS["en"])},
+        )
+        for locale in demo_label_missing(campaign)
+    ]
+
+
 def localize(campaign: Campaign, locale: str) -> Localized | None:
     """The translation for the locale, or the next one along kk/ky/tg/tk/uz → ru → en."""
     seen = set()
@@ -213,6 +265,10 @@ def update(
         raise Conflict(N_("An archived campaign cannot be changed."))
     before = snapshot(campaign)
     _apply(session, campaign, fields)
+    if campaign.status == CampaignStatus.PUBLISHED and campaign.demo:
+        problems = _demo_label_problems(campaign)
+        if problems:
+            raise Invalid(problems)  # a published demo campaign keeps its label
     campaign.version += 1
     campaign.updated_at = utcnow()
     session.flush()
@@ -248,6 +304,10 @@ def transition(
                 if locale in REGION_LOCALES
             ]
         )
+    if target == CampaignStatus.PUBLISHED and campaign.demo:
+        problems = _demo_label_problems(campaign)
+        if problems:
+            raise Invalid(problems)
     before = snapshot(campaign)
     campaign.status = target
     if target == CampaignStatus.PUBLISHED:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from content.accounts.models import AuditEntry, Role
+from content.accounts.service import Actor
 from content.campaigns import service as campaigns
 from tests.campaigns.conftest import PASSWORD, full_translations
 
@@ -68,6 +69,34 @@ def test_publishing_needs_all_six_languages(client: FlaskClient, login: Login) -
     campaign = client.get("/v1/admin/campaigns/synthetic-drugs", headers=editor).get_json()
     assert campaign["missing"]["tk"] == ["title", "summary", "body"]
     assert campaign["missing"]["kk"] == []
+
+
+def test_a_demo_campaign_is_published_only_with_its_visible_label(
+    client: FlaskClient, login: Login, session: Session
+) -> None:
+    publisher = login(Role.PUBLISHER)
+    seed = Actor("system:seed", Role.ADMIN)  # only the seed makes demo campaigns
+    campaign = campaigns.create(
+        session,
+        actor=seed,
+        slug="synthetic-drugs",
+        fields={"demo": True, "translations": full_translations()},
+    )
+    for action in ("submit", "approve"):
+        campaigns.transition(session, actor=seed, campaign=campaign, action=action)
+    session.flush()
+    refused = client.post(
+        "/v1/admin/campaigns/synthetic-drugs/actions/publish",
+        headers={**publisher, "Accept-Language": "ru"},
+    )
+    assert refused.status_code == 422
+    errors = refused.get_json()["errors"]
+    assert sorted(errors) == sorted(f"translations.{locale}" for locale in campaigns.DEMO_LABELS)
+    assert errors["translations.uz"] == [
+        "В демо-кампании заголовок или краткое описание, а также текст должны содержать "
+        "пометку «Demo, rasmiy xabar emas»."
+    ]
+    assert client.get("/v1/campaigns/synthetic-drugs").status_code == 404
 
 
 def test_fallback_says_which_locale_it_served(client: FlaskClient, login: Login, app: Any) -> None:

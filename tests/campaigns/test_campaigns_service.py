@@ -160,3 +160,143 @@ def test_the_service_keeps_an_https_cta_url(session: Session, url: str) -> None:
         session, actor=PUBLISHER, slug="cta-ok", fields={"translations": translations}
     )
     assert campaign.translations["ru"].cta_url == url
+
+
+def _labelled(translations: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """The texts with each language's demo label in the summary and the body."""
+    return {
+        locale: {
+            **texts,
+            "summary": f"{campaigns.DEMO_LABELS[locale]}. {texts['summary']}",
+            "body": f"*{campaigns.DEMO_LABELS[locale]}.*\n\n{texts['body']}",
+        }
+        for locale, texts in translations.items()
+    }
+
+
+def _approved_demo(session: Session, translations: dict[str, dict[str, str]]) -> Campaign:
+    campaign = campaigns.create(
+        session,
+        actor=PUBLISHER,
+        slug="demo",
+        fields={"demo": True, "translations": translations},
+    )
+    campaigns.transition(session, actor=PUBLISHER, campaign=campaign, action="submit")
+    campaigns.transition(session, actor=PUBLISHER, campaign=campaign, action="approve")
+    return campaign
+
+
+def test_a_demo_campaign_without_its_label_is_not_published(session: Session) -> None:
+    translations = full_translations()
+    campaign = _approved_demo(session, translations)
+    with pytest.raises(Invalid) as refused:
+        campaigns.transition(session, actor=PUBLISHER, campaign=campaign, action="publish")
+    assert sorted(p.path for p in refused.value.problems) == sorted(
+        f"translations.{locale}" for locale in campaigns.DEMO_LABELS
+    )
+    assert {p.params["label"] for p in refused.value.problems} == set(
+        campaigns.DEMO_LABELS.values()
+    )
+    assert campaign.status == CampaignStatus.APPROVED
+
+    # labelled in every language but Turkmen: Turkmen alone is named
+    labelled = _labelled(translations)
+    campaigns.update(
+        session,
+        actor=PUBLISHER,
+        campaign=campaign,
+        expected_version=campaign.version,
+        fields={"translations": {**labelled, "tk": translations["tk"]}},
+    )
+    with pytest.raises(Invalid) as refused:
+        campaigns.transition(session, actor=PUBLISHER, campaign=campaign, action="publish")
+    assert [p.path for p in refused.value.problems] == ["translations.tk"]
+
+    campaigns.update(
+        session,
+        actor=PUBLISHER,
+        campaign=campaign,
+        expected_version=campaign.version,
+        fields={"translations": {"tk": labelled["tk"]}},
+    )
+    campaigns.transition(session, actor=PUBLISHER, campaign=campaign, action="publish")
+    assert campaign.status == CampaignStatus.PUBLISHED
+
+
+def test_the_scheduler_leaves_an_unlabelled_demo_campaign_unpublished(session: Session) -> None:
+    campaign = _approved_demo(session, full_translations())
+    campaigns.schedule(
+        session, actor=PUBLISHER, campaign=campaign, publish_at=NOW, unpublish_at=None
+    )
+    assert campaigns.apply_schedules(session, now=NOW + timedelta(minutes=1)) == []
+    assert campaign.status == CampaignStatus.APPROVED
+
+
+def test_a_published_demo_campaign_keeps_its_label(session: Session) -> None:
+    translations = _labelled(full_translations())
+    campaign = _approved_demo(session, translations)
+    campaigns.transition(session, actor=PUBLISHER, campaign=campaign, action="publish")
+    with pytest.raises(Invalid) as refused:
+        campaigns.update(
+            session,
+            actor=PUBLISHER,
+            campaign=campaign,
+            expected_version=campaign.version,
+            fields={"translations": {"uz": {"body": "Body in uz."}}},
+        )
+    assert [p.path for p in refused.value.problems] == ["translations.uz"]
+
+
+def test_a_campaign_that_is_not_demo_needs_no_label(session: Session) -> None:
+    campaign = _approved(session, "official")
+    campaigns.transition(session, actor=PUBLISHER, campaign=campaign, action="publish")
+    assert campaign.status == CampaignStatus.PUBLISHED
+    assert len(campaigns.demo_label_missing(campaign)) == len(campaign.translations)
+
+
+@pytest.mark.parametrize(
+    ("texts", "missing"),
+    [
+        # the label in the title and the body, in any case, with or without emphasis
+        (
+            {
+                "title": "DEMO, RESMI HABAR DÄL: x",
+                "summary": "s",
+                "body": "**Demo**, resmi habar däl",
+            },
+            [],
+        ),
+        # in the summary, across a line break
+        (
+            {
+                "title": "t",
+                "summary": "Demo, resmi\nhabar däl.",
+                "body": "_Demo, resmi habar däl._",
+            },
+            [],
+        ),
+        # only in the body: a list of campaigns shows no label
+        ({"title": "t", "summary": "s", "body": "Demo, resmi habar däl."}, ["tk"]),
+        # only in the summary: the opened campaign shows none
+        ({"title": "t", "summary": "Demo, resmi habar däl.", "body": "b"}, ["tk"]),
+        # another language's label does not count
+        (
+            {
+                "title": "Demo, not an official message",
+                "summary": "s",
+                "body": "Demo, not an official message",
+            },
+            ["tk"],
+        ),
+        # the old word for demo ("test") is not the label
+        ({"title": "Synag", "summary": "synag", "body": "synag"}, ["tk"]),
+    ],
+)
+def test_demo_label_missing_reads_what_a_reader_sees(
+    texts: dict[str, str], missing: list[str]
+) -> None:
+    assert campaigns.demo_label_missing({"tk": texts}) == missing
+
+
+def test_demo_label_missing_skips_a_language_with_no_text() -> None:
+    assert campaigns.demo_label_missing({"kk": {"title": "", "summary": "", "body": " "}}) == []
