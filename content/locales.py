@@ -67,3 +67,13 @@ def format_wait(minutes: int, locale: str) -> str:
     except KeyError:
         # some locales' CLDR data lack a unit-list pattern for three items
         return format_list(parts, style="standard", locale=locale)
+
+
+#: every character written for the Uzbek oʻ/gʻ sign or the tutuq belgisi (ʼ), in any data
+#: or keyboard: ' ‘ ’ ` ´ ʻ ʼ
+_APOSTROPHES = str.maketrans(dict.fromkeys("'\u2018\u2019`\u00b4\u02bc", "\u02bb"))
+
+
+def fold_apostrophes(text: str) -> str:
+    """One apostrophe for searching: «Do'stlik», «Do‘stlik» and «Doʻstlik» match alike."""
+    return text.translate(_APOSTROPHES)

@@ -70,3 +70,47 @@ def test_0007_moves_the_narrowest_key_scope_onto_the_agency(tmp_path: Path) -> N
             }
         engine.dispose()
     assert scopes == {1: ["kz-kordai"], 2: None, 3: [], 4: None}
+
+
+def test_0008_backfills_accuracy_and_hours_known(tmp_path: Path) -> None:
+    """Review §4/§6: an approximate point must not come out more precise than it was, and
+    hours count as known only where the row stated them."""
+    with throwaway_database(tmp_path) as url:
+        config = alembic_config(url)
+        command.upgrade(config, "0007")
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            for checkpoint_id, approximate, always_open, hours in (
+                ("xx-town", True, False, None),
+                ("xx-airport", False, True, None),
+                ("xx-day", True, False, '[{"days": [1], "opens": "08:00", "closes": "20:00"}]'),
+                ("xx-json-null", True, False, "null"),
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO checkpoint (id, country, kind, latitude, longitude, "
+                        "location_approximate, timezone, always_open, hours, lanes, directions, "
+                        "names, sources, changed_version) VALUES (:id, 'KZ', 'road', 0, 0, "
+                        ":approximate, 'Asia/Almaty', :always_open, :hours, '[]', '[]', '{}', "
+                        "'[]', 0)"
+                    ),
+                    {
+                        "id": checkpoint_id,
+                        "approximate": approximate,
+                        "always_open": always_open,
+                        "hours": hours,
+                    },
+                )
+        command.upgrade(config, "0008")
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT id, location_accuracy_m, hours_known, name_verified FROM checkpoint")
+            )
+            found = {row[0]: (row[1], bool(row[2]), bool(row[3])) for row in rows}
+        engine.dispose()
+    assert found == {
+        "xx-town": (50_000, False, True),
+        "xx-airport": (2_000, True, True),
+        "xx-day": (50_000, True, True),
+        "xx-json-null": (50_000, False, True),
+    }

@@ -99,26 +99,35 @@ def present_checkpoint(
     paired = names.get(checkpoint.paired_id or "")
     if checkpoint.hours:
         note_valid_until(now + timedelta(minutes=1))  # open_now follows the clock
+    known = checkpoint.hours_known
     item: dict[str, Any] = {
         "id": checkpoint.id,
         "name": _name(checkpoint, locale),
+        "name_verified": checkpoint.name_verified,
         "country": checkpoint.country,
         "neighbor": checkpoint.neighbor,
         "kind": checkpoint.kind,
         "location": {
             "lat": checkpoint.latitude,
             "lon": checkpoint.longitude,
-            "approximate": checkpoint.location_approximate,
+            "accuracy_m": checkpoint.location_accuracy_m,
         },
         "paired": (
-            {"id": paired.id, "name": _name(paired, locale), "country": paired.country}
+            {
+                "id": paired.id,
+                "name": _name(paired, locale),
+                "name_verified": paired.name_verified,
+                "country": paired.country,
+            }
             if paired
             else None
         ),
         "hours": {
             "timezone": checkpoint.timezone,
-            "always_open": checkpoint.always_open,
-            "schedule": checkpoint.hours,
+            "hours_known": known,
+            # unknown hours are not "not 24 hours": the app must not be told either way
+            "always_open": checkpoint.always_open if known else None,
+            "schedule": checkpoint.hours if known else None,
             "open_now": checkpoints.is_open_at(checkpoint, now),
         },
         "lanes": checkpoint.lanes,
@@ -197,6 +206,7 @@ class CheckpointDetail(MethodView):
             paired_queues = {
                 "id": paired.id,
                 "name": _name(paired, locale),
+                "name_verified": paired.name_verified,
                 "country": paired.country,
                 "status": present_status(paired_state.status),
                 # their entry continues our exit, and the other way round

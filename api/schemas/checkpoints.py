@@ -68,7 +68,14 @@ class HistoryArgs(QueryArgs):
 class LocationOut(ma.Schema):
     lat = ma.fields.Float()
     lon = ma.fields.Float()
-    approximate = ma.fields.Boolean()
+    accuracy_m = ma.fields.Integer(
+        metadata={
+            "description": "Radius in metres around lat/lon within which the post lies, as far "
+            "as the sources tell (a town centre gets the distance to wherever the post can be). "
+            "Draw it; do not route to the point as if it were the post.",
+            "example": 3000,
+        }
+    )
 
 
 class OpeningWindowOut(ma.Schema):
@@ -79,8 +86,18 @@ class OpeningWindowOut(ma.Schema):
 
 class HoursOut(ma.Schema):
     timezone = ma.fields.String(metadata={"example": "Asia/Almaty"})
-    always_open = ma.fields.Boolean()
-    schedule = ma.fields.List(ma.fields.Nested(OpeningWindowOut), allow_none=True)
+    hours_known = ma.fields.Boolean(
+        metadata={"description": "False when no source confirmed the opening hours"}
+    )
+    always_open = ma.fields.Boolean(
+        allow_none=True,
+        metadata={"description": "Open 24 hours every day; null when hours are unknown"},
+    )
+    schedule = ma.fields.List(
+        ma.fields.Nested(OpeningWindowOut),
+        allow_none=True,
+        metadata={"description": "Opening windows; null when hours are unknown or always open"},
+    )
     open_now = ma.fields.Boolean(
         allow_none=True, metadata={"description": "By the schedule; null when hours are unknown"}
     )
@@ -115,15 +132,22 @@ class QueueOut(ma.Schema):
     demo = ma.fields.Boolean()
 
 
+NAME_VERIFIED = {
+    "description": "False when no source confirms the name: show it as unverified, not as fact"
+}
+
+
 class PairedCheckpointOut(ma.Schema):
     id = ma.fields.String()
     name = ma.fields.String()
+    name_verified = ma.fields.Boolean(metadata=NAME_VERIFIED)
     country = ma.fields.String()
 
 
 class CheckpointOut(ma.Schema):
     id = ma.fields.String(metadata={"example": "kz-kordai"})
     name = ma.fields.String()
+    name_verified = ma.fields.Boolean(metadata=NAME_VERIFIED)
     country = ma.fields.String()
     neighbor = ma.fields.String(allow_none=True)
     kind = ma.fields.Enum(Kind, by_value=True)

@@ -74,17 +74,23 @@ class Checkpoint(Base):
     kind: Mapped[Kind] = mapped_column(string_enum(Kind, 16))
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
-    location_approximate: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: radius in metres around (latitude, longitude) within which the post lies, as far as
+    #: the sources tell; a town centre gets the distance to wherever the post can be
+    location_accuracy_m: Mapped[int] = mapped_column(Integer)
     paired_id: Mapped[str | None] = mapped_column(
         ForeignKey("checkpoint.id", ondelete="SET NULL"), nullable=True
     )
     timezone: Mapped[str] = mapped_column(String(64))
+    #: False when no source confirmed the opening hours: always_open and hours mean nothing
+    hours_known: Mapped[bool] = mapped_column(Boolean, default=False)
     always_open: Mapped[bool] = mapped_column(Boolean, default=False)
     # [{"days": [1..7], "opens": "HH:MM", "closes": "HH:MM"}]; None when not known
     hours: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     lanes: Mapped[list[str]] = mapped_column(JSON)
     directions: Mapped[list[str]] = mapped_column(JSON)
     names: Mapped[dict[str, str]] = mapped_column(JSON)
+    #: False when no source confirms the name (it is served, flagged as unverified)
+    name_verified: Mapped[bool] = mapped_column(Boolean, default=True)
     sources: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     #: the data version of the last change to its status or queues (for delta sync)
     changed_version: Mapped[int] = mapped_column(Integer, default=0, index=True)

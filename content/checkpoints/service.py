@@ -486,6 +486,8 @@ def _insert_for(session: Session, model: Any) -> Any:
 
 def is_open_at(checkpoint: Checkpoint, moment: datetime) -> bool | None:
     """Whether the schedule says the checkpoint is open; None when hours are unknown."""
+    if not checkpoint.hours_known:
+        return None
     if checkpoint.always_open:
         return True
     if not checkpoint.hours:

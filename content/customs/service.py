@@ -20,6 +20,7 @@ from content.accounts.service import Actor, audit
 from content.customs.models import CustomsRule, ExchangeRate, Substance, SubstanceRule
 from content.db import utcnow
 from content.errors import N_, FieldProblem, Invalid, NotFound, PreconditionFailed
+from content.locales import fold_apostrophes
 
 VERDICTS = ("free", "prescription_required", "declare", "duty", "permit_required", "prohibited")
 SEVERITY = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
@@ -253,7 +254,8 @@ def search_substances(session: Session, query: str, *, limit: int = 20) -> list[
     for substance in session.scalars(
         select(Substance).where(Substance.retired.is_(False)).order_by(Substance.key)
     ):
-        names = substance.search_text.split("|")
+        # stored names are normalised again: rows written before a normalisation change
+        names = [_normalise(name) for name in substance.search_text.split("|")]
         if any(needle in name or (len(name) >= 4 and name in needle) for name in names):
             found.append(substance)
     return found[:limit]
@@ -657,4 +659,4 @@ def _rule_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _normalise(text: str) -> str:
-    return " ".join(text.lower().replace("ё", "е").split())
+    return " ".join(fold_apostrophes(text.lower().replace("ё", "е")).split())

@@ -58,13 +58,16 @@ def load_checkpoints(session: Session, path: Path = CHECKPOINTS_FILE) -> int:
         checkpoint.kind = Kind(entry["kind"])
         checkpoint.latitude = entry["lat"]
         checkpoint.longitude = entry["lon"]
-        checkpoint.location_approximate = entry.get("location_approximate", False)
+        checkpoint.location_accuracy_m = entry["accuracy_m"]
         checkpoint.timezone = entry["timezone"]
+        # hours no source confirmed are unknown, whatever always_open says
+        checkpoint.hours_known = entry.get("hours_known", False)
         checkpoint.always_open = entry.get("always_open", False)
         checkpoint.hours = entry.get("hours")
         checkpoint.lanes = [Lane(lane).value for lane in entry.get("lanes", [])]
         checkpoint.directions = [Direction(d).value for d in entry.get("directions", [])]
         checkpoint.names = dict(entry["name"])
+        checkpoint.name_verified = entry.get("name_verified", True)
         checkpoint.sources = list(entry.get("source", []))
         checkpoint.paired_id = None
         session.add(checkpoint)

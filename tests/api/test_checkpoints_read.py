@@ -68,6 +68,62 @@ def test_names_and_texts_in_each_language(
         assert body["queues"][0]["wait_text"] != english["queues"][0]["wait_text"]
 
 
+def test_location_carries_an_accuracy_radius(client: FlaskClient) -> None:
+    items = {i["id"]: i for i in client.get("/v1/checkpoints").get_json()["items"]}
+    for checkpoint_id, entry in SEED.items():
+        assert items[checkpoint_id]["location"] == {
+            "lat": entry["lat"],
+            "lon": entry["lon"],
+            "accuracy_m": entry["accuracy_m"],
+        }
+    detail = client.get("/v1/checkpoints/tm-farap").get_json()
+    assert detail["location"]["accuracy_m"] == SEED["tm-farap"]["accuracy_m"] >= 30_000
+
+
+def test_unknown_hours_are_served_as_unknown(client: FlaskClient) -> None:
+    """Review §6: hours no source confirmed were served as always_open: false."""
+    unknown = {cid for cid, entry in SEED.items() if not entry["hours_known"]}
+    assert "kz-zhibek-zholy" in unknown
+    items = client.get("/v1/checkpoints").get_json()["items"]
+    for item in items:
+        hours = item["hours"]
+        if item["id"] in unknown:
+            assert hours["hours_known"] is False
+            assert hours["always_open"] is None
+            assert hours["schedule"] is None
+            assert hours["open_now"] is None
+        else:
+            assert hours["hours_known"] is True
+            assert hours["always_open"] is SEED[item["id"]]["always_open"]
+    detail = client.get("/v1/checkpoints/kz-zhibek-zholy").get_json()["hours"]
+    assert (detail["hours_known"], detail["always_open"]) == (False, None)
+    known = client.get("/v1/checkpoints/kg-dostuk").get_json()["hours"]
+    assert (known["hours_known"], known["always_open"], known["open_now"]) == (True, True, True)
+
+
+def test_an_unconfirmed_name_is_served_flagged(client: FlaskClient) -> None:
+    items = {i["id"]: i for i in client.get("/v1/checkpoints").get_json()["items"]}
+    assert items["tj-tojvaron"]["name_verified"] is False
+    assert items["kg-karamyk"]["name_verified"] is True
+    assert items["kg-karamyk"]["paired"]["name_verified"] is False
+    detail = client.get("/v1/checkpoints/tj-tojvaron").get_json()
+    assert detail["name_verified"] is False
+    partner = client.get("/v1/checkpoints/kg-karamyk").get_json()
+    assert partner["paired"]["name_verified"] is False
+    assert partner["paired_queues"]["name_verified"] is False
+
+
+def test_the_schema_says_always_open_may_be_null(client: FlaskClient) -> None:
+    schemas = client.get("/openapi.json").get_json()["components"]["schemas"]
+    hours = schemas["HoursOut"]["properties"]
+    assert hours["always_open"]["type"] == ["boolean", "null"] or hours["always_open"].get(
+        "nullable"
+    )
+    assert "accuracy_m" in schemas["LocationOut"]["properties"]
+    assert "approximate" not in schemas["LocationOut"]["properties"]
+    assert "name_verified" in schemas["CheckpointOut"]["properties"]
+
+
 def test_wait_text_comes_from_cldr(client: FlaskClient, session: Session) -> None:
     _post_queue(session, "kz-kordai", 35)
     _post_queue(session, "kz-kordai", 90, lane=Lane.TRUCK)

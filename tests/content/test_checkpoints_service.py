@@ -135,6 +135,7 @@ def _checkpoint(**kwargs: object) -> Checkpoint:
         "lanes": [],
         "directions": [],
         "names": {},
+        "hours_known": True,
         "always_open": False,
         "hours": None,
     }
@@ -166,6 +167,8 @@ def test_opening_hours_past_midnight() -> None:
 def test_unknown_hours_and_always_open() -> None:
     assert checkpoints.is_open_at(_checkpoint(), NOW) is None
     assert checkpoints.is_open_at(_checkpoint(always_open=True), NOW) is True
+    # hours no source confirmed say nothing, whatever the other fields hold
+    assert checkpoints.is_open_at(_checkpoint(hours_known=False, always_open=True), NOW) is None
 
 
 def test_distance() -> None:

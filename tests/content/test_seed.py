@@ -116,3 +116,51 @@ def test_demo_keys_one_agency_per_country(session: Session) -> None:
     again = loader.issue_demo_keys(session)
     assert set(keys) == {"KZ", "KG", "TJ", "TM", "UZ"}
     assert keys["KZ"] != again["KZ"]
+
+
+BY_ID = {entry["id"]: entry for entry in ENTRIES}
+
+
+def test_uzbek_names_use_one_apostrophe() -> None:
+    """ʻ U+02BB, as the catalogs and the other seed files do (review §9)."""
+    for entry in ENTRIES:
+        assert not set(entry["name"]["uz"]) & set("'\u2018\u2019`\u02bc"), entry["id"]
+
+
+def test_kazakh_names_are_not_copied_from_russian() -> None:
+    """Kazakh writes ж, not the Russian дж (review §9: «Айвадж», «Тоджварон»)."""
+    for entry in ENTRIES:
+        assert "дж" not in entry["name"]["kk"].lower(), entry["id"]
+
+
+def test_turkmen_writes_kazakh_and_kyrgyz_zh_one_way() -> None:
+    """Ž, as Turkmen state media write «Kasym-Žomart Tokaýew» and «Sadyr Žaparow»."""
+    for entry in ENTRIES:
+        if entry["country"] in {"KZ", "KG"}:
+            assert "j" not in entry["name"]["tk"].lower(), entry["id"]
+
+
+def test_names_the_review_corrected() -> None:
+    assert BY_ID["kg-kayindy"]["name"]["ru"] == "Каинды"
+    assert BY_ID["tj-pakhtaobod"]["name"]["ru"] == "Пахтаобод"
+    assert BY_ID["kz-kordai"]["name"]["uz"] == "Qorday"
+    assert BY_ID["tj-ayvaj"]["name"]["kk"] == "Айваж"
+    assert BY_ID["tj-tojvaron"]["name"]["kk"] == "Тожварон"
+    # both transliterated from their own language, not one translated
+    assert (BY_ID["kg-dostuk"]["name"]["tk"], BY_ID["uz-dustlik"]["name"]["tk"]) == (
+        "Dostuk",
+        "Dostlik",
+    )
+
+
+def test_only_unconfirmed_names_are_flagged() -> None:
+    unverified = {e["id"] for e in ENTRIES if not e.get("name_verified", True)}
+    assert unverified == {"tj-tojvaron"}
+
+
+def test_hours_known_is_loaded(session: Session) -> None:
+    for entry in ENTRIES:
+        checkpoint = session.get_one(Checkpoint, entry["id"])
+        assert checkpoint.hours_known is entry["hours_known"], entry["id"]
+        assert checkpoint.location_accuracy_m == entry["accuracy_m"]
+        assert checkpoint.name_verified is entry.get("name_verified", True)
