@@ -161,7 +161,10 @@ def seed(demo: bool, credentials_file: Path | None) -> None:
     session = get_session()
     count = loader.load_checkpoints(session)
     click.echo(f"reference data: {count} checkpoints")
-    rules, substances = loader.load_customs(session)
+    try:
+        rules, substances = loader.load_customs(session)
+    except loader.SeedError as error:
+        raise click.ClickException(str(error)) from error
     click.echo(f"customs: {rules} new rules, {substances} new substances")
     if demo:
         if loader.has_demo_data(session):

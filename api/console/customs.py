@@ -43,6 +43,7 @@ from content.customs import service as customs
 from content.customs.models import (
     ABOVE_LIMIT,
     CATEGORIES,
+    DATE_PRECISIONS,
     SUBSTANCE_ACTIONS,
     CustomsRule,
     Substance,
@@ -62,6 +63,7 @@ RULE_FORM_FIELDS = (
     "limit_currency",
     "min_age",
     "effective_from",
+    "effective_from_precision",
     "effective_to",
     *(f"source.{part}" for part in SOURCE_PARTS),
     *(f"titles.{locale}" for locale in KNOWN_LOCALES),
@@ -362,6 +364,7 @@ def _choices() -> dict[str, Any]:
         "PERS": tuple(labels.PER_LABELS),
         "UNITS": tuple(UNITS),
         "SUBSTANCE_ACTIONS": SUBSTANCE_ACTIONS,
+        "DATE_PRECISIONS": DATE_PRECISIONS,
         "labels": labels,
         "format_decimal": format_decimal,
     }
@@ -438,6 +441,7 @@ def _rule_values(rule: CustomsRule) -> dict[str, Any]:
         version=str(rule.version),
         countries=list(rule.countries),
         effective_from=_text(rule.effective_from),
+        effective_from_precision=rule.effective_from_precision,
         effective_to=_text(rule.effective_to),
     )
     for part in SOURCE_PARTS:
@@ -465,6 +469,8 @@ def _rule_data(form: MultiDict[str, str], *, with_key: bool) -> dict[str, Any]:
     age = text("min_age")
     data["min_age"] = forms.whole_number(age) if age else None
     data["effective_from"] = text("effective_from")
+    if text("effective_from_precision"):  # left out, the schema says it is required
+        data["effective_from_precision"] = text("effective_from_precision")
     data["effective_to"] = text("effective_to") or None
     source = {part: text(f"source.{part}") for part in SOURCE_PARTS}
     data["source"] = {part: value for part, value in source.items() if value}

@@ -106,6 +106,7 @@ def present_rule(rule: CustomsRule) -> dict[str, Any]:
         "explanation": _pick(rule.explanations, locale) if rule.explanations else "",
         "source": rule.source,
         "effective_from": rule.effective_from,
+        "effective_from_precision": rule.effective_from_precision,
         "effective_to": rule.effective_to,
         "demo": rule.demo,
     }
@@ -147,7 +148,14 @@ def present_verdict(index: int, item: customs.Item, verdict: customs.ItemVerdict
         "reason": verdict.reason,
         "explanation": explanation,
         "rules": [
-            {"id": r.id, "key": r.key, "title": _pick(r.titles, locale), "source": r.source}
+            {
+                "id": r.id,
+                "key": r.key,
+                "title": _pick(r.titles, locale),
+                "source": r.source,
+                "effective_from": r.effective_from,
+                "effective_from_precision": r.effective_from_precision,
+            }
             for r in verdict.rules
         ],
         "substance": verdict.substance.key if verdict.substance else None,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import marshmallow as ma
 
 from api.schemas.common import COUNTRY_CODE, WEB_URL, QueryArgs, StrictSchema, WholeNumber
-from content.customs.models import ABOVE_LIMIT, CATEGORIES, SUBSTANCE_ACTIONS
+from content.customs.models import ABOVE_LIMIT, CATEGORIES, DATE_PRECISIONS, SUBSTANCE_ACTIONS
 from content.customs.service import UNITS, VERDICTS
 from content.locales import KNOWN_LOCALES
 
@@ -62,6 +63,13 @@ class RuleOut(ma.Schema):
     explanation = ma.fields.String()
     source = ma.fields.Nested(SourceOut)
     effective_from = ma.fields.Date()
+    effective_from_precision = ma.fields.String(
+        metadata={
+            "enum": list(DATE_PRECISIONS),
+            "description": "How much of effective_from a source confirms: the day, only the "
+            "month or the year, or nothing (`unknown`: a placeholder date)",
+        }
+    )
     effective_to = ma.fields.Date(allow_none=True)
     demo = ma.fields.Boolean()
 
@@ -129,6 +137,8 @@ class RuleRefOut(ma.Schema):
     key = ma.fields.String()
     title = ma.fields.String()
     source = ma.fields.Nested(SourceOut)
+    effective_from = ma.fields.Date()
+    effective_from_precision = ma.fields.String(metadata={"enum": list(DATE_PRECISIONS)})
 
 
 class CheckItemOut(ma.Schema):
@@ -201,7 +211,16 @@ class RuleIn(StrictSchema):
     explanations = LocalizedText()
     source = ma.fields.Nested(SourceIn)
     effective_from = ma.fields.Date()
+    effective_from_precision = ma.fields.String(validate=ma.validate.OneOf(DATE_PRECISIONS))
     effective_to = ma.fields.Date(allow_none=True)
+
+    @ma.validates_schema
+    def _date_with_precision(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        """A new start date says how exact it is: the old precision need not fit it."""
+        if "effective_from" in data and "effective_from_precision" not in data:
+            raise ma.ValidationError(
+                ma.fields.Field.default_error_messages["required"], "effective_from_precision"
+            )
 
 
 class RuleCreateIn(RuleIn):
@@ -219,6 +238,9 @@ class RuleCreateIn(RuleIn):
     titles = LocalizedText(required=True)
     source = ma.fields.Nested(SourceIn, required=True)
     effective_from = ma.fields.Date(required=True)
+    effective_from_precision = ma.fields.String(
+        required=True, validate=ma.validate.OneOf(DATE_PRECISIONS)
+    )
 
 
 class SubstanceRuleIn(StrictSchema):

@@ -66,6 +66,12 @@ SCOPE_LABELS = {
     "eaeu": N_("EAEU (common to the union)"),
     "national": N_("National"),
 }
+DATE_PRECISION_LABELS = {
+    "day": N_("The exact day"),
+    "month": N_("Only the month is known"),
+    "year": N_("Only the year is known"),
+    "unknown": N_("Not known: a placeholder date"),
+}
 PER_LABELS = {
     "person": N_("Per person"),
     "trip": N_("Per trip"),

@@ -25,6 +25,9 @@ CATEGORIES = (
 ABOVE_LIMIT = ("declare", "duty", "permit", "prohibited")
 #: what a country requires of a traveller carrying a controlled substance
 SUBSTANCE_ACTIONS = ("prescription", "declare", "permit", "prohibited")
+#: how much of `effective_from` a source confirms: the day, only the month or year, or
+#: nothing (a placeholder date, kept only so that the rule can be applied)
+DATE_PRECISIONS = ("day", "month", "year", "unknown")
 
 
 class CustomsRule(Base):
@@ -52,6 +55,10 @@ class CustomsRule(Base):
     explanations: Mapped[dict[str, str]] = mapped_column(JSON)
     source: Mapped[dict[str, Any]] = mapped_column(JSON)
     effective_from: Mapped[date] = mapped_column(Date)
+    #: one of DATE_PRECISIONS; rows older than the column are "unknown" until re-seeded
+    effective_from_precision: Mapped[str] = mapped_column(
+        String(8), default="unknown", server_default="unknown"
+    )
     effective_to: Mapped[date | None] = mapped_column(Date, nullable=True)
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
     #: set when a newer version replaces this one, or the rule is retired

@@ -50,6 +50,7 @@ RULE_FIELDS = (
     "titles",
     "explanations",
     "source",
+    "effective_from_precision",
     "demo",
 )
 

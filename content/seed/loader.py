@@ -31,7 +31,7 @@ from content.checkpoints.models import (
 )
 from content.checkpoints.service import QueueReportIn
 from content.customs import service as customs
-from content.customs.models import CustomsRule, ExchangeRate, Substance
+from content.customs.models import DATE_PRECISIONS, CustomsRule, ExchangeRate, Substance
 from content.db import utcnow
 
 SEED_DIR = Path(__file__).resolve().parent
@@ -246,11 +246,40 @@ def read_customs(directory: Path = CUSTOMS_DIR) -> dict[str, list[dict[str, Any]
     return data
 
 
+class SeedError(ValueError):
+    """A seed file breaks a rule of the data; nothing is loaded from it."""
+
+
+def check_rule_entry(entry: dict[str, Any]) -> None:
+    """Refuse a seeded rule that does not say how exact its start date is."""
+    precision = entry.get("effective_from_precision")
+    if precision not in DATE_PRECISIONS:
+        raise SeedError(
+            f"customs rule {entry.get('key')!r}: effective_from_precision must be one of "
+            f"{', '.join(DATE_PRECISIONS)}, not {precision!r}"
+        )
+
+
 def load_customs(session: Session, directory: Path = CUSTOMS_DIR) -> tuple[int, int]:
-    """Add the sourced customs rules and substances not there yet; (rules, substances)."""
+    """Add the sourced customs rules and substances not there yet; (rules, substances).
+
+    A rule seeded before its date had a precision gets the file's precision, as long as
+    its first version still starts on the file's date."""
     data = read_customs(directory)
+    for entry in data["rule"]:
+        check_rule_entry(entry)
     rules = substances = 0
     for entry in data["rule"]:
+        seeded = session.scalar(
+            select(CustomsRule).where(CustomsRule.key == entry["key"], CustomsRule.version == 1)
+        )
+        if seeded is not None:
+            if (
+                seeded.effective_from_precision == "unknown"
+                and seeded.effective_from.isoformat() == str(entry["effective_from"])
+            ):
+                seeded.effective_from_precision = entry["effective_from_precision"]
+            continue
         if session.scalar(select(CustomsRule).where(CustomsRule.key == entry["key"])) is None:
             fields = {
                 **entry,

@@ -74,6 +74,7 @@ def rule_form(token: str, **changes: Any) -> dict[str, Any]:
         "min_age": "",
         "above_limit": "declare",
         "effective_from": "2020-01-01",
+        "effective_from_precision": "day",
         "effective_to": "",
         "source.act": "EAEU Customs Code",
         "source.article": "260",

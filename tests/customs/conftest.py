@@ -30,6 +30,7 @@ def rule(**fields: Any) -> dict[str, Any]:
         "explanations": _texts("explanation"),
         "source": {"act": "test data", "url": "https://example.test/rule"},
         "effective_from": date(2020, 1, 1),
+        "effective_from_precision": "day",
         "demo": True,
     }
     return {**base, **fields}

@@ -57,7 +57,11 @@ def test_an_edit_is_a_new_version_and_the_old_stays_readable(
     assert client.put(url, json={"limit_quantity": 2}, headers=editor).status_code == 428
     revised = client.put(
         url,
-        json={"limit_quantity": 2, "effective_from": "2026-07-01"},
+        json={
+            "limit_quantity": 2,
+            "effective_from": "2026-07-01",
+            "effective_from_precision": "day",
+        },
         headers={**editor, "If-Match": etag},
     )
     assert revised.status_code == 200, revised.get_json()
@@ -79,6 +83,85 @@ def test_an_edit_is_a_new_version_and_the_old_stays_readable(
         if entry["action"] not in {"sign_in", "issue_token"}  # the admin signing in now
     ]
     assert audit[0]["action"] == "revise"
+
+
+def test_every_rule_answer_says_how_exact_its_start_date_is(
+    client: FlaskClient, login: Login
+) -> None:
+    """Review §10: a placeholder start date is served as one, next to the date, in the
+    rule list, in a rule's versions and in a verdict that cites the rule."""
+    editor = login(Role.EDITOR)
+    url = "/v1/admin/customs/rules/t-cash"
+    etag = client.get(url, headers=editor).headers["ETag"]
+    revised = client.put(
+        url,
+        json={"effective_from": "2020-01-01", "effective_from_precision": "unknown"},
+        headers={**editor, "If-Match": etag},
+    )
+    assert revised.status_code == 200, revised.get_json()
+    assert revised.get_json()["effective_from_precision"] == "unknown"
+
+    items = client.get("/v1/customs/rules?country=KZ&category=cash").get_json()["items"]
+    assert [(r["effective_from"], r["effective_from_precision"]) for r in items] == [
+        ("2020-01-01", "unknown")
+    ]
+    detail = client.get(f"/v1/customs/rules/{items[0]['id']}").get_json()
+    assert [(v["version"], v["effective_from_precision"]) for v in detail["versions"]] == [
+        (1, "day"),
+        (2, "unknown"),
+    ]
+    verdict = client.post(
+        "/v1/customs/check",
+        json={
+            "country": "KZ",
+            "direction": "exit",
+            "mode": "road",
+            "items": [{"category": "cash", "value": 20000, "currency": "USD"}],
+        },
+    ).get_json()["items"][0]
+    assert [
+        (r["key"], r["effective_from"], r["effective_from_precision"]) for r in verdict["rules"]
+    ] == [("t-cash", "2020-01-01", "unknown")]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"effective_from": "2026-07-01"},  # a new date, its precision left to chance
+        {"effective_from": "2026-07-01", "effective_from_precision": "roughly"},
+    ],
+)
+def test_a_start_date_comes_with_a_valid_precision(
+    client: FlaskClient, login: Login, body: dict[str, str]
+) -> None:
+    editor = login(Role.EDITOR)
+    url = "/v1/admin/customs/rules/t-cash"
+    etag = client.get(url, headers=editor).headers["ETag"]
+    response = client.put(url, json=body, headers={**editor, "If-Match": etag})
+    assert response.status_code == 422
+    assert "effective_from_precision" in str(response.get_json())
+
+
+def test_a_new_rule_needs_its_date_precision(client: FlaskClient, login: Login) -> None:
+    new = {
+        "key": "t-new",
+        "countries": ["KZ"],
+        "direction": "entry",
+        "mode": "all",
+        "category": "other",
+        "titles": {"en": "New"},
+        "source": {"act": "test data", "url": "https://example.test/new"},
+        "effective_from": "2026-01-01",
+    }
+    editor = login(Role.EDITOR)
+    refused = client.post("/v1/admin/customs/rules", json=new, headers=editor)
+    assert refused.status_code == 422
+    assert "effective_from_precision" in str(refused.get_json())
+    created = client.post(
+        "/v1/admin/customs/rules", json={**new, "effective_from_precision": "year"}, headers=editor
+    )
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["effective_from_precision"] == "year"
 
 
 def test_an_editor_records_a_dated_rate_and_it_is_audited(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.schemas.customs import RuleCreateIn, SubstanceIn
 from content.customs import service as customs
+from content.customs.models import DATE_PRECISIONS
 from content.customs.service import Item
 from content.seed import loader
 
@@ -55,7 +56,8 @@ def test_each_rule_is_valid_localised_and_sourced(entry: dict[str, Any]) -> None
         assert all(texts[locale] != texts["en"] for locale in LOCALES - {"en"})
     source = entry["source"]
     assert source["act"].strip()
-    assert source["url"].startswith(("https://", "http://"))
+    assert source["url"].startswith(("https://", "http://"))  # tests/content/test_sources.py
+    assert entry["effective_from_precision"] in DATE_PRECISIONS
     if entry.get("limit_quantity") is not None:
         assert entry.get("limit_unit"), "a quantity needs its unit"
     if entry.get("limit_value") is not None:
