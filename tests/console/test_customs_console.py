@@ -415,7 +415,7 @@ def test_recording_a_rate(client: FlaskClient, session: Session) -> None:
     )
     assert refused.status_code == 422
     page = refused.get_data(as_text=True)
-    assert field_error(page, "per_usd") == "Must be greater than 0."
+    assert field_error(page, "per_usd").startswith("Must be greater than 0")
     assert field_error(page, "currency") == "The value has the wrong format."
     assert field_error(page, "source").startswith("Length must be")
     assert (
