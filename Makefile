@@ -13,7 +13,7 @@ CREDENTIALS := instance/demo-credentials.txt
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: browser-deps help install install-dev translations-compile translations migrate seed run test test-fast lint typecheck pytest bench fault lock clean
+.PHONY: browser-deps help install install-dev translations-compile translations migrate seed run test test-fast lint typecheck content-check pytest bench fault lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -89,7 +89,16 @@ pytest: $(VENV)/.installed-dev translations-compile browser-deps ## the test sui
 		TEST_DATABASE_URL=$$url $(BIN)/pytest -q; \
 	else echo "== PostgreSQL not reachable: SQLite only"; fi
 
-test: lint typecheck pytest ## everything CI checks
+# every served fact, before it reaches a phone: the seed files, the catalogs, and a
+# database freshly seeded from them (content/checks.py says what is checked)
+CHECK_DB := $(CURDIR)/instance/content-check.db
+content-check: $(VENV)/.installed-run translations-compile ## check what travellers are told: glossary, scripts, sources, dates, places, hours, demo labels, languages
+	@mkdir -p instance && rm -f $(CHECK_DB)
+	@DATABASE_URL=sqlite:///$(CHECK_DB) $(BIN)/flask --app wsgi db upgrade >/dev/null
+	@DATABASE_URL=sqlite:///$(CHECK_DB) $(BIN)/flask --app wsgi seed --demo >/dev/null
+	DATABASE_URL=sqlite:///$(CHECK_DB) $(BIN)/flask --app wsgi content check
+
+test: lint typecheck content-check pytest ## everything CI checks
 
 test-fast: $(VENV)/.installed-dev translations-compile ## inner loop: ruff, then pytest on SQLite only, stopping at the first failure, without the contract fuzzing and browser tests
 	$(BIN)/ruff check .

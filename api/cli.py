@@ -7,6 +7,7 @@ import logging
 import signal
 import threading
 import time
+from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import PROJECT_ROOT, Settings
 from api.db import get_db, get_session
+from content import checks
 from content.accounts import service as accounts
 from content.accounts.models import Role, User
 from content.campaigns import service as campaigns
@@ -406,6 +408,38 @@ def history_prune(older_than_days: int, batch_size: int, pause: float) -> None:
     click.echo(f"rolled up and deleted {total} queue report(s)")
 
 
+content_cli = AppGroup("content", help="What the service tells travellers.")
+
+
+@content_cli.command("check")
+@with_appcontext
+@click.option(
+    "--seed-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=checks.SEED_DIR,
+    show_default=True,
+    help="The seed files to check.",
+)
+@click.option("--no-database", is_flag=True, help="Check the seed files and catalogs only.")
+def content_check(seed_dir: Path, no_database: bool) -> None:
+    """Check the seed files, the catalogs and the database: glossary, scripts, sources,
+    date precision, partner distances, hours, demo labels, languages. Exits 1 on any
+    problem."""
+    problems = checks.run(checks.seed_facts(seed_dir), catalogs=True)
+    if not no_database:
+        problems += checks.run(checks.database_facts(get_session()))
+    if not problems:
+        click.echo("content check: no problems")
+        return
+    width = max(len(p.where) for p in problems)
+    for p in sorted(problems, key=lambda p: (p.check, p.where)):
+        click.echo(f"{p.check:<17} {p.where:<{width}}  {p.text}")
+    counts = ", ".join(
+        f"{n} {check}" for check, n in sorted(Counter(p.check for p in problems).items())
+    )
+    raise click.ClickException(f"content check: {len(problems)} problems ({counts})")
+
+
 customs_cli = AppGroup("customs", help="Customs rules and exchange rates.")
 
 
@@ -532,4 +566,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(apply_schedules)
     app.cli.add_command(customs_cli)
+    app.cli.add_command(content_cli)
     app.cli.add_command(history_cli)
