@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import marshmallow as ma
-from babel.units import format_unit
 from flask import Flask, Response, json, request
 from flask_babel import gettext
 from flask_smorest import Api
@@ -23,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from api.i18n import current_locale
 from content.errors import N_, DomainError, Invalid
+from content.locales import format_quantity
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -219,7 +219,7 @@ class ProblemApi(Api):
 def _detail_for(status: int) -> str | None:
     if status == 413:
         megabytes = (request.max_content_length or 0) / (1024 * 1024)
-        limit = format_unit(megabytes, "digital-megabyte", length="short", locale=current_locale())
+        limit = format_quantity(megabytes, "digital-megabyte", current_locale())
         return gettext(TOO_LARGE, limit=limit)
     if status in DETAILS:
         return gettext(DETAILS[status], method=request.method)
