@@ -12,6 +12,7 @@ import unicodedata
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from babel import Locale
 from babel.dates import format_timedelta
@@ -76,6 +77,12 @@ UNIT_PATTERNS: dict[str, dict[str, str]] = {
     },
 }
 
+_DURATIONS: dict[str, Literal["day", "hour", "minute"]] = {
+    "duration-day": "day",
+    "duration-hour": "hour",
+    "duration-minute": "minute",
+}
+
 
 def format_quantity(value: float, unit: str, locale: str) -> str:
     """«3 л», «25 кг», «35 дақиқа»: a number and a CLDR unit (``mass-kilogram``).
@@ -86,10 +93,10 @@ def format_quantity(value: float, unit: str, locale: str) -> str:
     pattern = UNIT_PATTERNS.get(locale, {}).get(unit)
     if pattern is not None:
         return pattern.format(format_decimal(value, locale=locale))
-    if unit.startswith("duration-"):
+    name = _DURATIONS.get(unit)
+    if name is not None:
         # format_timedelta falls back to a short form where a locale lacks the long one;
         # format_unit would print the unit id instead
-        name = unit.removeprefix("duration-")
         return format_timedelta(
             timedelta(**{f"{name}s": value}), granularity=name, threshold=1, locale=locale
         )
