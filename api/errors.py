@@ -20,7 +20,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
-from api.i18n import current_locale
+from api.i18n import current_locale, localized
 from content.errors import N_, DomainError, Invalid
 from content.locales import format_quantity
 
@@ -230,8 +230,8 @@ def handle_domain_error(error: DomainError) -> Response:
     errors: dict[str, list[str]] = {}
     if isinstance(error, Invalid):
         for item in error.problems:
-            errors.setdefault(item.path, []).append(gettext(item.message, **item.params))
-    detail = gettext(error.message, **error.params)
+            errors.setdefault(item.path, []).append(gettext(item.message, **localized(item.params)))
+    detail = gettext(error.message, **localized(error.params))
     return problem(error.status, detail=detail, errors=errors or None)
 
 

@@ -29,7 +29,7 @@ from flask_wtf.csrf import CSRFProtect
 from api.console import forms
 from api.console.forms import Refused
 from api.db import get_session
-from api.i18n import KNOWN_LOCALES, current_locale, format_wait, native_name
+from api.i18n import KNOWN_LOCALES, current_locale, format_wait, localized, native_name
 from api.limits import client_ip, sign_in_guard
 from api.schemas.admin import AgencyCreateIn, AgencyRevokeIn, UserCreateIn
 from api.schemas.campaigns import CampaignCreateIn, CampaignIn, ScheduleIn, TokenIn
@@ -829,8 +829,8 @@ def _officer_poster() -> Poster:
 
 
 def _error_text(error: DomainError) -> str:
-    text = _(error.message, **error.params)
+    text = _(error.message, **localized(error.params))
     if isinstance(error, Invalid):
-        details = "; ".join(_(p.message, **p.params) for p in error.problems)
+        details = "; ".join(_(p.message, **localized(p.params)) for p in error.problems)
         text = f"{text} {details}".strip()
     return text

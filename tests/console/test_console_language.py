@@ -97,6 +97,16 @@ def test_campaign_and_user_pages_speak_the_consoles_language(
     assert gettext(STATUS_LABELS[CampaignStatus.APPROVED]).lower() in flashed
     assert not ENGLISH.search(flashed), ENGLISH.findall(flashed)
 
+    # a page opened before someone else moved the campaign on: the refusal names the
+    # status and the action in the console's language too
+    client.post(
+        f"/console/campaigns/{slug}/actions", data={"action": "approve", "csrf_token": token}
+    )
+    refused = visible_text(client.get(f"/console/campaigns/{slug}").get_data(as_text=True))
+    assert f"«{gettext(ACTION_LABELS['approve'])}»" in refused
+    assert f"«{gettext(STATUS_LABELS[CampaignStatus.APPROVED])}»" in refused
+    assert not ENGLISH.search(refused), ENGLISH.findall(refused)
+
 
 def test_the_board_shows_waits_in_tajik(client: FlaskClient, session: Session) -> None:
     checkpoints.record_queues(
