@@ -103,12 +103,18 @@ def format_quantity(value: float, unit: str, locale: str) -> str:
     return format_unit(value, unit, length="short", locale=locale)
 
 
+# CLDR spells the Tajik name of the Uzbek sum with the Uzbek letter ў; Tajik writes ӯ
+_CURRENCY_NAME_SPELLING = {"tg": {"сўми Ӯзбекистон": "сӯми Ӯзбекистон"}}
+
+
 def format_money(value: float, currency: str, locale: str) -> str:
     """«10 000,00 $»: the CLDR symbol, or the currency's CLDR name where the symbol
     would put Latin letters into a Cyrillic text («10 000,00 доллари ИМА», not «US$»)."""
     text = format_currency(value, currency, locale=locale)
     if locale in CYRILLIC_LOCALES and has_latin(text):
-        return format_currency(value, currency, locale=locale, format_type="name")
+        text = format_currency(value, currency, locale=locale, format_type="name")
+        for wrong, right in _CURRENCY_NAME_SPELLING.get(locale, {}).items():
+            text = text.replace(wrong, right)
     return text
 
 

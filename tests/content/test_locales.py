@@ -19,7 +19,13 @@ from content.checkpoints import service as checkpoints
 from content.checkpoints.models import Checkpoint, Direction, Lane
 from content.checkpoints.service import QueueReportIn
 from content.customs.service import UNITS
-from content.locales import CYRILLIC_LOCALES, format_quantity, format_wait, has_latin
+from content.locales import (
+    CYRILLIC_LOCALES,
+    format_money,
+    format_quantity,
+    format_wait,
+    has_latin,
+)
 from content.seed import loader
 from push import messages
 
@@ -49,6 +55,8 @@ def test_tajik_waits_and_units_are_tajik_words() -> None:
     assert format_quantity(1.5, "volume-liter", "tg") == "1,5 л"  # the number is Babel's
     assert format_quantity(25, "mass-kilogram", "tg") == "25 кг"
     assert format_quantity(2, "digital-megabyte", "kk") == "2 МБ"
+    assert format_money(100_000_000, "UZS", "tg").endswith(" сӯми Ӯзбекистон")
+    assert format_money(10_000, "USD", "tg").endswith(" доллари ИМА")  # not «US$»
 
 
 @pytest.mark.parametrize("locale", CYRILLIC_LOCALES)
