@@ -14,15 +14,15 @@ from collections.abc import Mapping
 from typing import Any
 
 import marshmallow as ma
-from babel.units import format_unit
 from flask import Flask, Response, json, request
 from flask_babel import gettext
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
-from api.i18n import current_locale
+from api.i18n import current_locale, localized
 from content.errors import N_, DomainError, Invalid
+from content.locales import format_quantity
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -219,7 +219,7 @@ class ProblemApi(Api):
 def _detail_for(status: int) -> str | None:
     if status == 413:
         megabytes = (request.max_content_length or 0) / (1024 * 1024)
-        limit = format_unit(megabytes, "digital-megabyte", length="short", locale=current_locale())
+        limit = format_quantity(megabytes, "digital-megabyte", current_locale())
         return gettext(TOO_LARGE, limit=limit)
     if status in DETAILS:
         return gettext(DETAILS[status], method=request.method)
@@ -230,8 +230,8 @@ def handle_domain_error(error: DomainError) -> Response:
     errors: dict[str, list[str]] = {}
     if isinstance(error, Invalid):
         for item in error.problems:
-            errors.setdefault(item.path, []).append(gettext(item.message, **item.params))
-    detail = gettext(error.message, **error.params)
+            errors.setdefault(item.path, []).append(gettext(item.message, **localized(item.params)))
+    detail = gettext(error.message, **localized(error.params))
     return problem(error.status, detail=detail, errors=errors or None)
 
 

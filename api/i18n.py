@@ -6,10 +6,14 @@ compiled catalog under locales/, or the app refuses to start.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Flask, Response, g, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
 from flask_babel import force_locale as force_locale
 
+from content.errors import Label
 from content.locales import (
     KNOWN_LOCALES,
     LOCALES_DIR,
@@ -77,6 +81,14 @@ def _primary(tag: str) -> str:
 def select_locale() -> str:
     """Flask-Babel's locale selector: the locale negotiated for this request."""
     return str(g.get("request_locale", SOURCE_LOCALE))
+
+
+def localized(params: Mapping[str, Any]) -> dict[str, Any]:
+    """A domain message's parameters, its Label values in the caller's language."""
+    return {
+        name: gettext(value) if isinstance(value, Label) else value
+        for name, value in params.items()
+    }
 
 
 def current_locale() -> str:

@@ -15,6 +15,13 @@ def N_(message: str) -> str:  # the conventional gettext marker name
     return message
 
 
+class Label(str):
+    """A msgid given as a message's parameter (a status, an action): the HTTP layer
+    translates it with the message, so that no English code sits in a translated text."""
+
+    __slots__ = ()
+
+
 class DomainError(Exception):
     """A rule of the domain refused the operation."""
 

@@ -23,7 +23,7 @@ from api.console.forms import Refused
 from api.console.views import EDITORS, actor, blp, signed_in
 from api.db import get_session
 from api.errors import flatten_errors
-from api.i18n import KNOWN_LOCALES
+from api.i18n import KNOWN_LOCALES, localized
 from api.routes.customs import present_rule
 from api.schemas.common import VersionIn
 from api.schemas.customs import (
@@ -384,7 +384,7 @@ def _refusal(
     if isinstance(error, Invalid):
         error = forms.refused(error, fields)
     if not isinstance(error, Refused):
-        flash(_(error.message, **error.params), "error")
+        flash(_(error.message, **localized(error.params)), "error")
         return {}, error.status
     forms.flash_refusal(error.errors)
     errors = dict(error.errors)

@@ -29,7 +29,7 @@ from flask_wtf.csrf import CSRFProtect
 from api.console import forms
 from api.console.forms import Refused
 from api.db import get_session
-from api.i18n import KNOWN_LOCALES, current_locale, native_name
+from api.i18n import KNOWN_LOCALES, current_locale, format_wait, localized, native_name
 from api.limits import client_ip, sign_in_guard
 from api.schemas.admin import AgencyCreateIn, AgencyRevokeIn, UserCreateIn
 from api.schemas.campaigns import CampaignCreateIn, CampaignIn, ScheduleIn, TokenIn
@@ -37,9 +37,11 @@ from api.schemas.checkpoints import QueueReportIn as QueueReportSchema
 from api.schemas.checkpoints import StatusIn
 from api.schemas.common import VersionIn
 from content.accounts import service as accounts
+from content.accounts.labels import ROLE_LABELS
 from content.accounts.models import Role, User
 from content.accounts.service import Actor, Poster
 from content.campaigns import service as campaigns
+from content.campaigns.labels import ACTION_LABELS, STATUS_LABELS
 from content.campaigns.models import CampaignStatus
 from content.checkpoints import service as checkpoints
 from content.checkpoints.labels import (
@@ -136,6 +138,10 @@ def _template_globals() -> dict[str, Any]:
         "current_lang": current_locale(),
         "locales": [(code, native_name(code)) for code in KNOWN_LOCALES],
         "Role": Role,
+        "ROLE_LABELS": ROLE_LABELS,
+        "STATUS_LABELS": STATUS_LABELS,
+        "ACTION_LABELS": ACTION_LABELS,
+        "format_wait": lambda minutes: format_wait(minutes, current_locale()),
     }
 
 
@@ -361,7 +367,8 @@ def campaign_action(slug: str) -> Any:
             require_complete=current_app.config["SETTINGS"].campaigns_require_all_locales,
         )
         db.commit()
-        flash(_("Done: the campaign is now %(status)s.", status=campaign.status.value), "ok")
+        status = _(STATUS_LABELS[campaign.status]).lower()
+        flash(_("Done: the campaign is now %(status)s.", status=status), "ok")
     except DomainError as error:
         db.rollback()
         flash(_error_text(error), "error")
@@ -822,8 +829,8 @@ def _officer_poster() -> Poster:
 
 
 def _error_text(error: DomainError) -> str:
-    text = _(error.message, **error.params)
+    text = _(error.message, **localized(error.params))
     if isinstance(error, Invalid):
-        details = "; ".join(_(p.message, **p.params) for p in error.problems)
+        details = "; ".join(_(p.message, **localized(p.params)) for p in error.problems)
         text = f"{text} {details}".strip()
     return text

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from babel.numbers import format_currency, format_decimal
-from babel.units import format_unit
+from babel.numbers import format_decimal
 from flask.views import MethodView
 from flask_babel import gettext, ngettext
 from flask_smorest import Blueprint
@@ -40,6 +39,7 @@ from content.customs import service as customs
 from content.customs.labels import REASON_TEXTS, VERDICT_TEXTS
 from content.customs.models import CustomsRule, Substance
 from content.db import utcnow
+from content.locales import format_money, format_quantity
 
 blp = Blueprint(
     "customs",
@@ -63,11 +63,11 @@ def _pick(texts: dict[str, str], locale: str) -> str:
 
 
 def format_amount(quantity: float | None, unit: str | None, locale: str) -> str | None:
-    """«3 л», «200 штук», «10 000 $»: limits in words, from CLDR."""
+    """«3 л», «200 штук»: limits in words, from CLDR and the catalogs."""
     if quantity is None or unit is None:
         return None
     if unit in _CLDR_UNITS:
-        return format_unit(quantity, _CLDR_UNITS[unit], length="short", locale=locale)
+        return format_quantity(quantity, _CLDR_UNITS[unit], locale)
     count = format_decimal(quantity, locale=locale)
     if unit == "packs":
         return ngettext("%(num)s pack", "%(num)s packs", int(quantity)) % {"num": count}
@@ -76,7 +76,7 @@ def format_amount(quantity: float | None, unit: str | None, locale: str) -> str 
 
 def limit_text(rule: CustomsRule, locale: str) -> str | None:
     if rule.limit_value is not None and rule.limit_currency:
-        return format_currency(rule.limit_value, rule.limit_currency, locale=locale)
+        return format_money(rule.limit_value, rule.limit_currency, locale)
     return format_amount(rule.limit_quantity, rule.limit_unit, locale)
 
 
@@ -135,7 +135,7 @@ def present_verdict(index: int, item: customs.Item, verdict: customs.ItemVerdict
     if "limit" in params and rule is not None:
         params["limit"] = limit_text(rule, locale) or params["limit"]
         if "total" in params and rule.limit_currency:
-            params["total"] = format_currency(params["total"], rule.limit_currency, locale=locale)
+            params["total"] = format_money(params["total"], rule.limit_currency, locale)
     explanation = gettext(
         REASON_TEXTS.get(verdict.reason, REASON_TEXTS["rule_applies"]),
         **{k: v for k, v in params.items() if isinstance(v, str | int | float)},

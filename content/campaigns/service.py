@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from content import versions
 from content.accounts.models import Role
 from content.accounts.service import Actor, audit
+from content.campaigns.labels import ACTION_LABELS, STATUS_LABELS
 from content.campaigns.models import (
     Campaign,
     CampaignRevision,
@@ -38,6 +39,7 @@ from content.errors import (
     FieldProblem,
     Forbidden,
     Invalid,
+    Label,
     NotFound,
     PreconditionFailed,
 )
@@ -291,9 +293,9 @@ def transition(
     _require(actor, roles)
     if campaign.status not in allowed_from:
         raise Conflict(
-            N_("A campaign that is %(status)s cannot be given the action %(action)s."),
-            status=campaign.status.value,
-            action=action,
+            N_("The action «%(action)s» cannot be taken on a campaign that is «%(status)s»."),
+            status=Label(STATUS_LABELS[campaign.status]),
+            action=Label(ACTION_LABELS[action]),
         )
     if target == CampaignStatus.PUBLISHED and require_complete and not is_complete(campaign):
         missing = [locale for locale, gaps in completeness(campaign).items() if gaps]

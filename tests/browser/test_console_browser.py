@@ -42,7 +42,7 @@ def test_write_review_publish_and_read_in_tajik(browser: Any, live_server: str) 
         assert editor.get_by_role("status").first.inner_text() == "Saved."
     shot(editor, "campaign-edit")
     editor.get_by_role("button", name="Submit for review").click()
-    assert "in_review" in editor.locator("h1").inner_text()
+    assert "In review" in editor.locator("h1").inner_text()
     editor.goto(f"{live_server}/console/campaigns")
     shot(editor, "campaign-list")
 
@@ -52,7 +52,7 @@ def test_write_review_publish_and_read_in_tajik(browser: Any, live_server: str) 
     publisher.get_by_role("link", name="do-not-carry-for-strangers").click()
     publisher.get_by_role("button", name="Approve").click()
     publisher.get_by_role("button", name="Publish").click()
-    assert "published" in publisher.locator("h1").inner_text()
+    assert "Published" in publisher.locator("h1").inner_text()
 
     with urllib.request.urlopen(  # noqa: S310  # the loopback test server
         f"{live_server}/v1/campaigns/do-not-carry-for-strangers?lang=tg"
