@@ -11,11 +11,6 @@ from content.sources import check_source_title, check_source_url, check_sources,
 NOT_YET_REPLACED = {
     (
         "checkpoints.toml",
-        "kg-ak-zhol",
-        "https://perceptiode.com/%D0%9A%D0%BE%D1%80%D0%B4%D0%B0%D0%B9",
-    ),
-    (
-        "checkpoints.toml",
         "kg-bor-dobo",
         "http://www.sary-kol.ru/stati/pamir/sary-tash-murgab-cherez-granitcu-kirgizii-i-tadzhikistana.html",
     ),
@@ -28,12 +23,6 @@ NOT_YET_REPLACED = {
         "checkpoints.toml",
         "kz-baurzhan-konysbaev",
         "http://www.u-strasse.com/uzbekistan-kazakhstan-border-crossing-report/",
-    ),
-    ("checkpoints.toml", "kz-kordai", "https://friendlywiki.com/article/index.php?title=Korday"),
-    (
-        "checkpoints.toml",
-        "kz-kordai",
-        "https://perceptiode.com/%D0%9A%D0%BE%D1%80%D0%B4%D0%B0%D0%B9",
     ),
     (
         "checkpoints.toml",
@@ -55,16 +44,6 @@ NOT_YET_REPLACED = {
         "checkpoints.toml",
         "tj-ayvaj",
         "https://perceptiopt.com/%D0%A5%D0%BE%D1%88%D0%B0%D0%B4%D1%8B",
-    ),
-    (
-        "checkpoints.toml",
-        "tm-serhetabat",
-        "https://fanyv88.com:443/https/uz.wikipedia.org/w/index.php?title=Sarhadobod&variant=uz-cyrl",
-    ),
-    (
-        "checkpoints.toml",
-        "uz-alat",
-        "https://bafybeiemxf5abjwjbikoz4mc3a3dla6ual3jsgpdr4cjr3oz3evfyavhwq.ipfs.dweb.link/wiki/Olot%2C_Uzbekistan.html",
     ),
     (
         "checkpoints.toml",
