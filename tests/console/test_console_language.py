@@ -33,8 +33,12 @@ ENGLISH = re.compile(
 
 
 def visible_text(page: str) -> str:
-    """The text a reader sees: no tags, attributes, scripts or styles."""
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL)
+    """The text a reader sees outside the editable texts: no tags, attributes, scripts,
+    styles, text areas or the reference translation shown beside them (the English
+    translation's own words, «Demo, not an official message», are content, not the
+    console's labels)."""
+    page = re.sub(r"<(script|style|textarea)\b.*?</\1>", " ", page, flags=re.DOTALL)
+    page = re.sub(r'<p class="reference"[^>]*>.*?</p>', " ", page, flags=re.DOTALL)
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
