@@ -99,6 +99,9 @@ def present_rule(rule: CustomsRule) -> dict[str, Any]:
             "currency": rule.limit_currency,
             "per": rule.per,
             "min_age": rule.min_age,
+            "kinds": rule.kinds,
+            "residency": rule.residency,
+            "foreign_currency_only": rule.foreign_currency_only,
             "text": limit_text(rule, locale),
         },
         "above_limit": rule.above_limit,
@@ -219,6 +222,11 @@ class Check(MethodView):
         `permit_required`, `prohibited`. Cash in several currencies is added up against
         the threshold, converted with the dated rates listed in `rates`. When the rules
         cannot decide, the answer is `declare`.
+        ---
+        What the traveller leaves out is taken the stricter way, and the reason says so:
+        without `traveller.resident_of`, a limit for non-residents applies
+        (`residency_unknown`); without an item's `kind`, the smallest allowance of its
+        category applies (`kind_unknown`: 100 tobacco pieces are checked as cigars too).
         """
         items = [customs.Item(**item) for item in body["items"]]
         on = body.get("date") or date.today()
@@ -229,6 +237,7 @@ class Check(MethodView):
             mode=body["mode"],
             on=on,
             age=body["traveller"].get("age"),
+            resident_of=body["traveller"].get("resident_of"),
             items=items,
         )
         return {
