@@ -11,9 +11,11 @@ from __future__ import annotations
 import http
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 import marshmallow as ma
+from babel.dates import format_date
 from babel.units import format_unit
 from flask import Flask, Response, json, request
 from flask_babel import gettext
@@ -226,11 +228,21 @@ def _detail_for(status: int) -> str | None:
     return None
 
 
+def _local(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Dates in a message's parameters, written the caller's way."""
+    return {
+        name: format_date(value, "long", locale=current_locale())
+        if isinstance(value, date)
+        else value
+        for name, value in params.items()
+    }
+
+
 def handle_domain_error(error: DomainError) -> Response:
     errors: dict[str, list[str]] = {}
     if isinstance(error, Invalid):
         for item in error.problems:
-            errors.setdefault(item.path, []).append(gettext(item.message, **item.params))
+            errors.setdefault(item.path, []).append(gettext(item.message, **_local(item.params)))
     detail = gettext(error.message, **error.params)
     return problem(error.status, detail=detail, errors=errors or None)
 

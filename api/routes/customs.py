@@ -26,6 +26,7 @@ from api.schemas.customs import (
     MedicineArgs,
     RateIn,
     RateOut,
+    RetireArgs,
     RuleCreateIn,
     RuleDetailOut,
     RuleIn,
@@ -40,6 +41,7 @@ from content.customs import service as customs
 from content.customs.labels import REASON_TEXTS, VERDICT_TEXTS
 from content.customs.models import CustomsRule, Substance
 from content.db import utcnow
+from content.errors import N_, NotFound
 
 blp = Blueprint(
     "customs",
@@ -294,30 +296,61 @@ class AdminRule(MethodView):
         return present_rule(rule), 200, {"ETag": f'"v{rule.version}"'}
 
     @commits
+    @blp.arguments(RetireArgs, location="query")
     @blp.response(200, RuleOut)
     @blp.doc(security=USER_SECURITY)
-    @declare_errors(blp, 401, 403, 404)
-    def delete(self, key: str) -> Any:
-        """Retire a rule from today; its versions stay readable"""
+    @declare_errors(blp, 401, 403, 404, 422)
+    def delete(self, args: dict[str, Any], key: str) -> Any:
+        """Retire a rule from a day (today by default); its versions stay readable
+
+        ---
+        A rule cannot be retired on or before the day it starts (422 naming `on`): revise
+        its dates instead.
+        """
         actor = require_role(*EDITORS)
-        return present_rule(customs.retire_rule(get_session(), actor=actor, key=key))
+        rule = customs.retire_rule(get_session(), actor=actor, key=key, on=args.get("on"))
+        return present_rule(rule)
 
 
 @blp.route("/admin/customs/substances/<string(maxlength=100):key>")
 class AdminSubstance(MethodView):
+    @blp.response(200, SubstanceOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 401, 403, 404)
+    def get(self, key: str) -> Any:
+        """A controlled substance; its ETag goes back in If-Match"""
+        require_role(*EDITORS)
+        substance = customs.get_substance(get_session(), key)
+        if substance is None:
+            raise NotFound(N_("No substance %(key)s."), key=key)
+        return present_substance(substance), 200, {"ETag": f'"v{substance.version}"'}
+
     @authorize(*EDITORS)
     @commits
     @blp.arguments(SubstanceIn)
     @blp.response(200, SubstanceOut)
     @blp.doc(security=USER_SECURITY)
-    @declare_errors(blp, 400, 401, 403, 404, 413, 415)
-    def put(self, body: dict[str, Any], key: str) -> dict[str, Any]:
-        """Create or replace a controlled substance, its names and each country's rule"""
+    @declare_if_match(blp)
+    @declare_errors(blp, 400, 401, 403, 404, 412, 413, 415, 428)
+    def put(self, body: dict[str, Any], key: str) -> Any:
+        """Create or replace a controlled substance, its names and each country's rule
+
+        ---
+        Replacing one needs the If-Match of the version read (428 without it, 412 when
+        someone saved since); creating a new one needs none.
+        """
         actor = require_role(*EDITORS)
+        session = get_session()
+        existing = customs.get_substance(session, key)
         substance = customs.upsert_substance(
-            get_session(), actor=actor, key=key, names=body["names"], rules=body["rules"]
+            session,
+            actor=actor,
+            key=key,
+            names=body["names"],
+            rules=body["rules"],
+            expected_version=expected_version() if existing is not None else None,
         )
-        return present_substance(substance)
+        return present_substance(substance), 200, {"ETag": f'"v{substance.version}"'}
 
 
 @blp.route("/admin/customs/rates/<string(length=3):currency>")

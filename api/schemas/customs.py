@@ -278,6 +278,13 @@ class RetireIn(StrictSchema):
     )
 
 
+class RetireArgs(QueryArgs):
+    on = ma.fields.Date(
+        validate=ma.validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31)),
+        metadata={"description": "The first day on which the rule no longer applies (today)"},
+    )
+
+
 class RateIn(StrictSchema):
     per_usd = ma.fields.Float(required=True, validate=ma.validate.Range(min=0, min_inclusive=False))
     as_of = ma.fields.Date(required=True)

@@ -230,8 +230,20 @@ def revise_rule(
 def retire_rule(session: Session, *, actor: Actor, key: str, on: date | None = None) -> CustomsRule:
     """Stop a rule from a date (today by default); its versions stay readable."""
     current = latest(session, key)
+    on = on or date.today()
+    if on <= current.effective_from:
+        # it would end before it starts: a rule that never applied is revised, not retired
+        raise Invalid(
+            [
+                FieldProblem(
+                    "on",
+                    N_("The rule starts on %(date)s: it can only be retired after that day."),
+                    {"date": current.effective_from},
+                )
+            ]
+        )
     before = rule_snapshot(current)
-    current.effective_to = (on or date.today()) - timedelta(days=1)
+    current.effective_to = on - timedelta(days=1)
     session.flush()
     audit(
         session,
@@ -276,8 +288,13 @@ def upsert_substance(
     key: str,
     names: dict[str, list[str]],
     rules: list[dict[str, Any]],
+    expected_version: int | None = None,
 ) -> Substance:
+    """Create or replace a substance; replacing one names the version it was read at
+    (seed data, which replaces nothing, names none)."""
     substance = session.scalar(select(Substance).where(Substance.key == key))
+    if substance is not None and expected_version not in (None, substance.version):
+        raise PreconditionFailed(N_("The resource has changed since you last read it."))
     before = None
     if substance is None:
         substance = Substance(key=key)
