@@ -467,8 +467,8 @@ def check(
             cited = [
                 r for r in by_category["prohibited"] if r.kinds is None or item.kind in r.kinds
             ]
-            verdict = _strictest(cited) if cited else "prohibited"
-            verdicts[index] = ItemVerdict(verdict, "prohibited_category", cited)
+            strictest = _strictest(cited) if cited else "prohibited"
+            verdicts[index] = ItemVerdict(strictest, "prohibited_category", cited)
         elif by_category[item.category]:
             rule_list = by_category[item.category]
             verdicts[index] = ItemVerdict(_strictest(rule_list), "rule_applies", rule_list)
