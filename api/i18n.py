@@ -7,8 +7,10 @@ compiled catalog under locales/, or the app refuses to start.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
+from babel.dates import format_date
 from flask import Flask, Response, g, request
 from flask_babel import Babel, get_locale, gettext
 from flask_babel import force_locale as force_locale
@@ -84,11 +86,17 @@ def select_locale() -> str:
 
 
 def localized(params: Mapping[str, Any]) -> dict[str, Any]:
-    """A domain message's parameters, its Label values in the caller's language."""
-    return {
-        name: gettext(value) if isinstance(value, Label) else value
-        for name, value in params.items()
-    }
+    """A domain message's parameters in the caller's language: Label values translated,
+    dates written by Babel (long format)."""
+    return {name: _localized(value) for name, value in params.items()}
+
+
+def _localized(value: Any) -> Any:
+    if isinstance(value, Label):
+        return gettext(value)
+    if isinstance(value, date):
+        return format_date(value, "long", locale=current_locale())
+    return value
 
 
 def current_locale() -> str:

@@ -231,11 +231,12 @@ def customs_rule_retire(key: str) -> Any:
         on = forms.load(
             RetireIn(), {"on": request.form.get("on", "")}, form=request.form, fields=("on",)
         )["on"]
-    except Refused as refusal:
-        forms.flash_refusal(refusal.errors)
+        customs.retire_rule(db, actor=actor(), key=key, on=on)
+    except (Refused, DomainError) as error:
+        db.rollback()
+        errors, status = _refusal(error, ("on",))
         values = {**_rule_values(rule), "on": request.form.get("on", "")}
-        return _rule_page(rule, values, refusal.errors, refusal.status)
-    customs.retire_rule(db, actor=actor(), key=key, on=on)
+        return _rule_page(rule, values, errors, status)
     db.commit()
     flash(_("Retired: the rule no longer applies from %(date)s.", date=format_date(on)), "ok")
     return redirect(url_for("console.customs_rule", key=key))

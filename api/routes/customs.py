@@ -25,6 +25,7 @@ from api.schemas.customs import (
     MedicineArgs,
     RateIn,
     RateOut,
+    RetireArgs,
     RuleCreateIn,
     RuleDetailOut,
     RuleIn,
@@ -39,6 +40,7 @@ from content.customs import service as customs
 from content.customs.labels import REASON_TEXTS, VERDICT_TEXTS
 from content.customs.models import CustomsRule, Substance
 from content.db import utcnow
+from content.errors import N_, NotFound
 from content.locales import format_money, format_quantity
 
 blp = Blueprint(
@@ -99,6 +101,9 @@ def present_rule(rule: CustomsRule) -> dict[str, Any]:
             "currency": rule.limit_currency,
             "per": rule.per,
             "min_age": rule.min_age,
+            "kinds": rule.kinds,
+            "residency": rule.residency,
+            "foreign_currency_only": rule.foreign_currency_only,
             "text": limit_text(rule, locale),
         },
         "above_limit": rule.above_limit,
@@ -227,6 +232,11 @@ class Check(MethodView):
         `permit_required`, `prohibited`. Cash in several currencies is added up against
         the threshold, converted with the dated rates listed in `rates`. When the rules
         cannot decide, the answer is `declare`.
+        ---
+        What the traveller leaves out is taken the stricter way, and the reason says so:
+        without `traveller.resident_of`, a limit for non-residents applies
+        (`residency_unknown`); without an item's `kind`, the smallest allowance of its
+        category applies (`kind_unknown`: 100 tobacco pieces are checked as cigars too).
         """
         items = [customs.Item(**item) for item in body["items"]]
         on = body.get("date") or date.today()
@@ -237,6 +247,7 @@ class Check(MethodView):
             mode=body["mode"],
             on=on,
             age=body["traveller"].get("age"),
+            resident_of=body["traveller"].get("resident_of"),
             items=items,
         )
         return {
@@ -293,30 +304,61 @@ class AdminRule(MethodView):
         return present_rule(rule), 200, {"ETag": f'"v{rule.version}"'}
 
     @commits
+    @blp.arguments(RetireArgs, location="query")
     @blp.response(200, RuleOut)
     @blp.doc(security=USER_SECURITY)
-    @declare_errors(blp, 401, 403, 404)
-    def delete(self, key: str) -> Any:
-        """Retire a rule from today; its versions stay readable"""
+    @declare_errors(blp, 401, 403, 404, 422)
+    def delete(self, args: dict[str, Any], key: str) -> Any:
+        """Retire a rule from a day (today by default); its versions stay readable
+
+        ---
+        A rule cannot be retired on or before the day it starts (422 naming `on`): revise
+        its dates instead.
+        """
         actor = require_role(*EDITORS)
-        return present_rule(customs.retire_rule(get_session(), actor=actor, key=key))
+        rule = customs.retire_rule(get_session(), actor=actor, key=key, on=args.get("on"))
+        return present_rule(rule)
 
 
 @blp.route("/admin/customs/substances/<string(maxlength=100):key>")
 class AdminSubstance(MethodView):
+    @blp.response(200, SubstanceOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 401, 403, 404)
+    def get(self, key: str) -> Any:
+        """A controlled substance; its ETag goes back in If-Match"""
+        require_role(*EDITORS)
+        substance = customs.get_substance(get_session(), key)
+        if substance is None:
+            raise NotFound(N_("No substance %(key)s."), key=key)
+        return present_substance(substance), 200, {"ETag": f'"v{substance.version}"'}
+
     @authorize(*EDITORS)
     @commits
     @blp.arguments(SubstanceIn)
     @blp.response(200, SubstanceOut)
     @blp.doc(security=USER_SECURITY)
-    @declare_errors(blp, 400, 401, 403, 404, 413, 415)
-    def put(self, body: dict[str, Any], key: str) -> dict[str, Any]:
-        """Create or replace a controlled substance, its names and each country's rule"""
+    @declare_if_match(blp)
+    @declare_errors(blp, 400, 401, 403, 404, 412, 413, 415, 428)
+    def put(self, body: dict[str, Any], key: str) -> Any:
+        """Create or replace a controlled substance, its names and each country's rule
+
+        ---
+        Replacing one needs the If-Match of the version read (428 without it, 412 when
+        someone saved since); creating a new one needs none.
+        """
         actor = require_role(*EDITORS)
+        session = get_session()
+        existing = customs.get_substance(session, key)
         substance = customs.upsert_substance(
-            get_session(), actor=actor, key=key, names=body["names"], rules=body["rules"]
+            session,
+            actor=actor,
+            key=key,
+            names=body["names"],
+            rules=body["rules"],
+            expected_version=expected_version() if existing is not None else None,
         )
-        return present_substance(substance)
+        return present_substance(substance), 200, {"ETag": f'"v{substance.version}"'}
 
 
 @blp.route("/admin/customs/rates/<string(length=3):currency>")

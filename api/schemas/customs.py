@@ -8,7 +8,14 @@ from typing import Any
 import marshmallow as ma
 
 from api.schemas.common import COUNTRY_CODE, WEB_URL, QueryArgs, StrictSchema, WholeNumber
-from content.customs.models import ABOVE_LIMIT, CATEGORIES, DATE_PRECISIONS, SUBSTANCE_ACTIONS
+from content.customs.models import (
+    ABOVE_LIMIT,
+    CATEGORIES,
+    DATE_PRECISIONS,
+    KINDS,
+    RESIDENCY,
+    SUBSTANCE_ACTIONS,
+)
 from content.customs.service import UNITS, VERDICTS
 from content.locales import KNOWN_LOCALES
 
@@ -20,6 +27,7 @@ COUNTRIES = ("KZ", "KG", "TJ", "TM", "UZ")
 LIMIT_RANGE = ma.validate.Range(min=0, max=1e12)
 #: a rule's or substance's key: lowercase latin letters and digits, joined by hyphens
 KEY = [ma.validate.Length(max=100), ma.validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+ALL_KINDS = sorted({kind for kinds in KINDS.values() for kind in kinds})
 
 
 class RuleListArgs(QueryArgs):
@@ -45,6 +53,17 @@ class LimitOut(ma.Schema):
     currency = ma.fields.String(allow_none=True)
     per = ma.fields.String()
     min_age = ma.fields.Integer(allow_none=True)
+    kinds = ma.fields.List(
+        ma.fields.String(),
+        allow_none=True,
+        metadata={"description": "The kinds of the category it is about; null: every kind"},
+    )
+    residency = ma.fields.String(
+        metadata={"enum": list(RESIDENCY), "description": "non_resident: only non-residents"}
+    )
+    foreign_currency_only = ma.fields.Boolean(
+        metadata={"description": "Cash: counts foreign currency only, not the country's own"}
+    )
     text = ma.fields.String(allow_none=True, metadata={"description": "The limit, in words"})
 
 
@@ -109,6 +128,14 @@ class SubstanceListOut(ma.Schema):
 
 class TravellerIn(StrictSchema):
     age = WholeNumber(validate=ma.validate.Range(min=0, max=130))
+    resident_of = ma.fields.String(
+        validate=COUNTRY_CODE,
+        metadata={
+            "example": "DE",
+            "description": "The country the traveller lives in (ISO 3166 code). Some limits "
+            "are for non-residents only; without it, they are applied.",
+        },
+    )
 
 
 class CheckItemIn(StrictSchema):
@@ -119,6 +146,14 @@ class CheckItemIn(StrictSchema):
     currency = ma.fields.String(validate=ma.validate.Regexp(r"^[A-Za-z]{3}$"))
     substance = ma.fields.String(validate=ma.validate.Length(min=2, max=100))
     has_prescription = ma.fields.Boolean(load_default=False)
+    kind = ma.fields.String(
+        validate=ma.validate.OneOf(ALL_KINDS),
+        metadata={
+            "description": "What it is within its category: "
+            + "; ".join(f"{category}: {', '.join(kinds)}" for category, kinds in KINDS.items())
+            + ". Without it, the strictest allowance of the category applies."
+        },
+    )
 
 
 class CheckIn(StrictSchema):
@@ -206,6 +241,13 @@ class RuleIn(StrictSchema):
     limit_currency = ma.fields.String(allow_none=True, validate=ma.validate.Regexp(r"^[A-Z]{3}$"))
     per = ma.fields.String(validate=ma.validate.OneOf(["person", "trip"]))
     min_age = WholeNumber(allow_none=True, validate=ma.validate.Range(0, 100))
+    kinds = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(ALL_KINDS)),
+        allow_none=True,
+        validate=ma.validate.Length(min=1),
+    )
+    residency = ma.fields.String(validate=ma.validate.OneOf(RESIDENCY))
+    foreign_currency_only = ma.fields.Boolean()
     above_limit = ma.fields.String(validate=ma.validate.OneOf(ABOVE_LIMIT))
     titles = LocalizedText()
     explanations = LocalizedText()
@@ -265,6 +307,13 @@ class RetireIn(StrictSchema):
         required=True,
         validate=ma.validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31)),
         metadata={"description": "The first day on which the rule no longer applies"},
+    )
+
+
+class RetireArgs(QueryArgs):
+    on = ma.fields.Date(
+        validate=ma.validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31)),
+        metadata={"description": "The first day on which the rule no longer applies (today)"},
     )
 
 

@@ -29,6 +29,13 @@ REASON_TEXTS = {
     "permit_substance": N_("This substance needs a state permit before you cross the border."),
     "prohibited_category": N_("Prohibited items may not cross the border."),
     "rule_applies": N_("See the rule for what applies."),
+    "kind_unknown": N_(
+        "Cigars and cigarillos have a smaller allowance: say what kind of tobacco it is."
+    ),
+    "residency_unknown": N_(
+        "Travellers who do not live in this country may take out no more than %(limit)s. "
+        "Say which country you live in to check it."
+    ),
 }
 
 # what editors see in the console for each stored value
@@ -42,6 +49,8 @@ CATEGORY_LABELS = {
     "plants_animals": N_("Plants and animals"),
     "cultural_goods": N_("Cultural valuables"),
     "vehicles": N_("Vehicles"),
+    "weapons": N_("Weapons and ammunition"),
+    "narcotics": N_("Narcotic drugs"),
     "other": N_("Other"),
 }
 ABOVE_LIMIT_LABELS = {

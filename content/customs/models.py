@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from content.db import Base, UTCDateTime, utcnow
@@ -20,8 +20,17 @@ CATEGORIES = (
     "plants_animals",
     "cultural_goods",
     "vehicles",
+    "weapons",
+    "narcotics",
     "other",
 )
+#: what an item of a category may be, when its rules tell kinds apart (an item may name one)
+KINDS = {
+    "tobacco": ("cigarettes", "cigars", "cigarillos", "loose_tobacco"),
+    "prohibited": ("vapes",),
+}
+#: whom a rule applies to, by the traveller's country of residence
+RESIDENCY = ("any", "non_resident")
 ABOVE_LIMIT = ("declare", "duty", "permit", "prohibited")
 #: what a country requires of a traveller carrying a controlled substance
 SUBSTANCE_ACTIONS = ("prescription", "declare", "permit", "prohibited")
@@ -50,6 +59,14 @@ class CustomsRule(Base):
     limit_currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
     per: Mapped[str] = mapped_column(String(8), default="person")  # person | trip
     min_age: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: the item kinds of the category the rule is about (see KINDS); None: every kind
+    kinds: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    #: "non_resident": only travellers not resident in the country (see RESIDENCY)
+    residency: Mapped[str] = mapped_column(String(16), default="any", server_default="any")
+    #: a cash rule that counts foreign currency only, not the country's own
+    foreign_currency_only: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     above_limit: Mapped[str] = mapped_column(String(16), default="declare")
     titles: Mapped[dict[str, str]] = mapped_column(JSON)
     explanations: Mapped[dict[str, str]] = mapped_column(JSON)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from content import versions
 from content.accounts.service import Actor, audit
-from content.customs.models import CustomsRule, ExchangeRate, Substance, SubstanceRule
+from content.customs.models import KINDS, CustomsRule, ExchangeRate, Substance, SubstanceRule
 from content.db import utcnow
 from content.errors import N_, FieldProblem, Invalid, NotFound, PreconditionFailed
 from content.locales import fold_apostrophes
@@ -46,6 +46,9 @@ RULE_FIELDS = (
     "limit_currency",
     "per",
     "min_age",
+    "kinds",
+    "residency",
+    "foreign_currency_only",
     "above_limit",
     "titles",
     "explanations",
@@ -64,6 +67,11 @@ UNITS = {
     "packs": ("count", 20.0),  # a pack of cigarettes
     "cartons": ("count", 200.0),  # a carton of cigarettes: 10 packs
 }
+#: each country's own currency: a rule with foreign_currency_only does not count it
+NATIONAL_CURRENCY = {"KZ": "KZT", "KG": "KGS", "UZ": "UZS", "TJ": "TJS", "TM": "TMT"}
+#: units that only count cigarettes (a pack is 20 cigarettes)
+CIGARETTE_UNITS = ("packs", "cartons")
+
 # which unit families make sense for which categories (cash is counted in money)
 CATEGORY_UNITS = {
     "cash": set(),
@@ -83,6 +91,8 @@ class Item:
     currency: str | None = None
     substance: str | None = None
     has_prescription: bool = False
+    #: what the item is within its category (see models.KINDS), when the traveller says
+    kind: str | None = None
 
 
 @dataclass
@@ -90,7 +100,7 @@ class ItemVerdict:
     verdict: str
     #: a machine-readable reason: within_limit, above_limit, above_hard_limit, under_age,
     #: combined_cash, prescription, unknown_substance, no_rule, prohibited_category,
-    #: permit_substance
+    #: permit_substance, kind_unknown, residency_unknown
     reason: str
     rules: list[CustomsRule] = field(default_factory=list)
     substance: Substance | None = None
@@ -222,8 +232,20 @@ def revise_rule(
 def retire_rule(session: Session, *, actor: Actor, key: str, on: date | None = None) -> CustomsRule:
     """Stop a rule from a date (today by default); its versions stay readable."""
     current = latest(session, key)
+    on = on or date.today()
+    if on <= current.effective_from:
+        # it would end before it starts: a rule that never applied is revised, not retired
+        raise Invalid(
+            [
+                FieldProblem(
+                    "on",
+                    N_("The rule starts on %(date)s: it can only be retired after that day."),
+                    {"date": current.effective_from},
+                )
+            ]
+        )
     before = rule_snapshot(current)
-    current.effective_to = (on or date.today()) - timedelta(days=1)
+    current.effective_to = on - timedelta(days=1)
     session.flush()
     audit(
         session,
@@ -269,8 +291,13 @@ def upsert_substance(
     key: str,
     names: dict[str, list[str]],
     rules: list[dict[str, Any]],
+    expected_version: int | None = None,
 ) -> Substance:
+    """Create or replace a substance; replacing one names the version it was read at
+    (seed data, which replaces nothing, names none)."""
     substance = session.scalar(select(Substance).where(Substance.key == key))
+    if substance is not None and expected_version not in (None, substance.version):
+        raise PreconditionFailed(N_("The resource has changed since you last read it."))
     before = None
     if substance is None:
         substance = Substance(key=key)
@@ -382,9 +409,15 @@ def check(
     on: date,
     age: int | None,
     items: list[Item],
+    resident_of: str | None = None,
 ) -> CheckResult:
-    """Item-by-item verdicts, with the rules that decided, and the most severe overall."""
+    """Item-by-item verdicts, with the rules that decided, and the most severe overall.
+
+    What the traveller does not say (age, residency, an item's kind) is taken the way that
+    gives the stricter answer, and the reason says so."""
     _validate(items)
+    country = country.upper()
+    resident_of = resident_of.upper() if resident_of else None
     rules = in_force(session, country=country, on=on, direction=direction, mode=mode)
     by_category: dict[str, list[CustomsRule]] = defaultdict(list)
     for rule in rules:
@@ -414,7 +447,10 @@ def check(
     # cash is judged together: several currencies add up against one threshold
     cash = [i for i, item in enumerate(items) if item.category == "cash"]
     if cash:
-        for index, verdict in _judge_cash(items, cash, by_category["cash"], to_currency).items():
+        judged_cash = _judge_cash(
+            items, cash, by_category["cash"], to_currency, country=country, resident_of=resident_of
+        )
+        for index, verdict in judged_cash.items():
             verdicts[index] = verdict
     # quantities of the same category add up too (two bottles against one allowance)
     for category in ("alcohol", "tobacco", "goods"):
@@ -429,15 +465,16 @@ def check(
         if item.category == "medicines":
             verdicts[index] = _judge_medicine(session, item, country, by_category["medicines"])
         elif item.category == "prohibited":
-            verdicts[index] = ItemVerdict(
-                "prohibited", "prohibited_category", by_category["prohibited"]
-            )
+            # the traveller says it is prohibited: cite only the rules about what it is, not
+            # a ban on something else (a drug is not a vape); a permit rule answers permit
+            cited = [
+                r for r in by_category["prohibited"] if r.kinds is None or item.kind in r.kinds
+            ]
+            strictest = _strictest(cited) if cited else "prohibited"
+            verdicts[index] = ItemVerdict(strictest, "prohibited_category", cited)
         elif by_category[item.category]:
             rule_list = by_category[item.category]
-            strictest = max(
-                (ABOVE_LIMIT_VERDICT[r.above_limit] for r in rule_list), key=SEVERITY.__getitem__
-            )
-            verdicts[index] = ItemVerdict(strictest, "rule_applies", rule_list)
+            verdicts[index] = ItemVerdict(_strictest(rule_list), "rule_applies", rule_list)
         else:
             verdicts[index] = ItemVerdict("declare", "no_rule")
     final = [v for v in verdicts if v is not None]
@@ -446,8 +483,18 @@ def check(
     return CheckResult(final, overall, sorted(used, key=lambda r: r.currency), on)
 
 
+def _strictest(rules: list[CustomsRule]) -> str:
+    return max((ABOVE_LIMIT_VERDICT[r.above_limit] for r in rules), key=SEVERITY.__getitem__)
+
+
 def _judge_cash(
-    items: list[Item], indexes: list[int], rules: list[CustomsRule], convert: Any
+    items: list[Item],
+    indexes: list[int],
+    rules: list[CustomsRule],
+    convert: Any,
+    *,
+    country: str,
+    resident_of: str | None,
 ) -> dict[int, ItemVerdict]:
     money_rules = [
         (r, r.limit_value, r.limit_currency)
@@ -458,19 +505,37 @@ def _judge_cash(
         return {i: ItemVerdict("declare", "no_rule", rules) for i in indexes}
     result: dict[int, ItemVerdict] = {}
     for rule, limit, currency in money_rules:
+        if rule.residency == "non_resident" and resident_of == country:
+            continue
+        # residency not given: the rule for non-residents may apply, so it is applied
+        residency_unknown = rule.residency == "non_resident" and resident_of is None
+        counted = [
+            i
+            for i in indexes
+            if not (
+                rule.foreign_currency_only
+                and (items[i].currency or "").upper() == NATIONAL_CURRENCY.get(country)
+            )
+        ]
+        if not counted:
+            continue
         total = sum(
-            convert(items[i].value or 0.0, items[i].currency or currency, currency) for i in indexes
+            convert(items[i].value or 0.0, items[i].currency or currency, currency) for i in counted
         )
         over = total > limit
         verdict = ABOVE_LIMIT_VERDICT[rule.above_limit] if over else "free"
         reason = "within_limit"
         if over:
-            reason = "combined_cash" if len(indexes) > 1 else "above_limit"
+            reason = "combined_cash" if len(counted) > 1 else "above_limit"
+            if residency_unknown:
+                reason = "residency_unknown"
         params = {"total": round(total, 2), "limit": limit, "currency": currency}
-        for i in indexes:
+        for i in counted:
             current = result.get(i)
             if current is None or SEVERITY[verdict] > SEVERITY[current.verdict]:
                 result[i] = ItemVerdict(verdict, reason, [rule], params=params)
+    for i in indexes:
+        result.setdefault(i, ItemVerdict("declare", "no_rule", rules))
     return result
 
 
@@ -482,7 +547,13 @@ def _judge_quantities(
         return {i: ItemVerdict("declare", "no_rule") for i in indexes}
     for i in indexes:
         result[i] = ItemVerdict("free", "within_limit", [])
+    all_indexes = indexes
     for rule in rules:
+        # a rule about some kinds (cigars) applies to those, and to items whose kind is not
+        # given: they may be of that kind, so the stricter allowance is applied to them
+        indexes = [i for i in all_indexes if _may_be_of_kind(items[i], rule)]
+        if not indexes:
+            continue
         if rule.min_age is not None and (age is None or age < rule.min_age):
             # an allowance with an age condition does not apply: declare, or worse
             for i in indexes:
@@ -519,7 +590,7 @@ def _judge_quantities(
             else:
                 verdict = ItemVerdict("free", "within_limit", [rule], params=params)
             for i in counted:
-                _worse(result, i, verdict)
+                _worse(result, i, _kind_unknown(items[i], rule, verdict))
         elif rule.limit_value is not None and rule.limit_currency:
             valued = [i for i in indexes if items[i].value is not None]
             if not valued:
@@ -546,11 +617,22 @@ def _judge_quantities(
             )
             for i in valued:
                 _worse(result, i, verdict)
-    for i in indexes:
+    for i in all_indexes:
         if not result[i].rules:
             # nothing matched this item's unit: the data cannot decide, so declare
             result[i] = ItemVerdict("declare", "no_rule", rules)
     return result
+
+
+def _may_be_of_kind(item: Item, rule: CustomsRule) -> bool:
+    return rule.kinds is None or item.kind is None or item.kind in rule.kinds
+
+
+def _kind_unknown(item: Item, rule: CustomsRule, verdict: ItemVerdict) -> ItemVerdict:
+    """The verdict, saying so when it comes from a kind the traveller did not name."""
+    if rule.kinds is None or item.kind is not None or verdict.verdict == "free":
+        return verdict
+    return ItemVerdict(verdict.verdict, "kind_unknown", verdict.rules, params=verdict.params)
 
 
 def _judge_medicine(
@@ -633,6 +715,26 @@ def _validate(items: list[Item]) -> None:
                         {"unit": item.unit, "category": item.category},
                     )
                 )
+        if item.kind is not None and item.kind not in KINDS.get(item.category, ()):
+            problems.append(
+                FieldProblem(
+                    f"{path}.kind",
+                    N_("The kind %(kind)s does not fit the category %(category)s."),
+                    {"kind": item.kind, "category": item.category},
+                )
+            )
+        elif item.category == "tobacco" and item.unit is not None:
+            if item.unit in CIGARETTE_UNITS and item.kind not in (None, "cigarettes"):
+                problems.append(
+                    FieldProblem(
+                        f"{path}.unit",
+                        N_("Packs and cartons count cigarettes: give cigars in pieces."),
+                    )
+                )
+            elif item.kind == "loose_tobacco" and UNITS.get(item.unit, ("",))[0] != "mass":
+                problems.append(
+                    FieldProblem(f"{path}.unit", N_("Give loose tobacco by weight, in g or kg."))
+                )
         if item.category == "cash" and (item.value is None or not item.currency):
             problems.append(FieldProblem(f"{path}.value", N_("Cash needs a value and a currency.")))
         if (
@@ -643,6 +745,9 @@ def _validate(items: list[Item]) -> None:
             problems.append(FieldProblem(f"{path}.unit", N_("This field is required.")))
     if problems:
         raise Invalid(problems)
+    for item in items:
+        if item.category == "tobacco" and item.kind is None and item.unit in CIGARETTE_UNITS:
+            item.kind = "cigarettes"  # packs and cartons hold cigarettes
 
 
 def _rule_fields(fields: dict[str, Any]) -> dict[str, Any]:
@@ -653,6 +758,8 @@ def _rule_fields(fields: dict[str, Any]) -> dict[str, Any]:
     data.setdefault("above_limit", "declare")
     data.setdefault("demo", False)
     data.setdefault("explanations", {})
+    data.setdefault("residency", "any")
+    data.setdefault("foreign_currency_only", False)
     for name in ("effective_from", "effective_to"):
         value = fields.get(name)
         data[name] = date.fromisoformat(value) if isinstance(value, str) else value

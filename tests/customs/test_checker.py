@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from content.customs import service as customs
 from content.customs.service import SEVERITY, Item
 from content.errors import Invalid
+from tests.customs.conftest import TESTER, rule
 
 pytestmark = pytest.mark.usefixtures("test_rules")
 ON = date(2026, 6, 1)
@@ -126,6 +127,9 @@ def test_substance_search_in_any_language(session: Session, query: str) -> None:
         (Item("alcohol", -1, "l"), "items.0.quantity"),
         (Item("alcohol", 2_000_000, "l"), "items.0.quantity"),
         (Item("alcohol", 3), "items.0.unit"),
+        (Item("alcohol", 1, "l", kind="cigars"), "items.0.kind"),
+        (Item("tobacco", 2, "packs", kind="cigars"), "items.0.unit"),
+        (Item("tobacco", 20, "pieces", kind="loose_tobacco"), "items.0.unit"),
     ],
 )
 def test_bad_input_is_refused(session: Session, item: Item, field: str) -> None:
@@ -271,3 +275,85 @@ def test_every_verdict_is_translated(client: FlaskClient, locale: str) -> None:
     for mine, theirs in zip(local["items"], english["items"], strict=True):
         assert mine["verdict_text"] != theirs["verdict_text"]
         assert mine["explanation"] != theirs["explanation"]
+
+
+def _cash_exit_body(**traveller: Any) -> dict[str, Any]:
+    return {
+        "country": "KZ",
+        "direction": "exit",
+        "mode": "road",
+        "date": "2026-06-01",
+        "traveller": traveller,
+        "items": [{"category": "cash", "value": 8000, "currency": "USD"}],
+    }
+
+
+@pytest.fixture
+def non_resident_cap(session: Session) -> None:
+    """A USD 5,000 cap on cash taken out by non-residents, shaped like Kyrgyzstan's."""
+    fields = rule(
+        key="t-cash-nonresident",
+        category="cash",
+        direction="exit",
+        limit_value=5000,
+        limit_currency="USD",
+        residency="non_resident",
+        foreign_currency_only=True,
+        above_limit="prohibited",
+    )
+    customs.create_rule(session, actor=TESTER, fields=fields)
+    session.commit()
+
+
+@pytest.mark.usefixtures("non_resident_cap")
+def test_residency_decides_a_cap_for_non_residents(client: FlaskClient) -> None:
+    def answer(lang: str = "en", **traveller: Any) -> dict[str, Any]:
+        response = client.post(f"/v1/customs/check?lang={lang}", json=_cash_exit_body(**traveller))
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["items"][0]
+
+    assert answer(resident_of="KZ")["verdict"] == "free"
+    assert answer(resident_of="kz")["verdict"] == "free"
+    foreigner = answer(resident_of="DE")
+    assert (foreigner["verdict"], foreigner["reason"]) == ("prohibited", "above_limit")
+    unknown = answer()
+    assert (unknown["verdict"], unknown["reason"]) == ("prohibited", "residency_unknown")
+    assert unknown["rules"][0]["key"] == "t-cash-nonresident"
+    assert "$5,000" in unknown["explanation"]
+    for lang in ("ru", "kk", "ky", "uz", "tg", "tk"):
+        local = answer(lang)
+        assert local["explanation"] != unknown["explanation"]
+        assert "5" in local["explanation"]  # the limit is filled in
+    bad = client.post("/v1/customs/check", json=_cash_exit_body(resident_of="Germany"))
+    assert bad.status_code == 422
+    assert list(bad.get_json()["errors"]) == ["traveller.resident_of"]
+
+
+@pytest.mark.usefixtures("non_resident_cap")
+def test_a_cap_on_foreign_currency_leaves_the_national_currency_out(session: Session) -> None:
+    result = customs.check(
+        session,
+        country="KZ",
+        direction="exit",
+        mode="road",
+        on=ON,
+        age=30,
+        resident_of="DE",
+        items=[Item("cash", value=3_000_000, currency="KZT")],  # about USD 6,000
+    )
+    assert [(v.verdict, [r.key for r in v.rules]) for v in result.items] == [("free", ["t-cash"])]
+
+
+def test_the_kind_of_an_item_is_part_of_the_api(client: FlaskClient) -> None:
+    body = {
+        "country": "KZ",
+        "direction": "entry",
+        "mode": "road",
+        "date": "2026-06-01",
+        "items": [{"category": "tobacco", "kind": "cigars", "quantity": 10, "unit": "pieces"}],
+    }
+    response = client.post("/v1/customs/check", json=body)
+    assert response.status_code == 200, response.get_json()
+    body["items"][0]["kind"] = "pipes"
+    refused = client.post("/v1/customs/check", json=body)
+    assert refused.status_code == 422

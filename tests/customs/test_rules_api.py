@@ -217,3 +217,59 @@ def test_absurd_limits_and_rates_are_refused_not_a_500(client: FlaskClient, logi
     refused = client.put("/v1/admin/customs/rates/UZS", json=rate, headers=editor)
     assert refused.status_code == 422
     assert "per_usd" in refused.get_json()["errors"]
+
+
+def test_a_rule_cannot_be_retired_before_it_starts(client: FlaskClient, login: Login) -> None:
+    editor = login(Role.EDITOR)
+    early = client.delete("/v1/admin/customs/rules/t-alcohol?on=2020-01-01&lang=en", headers=editor)
+    assert early.status_code == 422
+    assert list(early.get_json()["errors"]) == ["on"]
+    assert "January 1, 2020" in early.get_json()["errors"]["on"][0]  # a date, written by Babel
+    assert (
+        client.get("/v1/admin/customs/rules/t-alcohol", headers=editor).get_json()["effective_to"]
+        is None
+    )
+    retired = client.delete("/v1/admin/customs/rules/t-alcohol?on=2026-07-01", headers=editor)
+    assert retired.status_code == 200, retired.get_json()
+    assert retired.get_json()["effective_to"] == "2026-06-30"
+    # a rule that starts in the future cannot be retired from today either
+    future = {
+        "key": "t-future",
+        "countries": ["KZ"],
+        "direction": "entry",
+        "mode": "all",
+        "category": "other",
+        "titles": {"en": "Future"},
+        "source": {"act": "test data", "url": "https://example.test/rule"},
+        "effective_from": "2099-01-01",
+    }
+    assert client.post("/v1/admin/customs/rules", json=future, headers=editor).status_code == 201
+    refused = client.delete("/v1/admin/customs/rules/t-future", headers=editor)
+    assert refused.status_code == 422
+    assert "on" in refused.get_json()["errors"]
+
+
+def test_a_substance_edit_needs_the_version_it_was_read_at(
+    client: FlaskClient, login: Login
+) -> None:
+    editor = login(Role.EDITOR)
+    url = "/v1/admin/customs/substances/tramadol"
+    body = {
+        "names": {"en": ["tramadol"], "ru": ["трамадол"]},
+        "rules": [{"country": "KZ", "action": "permit", "source": {"url": "https://example.test"}}],
+    }
+    assert client.put(url, json=body, headers=editor).status_code == 428
+    read = client.get(url, headers=editor)
+    assert read.status_code == 200
+    etag = read.headers["ETag"]
+    saved = client.put(url, json=body, headers={**editor, "If-Match": etag})
+    assert saved.status_code == 200, saved.get_json()
+    assert saved.headers["ETag"] != etag
+    stale = client.put(url, json=body, headers={**editor, "If-Match": etag})
+    assert stale.status_code == 412
+    rules = client.get("/v1/customs/medicines?q=tramadol").get_json()["items"][0]["rules"]
+    assert [r["action"] for r in rules] == ["permit"]  # the stale write changed nothing
+    # a new substance has no version to name
+    created = client.put("/v1/admin/customs/substances/t-new", json=body, headers=editor)
+    assert created.status_code == 200, created.get_json()
+    assert client.get("/v1/admin/customs/substances/t-missing", headers=editor).status_code == 404

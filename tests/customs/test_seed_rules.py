@@ -103,9 +103,16 @@ def test_case_tables(seeded: Session, table: str, case: dict[str, Any]) -> None:
         on=date.fromisoformat(case["date"]) if "date" in case else CASE_DAY,
         age=case.get("age", 30),
         items=[Item(**item) for item in case["items"]],
+        resident_of=case.get("resident_of"),
     )
     got = [verdict.verdict for verdict in result.items]
     assert got == case["expected"], f"{case['checks']} — because {case['why']}"
+    # a row may also pin why (the reasons) and what it cites (each item's rule keys)
+    if "reasons" in case:
+        assert [verdict.reason for verdict in result.items] == case["reasons"], case["checks"]
+    if "rules" in case:
+        cited = [[rule.key for rule in verdict.rules] for verdict in result.items]
+        assert cited == case["rules"], case["checks"]
     for verdict in result.items:
         if verdict.verdict == "free":
             # a duty-free answer must name the allowance it comes from
