@@ -70,27 +70,6 @@ NOT_YET_REPLACED = {
         "uz-yallama",
         "http://www.u-strasse.com/uzbekistan-kazakhstan-border-crossing-report/",
     ),
-    (
-        "customs/medicines.toml",
-        "cyclopentolate",
-        "https://uz.tgstat.com/fa/channel/@customschannel",
-    ),
-    ("customs/medicines.toml", "gabapentin", "https://uz.tgstat.com/fa/channel/@customschannel"),
-    ("customs/medicines.toml", "sibutramine", "https://uz.tgstat.com/fa/channel/@customschannel"),
-    ("customs/medicines.toml", "tropicamide", "https://uz.tgstat.com/fa/channel/@customschannel"),
-    ("customs/medicines.toml", "zaleplon", "https://uz.tgstat.com/fa/channel/@customschannel"),
-    ("customs/tj.toml", "tj-cash-entry", "https://tjk.125visa.com/safe/11423.html"),
-    (
-        "customs/uz.toml",
-        "uz-goods-entry-air-2018",
-        "http://med.uz/documentation/detail.php?ID=59077",
-    ),
-    (
-        "customs/uz.toml",
-        "uz-goods-entry-rail-2018",
-        "http://med.uz/documentation/detail.php?ID=59077",
-    ),
-    ("customs/uz.toml", "uz-goods-entry-road", "http://med.uz/documentation/detail.php?ID=59077"),
 }
 
 
