@@ -6,99 +6,10 @@ import pytest
 
 from content.sources import check_source_title, check_source_url, check_sources, seed_sources
 
-#: sources not yet replaced by an official page (file, entry, URL or title). Each must go
-#: when its source is fixed: the test fails on a stale line as on a new problem.
-NOT_YET_REPLACED = {
-    (
-        "checkpoints.toml",
-        "kg-bor-dobo",
-        "http://www.sary-kol.ru/stati/pamir/sary-tash-murgab-cherez-granitcu-kirgizii-i-tadzhikistana.html",
-    ),
-    (
-        "checkpoints.toml",
-        "kg-dostuk",
-        "http://www.oepress.ru/peresechenie-peshkom-granicy-kazahstan-uzbekistan-chernyaevka.html",
-    ),
-    (
-        "checkpoints.toml",
-        "kz-baurzhan-konysbaev",
-        "http://www.u-strasse.com/uzbekistan-kazakhstan-border-crossing-report/",
-    ),
-    (
-        "checkpoints.toml",
-        "kz-kuryk-seaport",
-        "https://perceptiode.com/%D0%9A%D1%83%D1%80%D1%8B%D0%BA",
-    ),
-    ("checkpoints.toml", "kz-merke", "https://hmong.ru/ru/%D0%9C%D0%B5%D1%80%D0%BA%D0%B5"),
-    (
-        "checkpoints.toml",
-        "kz-zhibek-zholy",
-        "https://bbctodays.pages.dev/uzbek/multimedia/2011/06/110602_cy_border_gallery.shtml",
-    ),
-    (
-        "checkpoints.toml",
-        "kz-zhibek-zholy",
-        "https://perceptiofr.com/%D0%96%D0%B8%D0%B1%D0%B5%D0%BA_%D0%96%D0%BE%D0%BB%D1%8B_%28%D0%A1%D0%B0%D1%80%D1%8B%D0%B0%D0%B3%D0%B0%D1%88%D1%81%D0%BA%D0%B8%D0%B9_%D1%80%D0%B0%D0%B9%D0%BE%D0%BD%29",
-    ),
-    (
-        "checkpoints.toml",
-        "tj-ayvaj",
-        "https://perceptiopt.com/%D0%A5%D0%BE%D1%88%D0%B0%D0%B4%D1%8B",
-    ),
-    (
-        "checkpoints.toml",
-        "uz-gisht-kuprik",
-        "https://bbctodays.pages.dev/uzbek/multimedia/2011/06/110602_cy_border_gallery.shtml",
-    ),
-    (
-        "checkpoints.toml",
-        "uz-gisht-kuprik",
-        "https://perceptiofr.com/%D0%96%D0%B8%D0%B1%D0%B5%D0%BA_%D0%96%D0%BE%D0%BB%D1%8B_%28%D0%A1%D0%B0%D1%80%D1%8B%D0%B0%D0%B3%D0%B0%D1%88%D1%81%D0%BA%D0%B8%D0%B9_%D1%80%D0%B0%D0%B9%D0%BE%D0%BD%29",
-    ),
-    (
-        "checkpoints.toml",
-        "uz-kudukli",
-        "http://mintrans.tj/en/news/benefits-direction-cargo-transportation-through-railway-transport",
-    ),
-    (
-        "checkpoints.toml",
-        "uz-yallama",
-        "http://thecentralasia.com/central-asia/kazakhstan/20/08/2018/the-number-of-cars-passing-through-the-yalla-post-has-increased/",
-    ),
-    (
-        "checkpoints.toml",
-        "uz-yallama",
-        "http://www.u-strasse.com/uzbekistan-kazakhstan-border-crossing-report/",
-    ),
-    (
-        "customs/medicines.toml",
-        "cyclopentolate",
-        "https://uz.tgstat.com/fa/channel/@customschannel",
-    ),
-    ("customs/medicines.toml", "gabapentin", "https://uz.tgstat.com/fa/channel/@customschannel"),
-    ("customs/medicines.toml", "sibutramine", "https://uz.tgstat.com/fa/channel/@customschannel"),
-    ("customs/medicines.toml", "tropicamide", "https://uz.tgstat.com/fa/channel/@customschannel"),
-    ("customs/medicines.toml", "zaleplon", "https://uz.tgstat.com/fa/channel/@customschannel"),
-    ("customs/tj.toml", "tj-cash-entry", "https://tjk.125visa.com/safe/11423.html"),
-    (
-        "customs/uz.toml",
-        "uz-goods-entry-air-2018",
-        "http://med.uz/documentation/detail.php?ID=59077",
-    ),
-    (
-        "customs/uz.toml",
-        "uz-goods-entry-rail-2018",
-        "http://med.uz/documentation/detail.php?ID=59077",
-    ),
-    ("customs/uz.toml", "uz-goods-entry-road", "http://med.uz/documentation/detail.php?ID=59077"),
-}
 
-
-def test_every_seed_source_passes_except_those_still_listed() -> None:
+def test_every_seed_source_passes() -> None:
     problems = check_sources(seed_sources())
-    found = {(p.file, p.where, p.value) for p in problems}
-    assert found - NOT_YET_REPLACED == set(), "a new bad source"
-    assert NOT_YET_REPLACED - found == set(), "fixed: remove it from NOT_YET_REPLACED"
+    assert [(p.file, p.where, p.value, p.problem) for p in problems] == []
 
 
 def test_the_seed_files_are_all_read() -> None:
