@@ -243,6 +243,7 @@ def test_lane_or_direction_the_checkpoint_lacks(
             kind=Kind.ROAD,
             latitude=43.0,
             longitude=75.0,
+            location_accuracy_m=1000,
             timezone="Asia/Almaty",
             lanes=["car"],
             directions=["entry"],

@@ -165,7 +165,7 @@ def test_rules_in_force_by_country_category_and_day(
     assert ("t-cash" in cash, "t-tj-alcohol" in cash) == (True, False)
     before = client.get("/console/customs?on=2025-01-01").get_data(as_text=True)
     assert ("t-cash" in before, "t-tj-alcohol" in before) == (True, False)
-    wrong = client.get("/console/customs?category=weapons&lang=en")
+    wrong = client.get("/console/customs?category=spaceships&lang=en")
     assert wrong.status_code == 400
     assert field_error(wrong.get_data(as_text=True), "category").startswith("Must be one of")
 

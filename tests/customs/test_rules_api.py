@@ -242,6 +242,7 @@ def test_a_rule_cannot_be_retired_before_it_starts(client: FlaskClient, login: L
         "titles": {"en": "Future"},
         "source": {"act": "test data", "url": "https://example.test/rule"},
         "effective_from": "2099-01-01",
+        "effective_from_precision": "day",
     }
     assert client.post("/v1/admin/customs/rules", json=future, headers=editor).status_code == 201
     refused = client.delete("/v1/admin/customs/rules/t-future", headers=editor)

@@ -139,6 +139,7 @@ def test_follow_unfollow_and_limit(client: FlaskClient, session: Session) -> Non
                 kind=Kind.ROAD,
                 latitude=43,
                 longitude=75,
+                location_accuracy_m=1000,
                 timezone="Asia/Almaty",
                 lanes=["car"],
                 directions=["exit"],
