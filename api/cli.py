@@ -164,10 +164,19 @@ def seed(demo: bool, credentials_file: Path | None) -> None:
     count = loader.load_checkpoints(session)
     click.echo(f"reference data: {count} checkpoints")
     try:
-        rules, substances = loader.load_customs(session)
+        loaded = loader.load_customs(session)
     except loader.SeedError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"customs: {rules} new rules, {substances} new substances")
+    click.echo(
+        f"customs: {loaded.added} new rules, {loaded.revised} revised from the files, "
+        f"{loaded.withdrawn} withdrawn (no longer in the files), "
+        f"{loaded.substances_added} new substances, {loaded.substances_replaced} replaced"
+    )
+    if loaded.kept_edited:
+        click.echo(
+            f"customs: {loaded.kept_edited} rules or substances differ from the files but "
+            "were changed by an editor since: left as the editor made them"
+        )
     if demo:
         if loader.has_demo_data(session):
             click.echo("demo data: already there, left as it is")

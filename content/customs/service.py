@@ -184,7 +184,7 @@ def latest(session: Session, key: str) -> CustomsRule:
 def create_rule(session: Session, *, actor: Actor, fields: dict[str, Any]) -> CustomsRule:
     if session.scalar(select(CustomsRule).where(CustomsRule.key == fields["key"])) is not None:
         raise Invalid([FieldProblem("key", N_("A rule with this key exists: edit it instead."))])
-    rule = CustomsRule(**_rule_fields(fields), version=1)
+    rule = CustomsRule(**rule_fields(fields), version=1)
     session.add(rule)
     session.flush()
     audit(
@@ -208,7 +208,7 @@ def revise_rule(
     if current.version != expected_version:
         raise PreconditionFailed(N_("The resource has changed since you last read it."))
     merged = {**rule_snapshot(current), **fields, "key": key}
-    new = CustomsRule(**_rule_fields(merged), version=current.version + 1)
+    new = CustomsRule(**rule_fields(merged), version=current.version + 1)
     if new.effective_from > current.effective_from:
         current.effective_to = new.effective_from - timedelta(days=1)
     else:
@@ -265,6 +265,28 @@ def rule_snapshot(rule: CustomsRule) -> dict[str, Any]:
     data["effective_from"] = rule.effective_from.isoformat()
     data["effective_to"] = rule.effective_to.isoformat() if rule.effective_to else None
     return data
+
+
+def withdraw_rule(session: Session, *, actor: Actor, key: str) -> CustomsRule:
+    """Take back a rule that should never have been served (its source did not stand
+    up): its current version stops applying at all, not from a date, and stays readable
+    in the rule's history. Audited."""
+    current = latest(session, key)
+    before = rule_snapshot(current)
+    current.retired = True
+    current.superseded_at = utcnow()
+    session.flush()
+    audit(
+        session,
+        actor=actor,
+        action="withdraw",
+        object_type="customs_rule",
+        object_id=key,
+        before=before,
+        after=rule_snapshot(current),
+    )
+    versions.bump(session)
+    return current
 
 
 def search_substances(session: Session, query: str, *, limit: int = 20) -> list[Substance]:
@@ -750,7 +772,9 @@ def _validate(items: list[Item]) -> None:
             item.kind = "cigarettes"  # packs and cartons hold cigarettes
 
 
-def _rule_fields(fields: dict[str, Any]) -> dict[str, Any]:
+def rule_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The model's columns from a rule's fields (as the API, the console and the seed
+    files give them), with their defaults."""
     data = {name: fields.get(name) for name in RULE_FIELDS if name in fields}
     data["countries"] = sorted({c.upper() for c in fields["countries"]})
     data.setdefault("scope", "national")

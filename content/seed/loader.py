@@ -6,6 +6,7 @@ import math
 import random
 import secrets
 import tomllib
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from content import versions
 from content.accounts import service as accounts
-from content.accounts.models import Role
+from content.accounts.models import AuditEntry, Role
 from content.campaigns import service as campaigns
 from content.campaigns.models import Campaign
 from content.checkpoints import service as checkpoints
@@ -260,51 +261,154 @@ def check_rule_entry(entry: dict[str, Any]) -> None:
         )
 
 
-def load_customs(session: Session, directory: Path = CUSTOMS_DIR) -> tuple[int, int]:
-    """Add the sourced customs rules and substances not there yet; (rules, substances).
+SEED_ACTOR = accounts.Actor("system:seed")
 
-    A rule seeded before its date had a precision gets the file's precision, as long as
-    its first version still starts on the file's date."""
+
+@dataclass
+class CustomsLoad:
+    """What `load_customs` changed."""
+
+    added: int = 0
+    revised: int = 0
+    withdrawn: int = 0
+    #: rules and substances an editor changed after the seed last did: left as they are
+    kept_edited: int = 0
+    substances_added: int = 0
+    substances_replaced: int = 0
+
+
+def _edited_since_seeded(session: Session, object_type: str, key: str) -> bool:
+    """True when the last change to this rule or substance was made by someone other
+    than the seed: an editor's version then wins over the file's."""
+    actor = session.scalar(
+        select(AuditEntry.actor)
+        .where(AuditEntry.object_type == object_type, AuditEntry.object_id == key)
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    return actor is not None and actor != SEED_ACTOR.label
+
+
+def _rule_fields_of(entry: dict[str, Any]) -> dict[str, Any]:
+    fields = {k: v for k, v in entry.items() if k not in ("title", "explanation")}
+    fields["titles"] = entry["title"]
+    fields["explanations"] = entry.get("explanation", {})
+    return fields
+
+
+def _differs(rule: CustomsRule, fields: dict[str, Any]) -> bool:
+    current = customs.rule_snapshot(rule)
+    wanted = customs.rule_snapshot(CustomsRule(**customs.rule_fields(fields)))
+    names = (*customs.RULE_FIELDS, "effective_from", "effective_to")
+    return any(current.get(name) != wanted.get(name) for name in names)
+
+
+def load_customs(session: Session, directory: Path = CUSTOMS_DIR) -> CustomsLoad:
+    """Bring the customs rules and substances in line with the seed files.
+
+    The files are the sourced truth, so a database seeded earlier follows them: a rule
+    not there yet is added; a rule whose file entry changed gets a new version (the old
+    one stays readable); a rule the files no longer hold (its source did not stand up) is
+    withdrawn. What an editor changed after the seed is left alone, and counted. A rule
+    seeded before its date had a precision gets the file's precision in place, as long
+    as its first version still starts on the file's date."""
     data = read_customs(directory)
     for entry in data["rule"]:
         check_rule_entry(entry)
-    rules = substances = 0
+    done = CustomsLoad()
+    in_files = {entry["key"] for entry in data["rule"]}
     for entry in data["rule"]:
-        seeded = session.scalar(
-            select(CustomsRule).where(CustomsRule.key == entry["key"], CustomsRule.version == 1)
+        key = entry["key"]
+        first = session.scalar(
+            select(CustomsRule).where(CustomsRule.key == key, CustomsRule.version == 1)
         )
-        if seeded is not None:
-            if (
-                seeded.effective_from_precision == "unknown"
-                and seeded.effective_from.isoformat() == str(entry["effective_from"])
-            ):
-                seeded.effective_from_precision = entry["effective_from_precision"]
+        if first is None:
+            customs.create_rule(session, actor=SEED_ACTOR, fields=_rule_fields_of(entry))
+            done.added += 1
             continue
-        if session.scalar(select(CustomsRule).where(CustomsRule.key == entry["key"])) is None:
-            fields = {
-                **entry,
-                "titles": entry["title"],
-                "explanations": entry.get("explanation", {}),
-            }
-            customs.create_rule(session, actor=accounts.Actor("system:seed"), fields=fields)
-            rules += 1
+        if (
+            first.effective_from_precision == "unknown"
+            and first.effective_from.isoformat() == str(entry["effective_from"])
+        ):
+            first.effective_from_precision = entry["effective_from_precision"]
+            session.flush()
+        current = customs.latest(session, key)
+        if not _differs(current, _rule_fields_of(entry)):
+            continue
+        if _edited_since_seeded(session, "customs_rule", key):
+            done.kept_edited += 1
+            continue
+        customs.revise_rule(
+            session,
+            actor=SEED_ACTOR,
+            key=key,
+            expected_version=current.version,
+            fields=_rule_fields_of(entry),
+        )
+        done.revised += 1
+    seeded_keys = set(
+        session.scalars(
+            select(AuditEntry.object_id).where(
+                AuditEntry.object_type == "customs_rule",
+                AuditEntry.action == "create",
+                AuditEntry.actor == SEED_ACTOR.label,
+            )
+        )
+    )
+    for key in sorted(seeded_keys - in_files):
+        live = session.scalar(
+            select(CustomsRule).where(
+                CustomsRule.key == key,
+                CustomsRule.superseded_at.is_(None),
+                CustomsRule.retired.is_(False),
+            )
+        )
+        if live is None:
+            continue
+        if _edited_since_seeded(session, "customs_rule", key):
+            done.kept_edited += 1
+            continue
+        customs.withdraw_rule(session, actor=SEED_ACTOR, key=key)
+        done.withdrawn += 1
     for entry in data["substance"]:
-        if session.scalar(select(Substance).where(Substance.key == entry["key"])) is None:
-            rules_in = [
-                {
-                    "country": r["country"],
-                    "action": r["action"],
-                    "max_quantity": r.get("max_quantity"),
-                    "unit": r.get("unit"),
-                    "source": r.get("source", {}),
-                }
-                for r in entry.get("rule", [])
-            ]
+        rules_in = [
+            {
+                "country": r["country"],
+                "action": r["action"],
+                "max_quantity": r.get("max_quantity"),
+                "unit": r.get("unit"),
+                "source": r.get("source", {}),
+            }
+            for r in entry.get("rule", [])
+        ]
+        substance = session.scalar(select(Substance).where(Substance.key == entry["key"]))
+        if substance is None:
             customs.upsert_substance(
                 session, actor=None, key=entry["key"], names=entry["names"], rules=rules_in
             )
-            substances += 1
-    return rules, substances
+            done.substances_added += 1
+            continue
+        stored = [
+            {
+                "country": r.country,
+                "action": r.action,
+                "max_quantity": r.max_quantity,
+                "unit": r.unit,
+                "source": r.source,
+            }
+            for r in substance.rules
+        ]
+        by_country = sorted(rules_in, key=lambda r: r["country"])
+        if substance.names == entry["names"] and stored == by_country:
+            continue
+        if _edited_since_seeded(session, "substance", entry["key"]):
+            done.kept_edited += 1
+            continue
+        customs.upsert_substance(
+            session, actor=SEED_ACTOR, key=entry["key"], names=entry["names"], rules=rules_in
+        )
+        done.substances_replaced += 1
+    return done
 
 
 def load_demo_rates(session: Session, path: Path = RATES_FILE) -> int:
