@@ -29,9 +29,10 @@ IF_MATCH = {
 }
 
 
-def declare_if_match(blp: Blueprint) -> Callable[[Any], Any]:
-    """Document the If-Match an editor's update must send (answered 428 without it)."""
-    return blp.doc(parameters=[IF_MATCH])
+def declare_if_match(blp: Blueprint, *, required: bool = True) -> Callable[[Any], Any]:
+    """Document the If-Match an editor's update must send (answered 428 without it);
+    `required=False` where a create-or-replace needs it only to replace."""
+    return blp.doc(parameters=[{**IF_MATCH, "required": required}])
 
 
 def declare_not_modified(blp: Blueprint) -> Callable[[Any], Any]:

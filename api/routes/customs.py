@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from babel.numbers import format_decimal
+from flask import request
 from flask.views import MethodView
 from flask_babel import gettext, ngettext
 from flask_smorest import Blueprint
@@ -40,7 +41,7 @@ from content.customs import service as customs
 from content.customs.labels import REASON_TEXTS, VERDICT_TEXTS
 from content.customs.models import CustomsRule, Substance
 from content.db import utcnow
-from content.errors import N_, NotFound
+from content.errors import N_, NotFound, PreconditionFailed
 from content.locales import format_money, format_quantity
 
 blp = Blueprint(
@@ -338,25 +339,31 @@ class AdminSubstance(MethodView):
     @blp.arguments(SubstanceIn)
     @blp.response(200, SubstanceOut)
     @blp.doc(security=USER_SECURITY)
-    @declare_if_match(blp)
+    @declare_if_match(blp, required=False)
     @declare_errors(blp, 400, 401, 403, 404, 412, 413, 415, 428)
     def put(self, body: dict[str, Any], key: str) -> Any:
         """Create or replace a controlled substance, its names and each country's rule
 
         ---
         Replacing one needs the If-Match of the version read (428 without it, 412 when
-        someone saved since); creating a new one needs none.
+        someone saved since); creating a new one sends none (412 with one: there is no
+        version to match).
         """
         actor = require_role(*EDITORS)
         session = get_session()
         existing = customs.get_substance(session, key)
+        version = None
+        if existing is not None or "If-Match" in request.headers:
+            version = expected_version()
+            if existing is None:
+                raise PreconditionFailed(N_("The resource has changed since you last read it."))
         substance = customs.upsert_substance(
             session,
             actor=actor,
             key=key,
             names=body["names"],
             rules=body["rules"],
-            expected_version=expected_version() if existing is not None else None,
+            expected_version=version,
         )
         return present_substance(substance), 200, {"ETag": f'"v{substance.version}"'}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas.common import RowId, StrictSchema, WholeNumber
+from api.schemas.common import RowId, StrictBoolean, StrictSchema, WholeNumber
 from api.schemas.customs import COUNTRIES
 from content.accounts.models import Role
 from content.locales import KNOWN_LOCALES
@@ -36,7 +36,7 @@ class BroadcastIn(StrictSchema):
     send_at = ma.fields.AwareDateTime(
         allow_none=True, metadata={"description": "Later, not in the past; now when left out"}
     )
-    dry_run = ma.fields.Boolean(
+    dry_run = StrictBoolean(
         load_default=False, metadata={"description": "Check everything and show the audience"}
     )
     confirm_audience = WholeNumber(

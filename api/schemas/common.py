@@ -29,6 +29,16 @@ class WholeNumber(ma.fields.Integer):
         return int(value)
 
 
+class StrictBoolean(ma.fields.Boolean):
+    """true or false in a JSON body, as JSON Schema's `boolean` means it: 1, "true" and
+    "yes" are refused, never read as true."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 def RowId(**kwargs: Any) -> WholeNumber:  # noqa: N802  # reads as a field class
     """A reference to a row in a JSON body: 1 to MAX_ID, as the `id` path converter."""
     return WholeNumber(validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)

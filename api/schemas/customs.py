@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import marshmallow as ma
 
-from api.schemas.common import COUNTRY_CODE, WEB_URL, QueryArgs, StrictSchema, WholeNumber
+from api.schemas.common import (
+    COUNTRY_CODE,
+    WEB_URL,
+    QueryArgs,
+    StrictBoolean,
+    StrictSchema,
+    WholeNumber,
+)
 from content.customs.models import (
     ABOVE_LIMIT,
     CATEGORIES,
@@ -145,7 +151,7 @@ class CheckItemIn(StrictSchema):
     value = ma.fields.Float(allow_nan=False)
     currency = ma.fields.String(validate=ma.validate.Regexp(r"^[A-Za-z]{3}$"))
     substance = ma.fields.String(validate=ma.validate.Length(min=2, max=100))
-    has_prescription = ma.fields.Boolean(load_default=False)
+    has_prescription = StrictBoolean(load_default=False)
     kind = ma.fields.String(
         validate=ma.validate.OneOf(ALL_KINDS),
         metadata={
@@ -247,7 +253,7 @@ class RuleIn(StrictSchema):
         validate=ma.validate.Length(min=1),
     )
     residency = ma.fields.String(validate=ma.validate.OneOf(RESIDENCY))
-    foreign_currency_only = ma.fields.Boolean()
+    foreign_currency_only = StrictBoolean()
     above_limit = ma.fields.String(validate=ma.validate.OneOf(ABOVE_LIMIT))
     titles = LocalizedText()
     explanations = LocalizedText()
@@ -255,14 +261,6 @@ class RuleIn(StrictSchema):
     effective_from = ma.fields.Date()
     effective_from_precision = ma.fields.String(validate=ma.validate.OneOf(DATE_PRECISIONS))
     effective_to = ma.fields.Date(allow_none=True)
-
-    @ma.validates_schema
-    def _date_with_precision(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        """A new start date says how exact it is: the old precision need not fit it."""
-        if "effective_from" in data and "effective_from_precision" not in data:
-            raise ma.ValidationError(
-                ma.fields.Field.default_error_messages["required"], "effective_from_precision"
-            )
 
 
 class RuleCreateIn(RuleIn):
@@ -312,8 +310,10 @@ class RetireIn(StrictSchema):
 
 class RetireArgs(QueryArgs):
     on = ma.fields.Date(
-        validate=ma.validate.Range(min=date(2000, 1, 1), max=date(2100, 12, 31)),
-        metadata={"description": "The first day on which the rule no longer applies (today)"},
+        metadata={
+            "description": "The first day on which the rule no longer applies (today); "
+            "after the day the rule starts (422 otherwise)"
+        },
     )
 
 

@@ -207,6 +207,9 @@ def revise_rule(
     current = latest(session, key)
     if current.version != expected_version:
         raise PreconditionFailed(N_("The resource has changed since you last read it."))
+    if "effective_from" in fields and "effective_from_precision" not in fields:
+        # a new start date says how exact it is: the old precision need not fit it
+        raise Invalid([FieldProblem("effective_from_precision", N_("This field is required."))])
     merged = {**rule_snapshot(current), **fields, "key": key}
     new = CustomsRule(**rule_fields(merged), version=current.version + 1)
     if new.effective_from > current.effective_from:

@@ -270,7 +270,29 @@ def test_a_substance_edit_needs_the_version_it_was_read_at(
     assert stale.status_code == 412
     rules = client.get("/v1/customs/medicines?q=tramadol").get_json()["items"][0]["rules"]
     assert [r["action"] for r in rules] == ["permit"]  # the stale write changed nothing
-    # a new substance has no version to name
+    # a new substance has no version to name: naming one is 412, an empty one 428
+    for if_match, status in (('"v1"', 412), ("", 428)):
+        named = client.put(
+            "/v1/admin/customs/substances/t-new",
+            json=body,
+            headers={**editor, "If-Match": if_match},
+        )
+        assert named.status_code == status, if_match
     created = client.put("/v1/admin/customs/substances/t-new", json=body, headers=editor)
     assert created.status_code == 200, created.get_json()
     assert client.get("/v1/admin/customs/substances/t-missing", headers=editor).status_code == 404
+
+
+@pytest.mark.parametrize("value", ["true", 1, "yes"])
+def test_a_yes_or_no_field_takes_only_true_or_false(
+    client: FlaskClient, login: Login, value: object
+) -> None:
+    """Found by the contract fuzzer: "yes" and 1 were read as true."""
+    editor = login(Role.EDITOR)
+    url = "/v1/admin/customs/rules/t-alcohol"
+    etag = client.get(url, headers=editor).headers["ETag"]
+    refused = client.put(
+        url, json={"foreign_currency_only": value}, headers={**editor, "If-Match": etag}
+    )
+    assert refused.status_code == 422
+    assert "foreign_currency_only" in refused.get_json()["errors"]
