@@ -39,6 +39,9 @@ _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 #: what is not prose: links, Markdown link targets, %(placeholders)s, {placeholders}
 _NOT_PROSE = re.compile(r"https?://\S+|\]\([^)]*\)|%\([a-z_]+\)[sd]|\{[a-z_]+\}|www\.\S+")
+#: Uzbek oʻ and gʻ take the modifier letter ʻ (U+02BB), never a quote mark that looks like
+#: it: search and sorting treat them as different letters
+_UZBEK_LOOKALIKE = re.compile(r"[OoGg][‘’'`]")
 _WORD = re.compile(r"[\w\u0400-\u04FF'ʻʼ‘’]+")
 #: Latin words a Cyrillic text may carry: abbreviations written in capitals (UNODC,
 #: INCB, USD, PVP) — never a unit or a word («min», «kg», «h»)
@@ -187,6 +190,11 @@ def check_script(where: str, locale: str, kind: str, text: str) -> list[Problem]
     abbreviations; Latin locales carry no Cyrillic; no word mixes the two."""
     problems = []
     prose = _NOT_PROSE.sub(" ", text)
+    if locale == "uz":
+        for found in _UZBEK_LOOKALIKE.finditer(prose):
+            problems.append(
+                Problem("script", where, f"uz: «{found.group()}» must be written with ʻ (U+02BB)")
+            )
     for word in _WORD.findall(prose):
         if "_" in word:  # a field name such as dry_run
             continue

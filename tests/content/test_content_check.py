@@ -71,6 +71,10 @@ def _demo_unlabelled(f: checks.Facts) -> None:
         ru[field] = " ".join(words)
 
 
+def _uzbek_quote_mark(f: checks.Facts) -> None:
+    _checkpoint(f, "uz-dustlik")["name"]["uz"] = "Do‘stlik"
+
+
 def _turkmen_missing(f: checks.Facts) -> None:
     del _checkpoint(f, "kz-kordai")["name"]["tk"]
 
@@ -83,6 +87,7 @@ BREAKAGES: dict[str, tuple[Callable[[checks.Facts], None], tuple[str, str]]] = {
     "partner-too-far": (_partner_far_away, ("partner_distance", "seed: checkpoint kz-kordai")),
     "hours-unstated": (_hours_unstated, ("hours", "seed: checkpoint kz-kordai")),
     "demo-unlabelled": (_demo_unlabelled, ("demo_label", "seed: campaign")),
+    "uzbek-quote-mark": (_uzbek_quote_mark, ("script", "seed: checkpoint uz-dustlik name")),
     "language-missing": (_turkmen_missing, ("languages", "seed: checkpoint kz-kordai name")),
 }
 
