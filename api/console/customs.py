@@ -40,6 +40,7 @@ from api.schemas.customs import (
 )
 from content.customs import labels
 from content.customs import service as customs
+from content.customs.checker import UNITS
 from content.customs.models import (
     ABOVE_LIMIT,
     CATEGORIES,
@@ -48,7 +49,6 @@ from content.customs.models import (
     CustomsRule,
     Substance,
 )
-from content.customs.service import UNITS
 from content.errors import N_, DomainError, FieldProblem, Invalid, NotFound, PreconditionFailed
 
 NUMBER_FIELDS = ("limit_quantity", "hard_limit_quantity", "limit_value")

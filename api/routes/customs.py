@@ -37,6 +37,7 @@ from api.schemas.customs import (
     SubstanceListOut,
     SubstanceOut,
 )
+from content.customs import checker
 from content.customs import service as customs
 from content.customs.labels import REASON_TEXTS, VERDICT_TEXTS
 from content.customs.models import CustomsRule, Substance
@@ -130,7 +131,7 @@ def present_substance(substance: Substance) -> dict[str, Any]:
     }
 
 
-def present_verdict(index: int, item: customs.Item, verdict: customs.ItemVerdict) -> dict[str, Any]:
+def present_verdict(index: int, item: checker.Item, verdict: checker.ItemVerdict) -> dict[str, Any]:
     locale = current_locale()
     params = dict(verdict.params)
     rule = verdict.rules[0] if verdict.rules else None
@@ -239,9 +240,9 @@ class Check(MethodView):
         (`residency_unknown`); without an item's `kind`, the smallest allowance of its
         category applies (`kind_unknown`: 100 tobacco pieces are checked as cigars too).
         """
-        items = [customs.Item(**item) for item in body["items"]]
+        items = [checker.Item(**item) for item in body["items"]]
         on = body.get("date") or date.today()
-        result = customs.check(
+        result = checker.check(
             get_session(),
             country=body["country"],
             direction=body["direction"],

@@ -14,6 +14,7 @@ from api.schemas.common import (
     StrictSchema,
     WholeNumber,
 )
+from content.customs.checker import UNITS, VERDICTS
 from content.customs.models import (
     ABOVE_LIMIT,
     CATEGORIES,
@@ -22,7 +23,6 @@ from content.customs.models import (
     RESIDENCY,
     SUBSTANCE_ACTIONS,
 )
-from content.customs.service import UNITS, VERDICTS
 from content.locales import KNOWN_LOCALES
 
 DIRECTIONS = ("entry", "exit")

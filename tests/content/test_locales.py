@@ -18,7 +18,7 @@ from api.routes.customs import format_amount, limit_text
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import Checkpoint, Direction, Lane
 from content.checkpoints.service import QueueReportIn
-from content.customs.service import UNITS
+from content.customs.checker import UNITS
 from content.locales import (
     CYRILLIC_LOCALES,
     format_money,

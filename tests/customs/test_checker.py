@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
+from content.customs import checker
 from content.customs import service as customs
-from content.customs.service import SEVERITY, Item
+from content.customs.checker import SEVERITY, Item
 from content.errors import Invalid
 from tests.customs.conftest import TESTER, rule
 
@@ -21,7 +22,7 @@ ON = date(2026, 6, 1)
 
 
 def verdicts(session: Session, *items: Item, age: int | None = 30, mode: str = "road") -> list[str]:
-    result = customs.check(
+    result = checker.check(
         session, country="KZ", direction="entry", mode=mode, on=ON, age=age, items=list(items)
     )
     return [v.verdict for v in result.items]
@@ -57,7 +58,7 @@ def test_cash_in_several_currencies_adds_up(session: Session) -> None:
         Item("cash", value=6000, currency="USD"),
         Item("cash", value=2_500_000, currency="KZT"),
     ]  # 6,000 + 5,000 USD
-    result = customs.check(
+    result = checker.check(
         session, country="KZ", direction="entry", mode="road", on=ON, age=30, items=items
     )
     assert [v.verdict for v in result.items] == ["declare", "declare"]
@@ -82,7 +83,7 @@ def test_medicines(session: Session) -> None:
     assert verdicts(session, Item("medicines", 80, "pieces", substance="tramadol")) == [
         "permit_required"
     ]
-    unknown = customs.check(
+    unknown = checker.check(
         session,
         country="KZ",
         direction="entry",
@@ -104,7 +105,7 @@ def test_a_substance_that_needs_a_state_permit(session: Session) -> None:
         rules=[{"country": "KZ", "action": "permit", "source": {"url": "https://example.test"}}],
     )
     item = Item("medicines", 10, "pieces", substance="tramadol", has_prescription=True)
-    result = customs.check(
+    result = checker.check(
         session, country="KZ", direction="entry", mode="road", on=ON, age=30, items=[item]
     )
     # a prescription is not enough where the law asks for a permit
@@ -166,10 +167,10 @@ def test_the_answer_does_not_depend_on_the_order_of_items(
 ) -> None:
     shuffled = list(items)
     seed.shuffle(shuffled)
-    first = customs.check(
+    first = checker.check(
         session, country="KZ", direction="entry", mode="road", on=ON, age=30, items=items
     )
-    second = customs.check(
+    second = checker.check(
         session, country="KZ", direction="entry", mode="road", on=ON, age=30, items=shuffled
     )
     assert first.overall == second.overall
@@ -331,7 +332,7 @@ def test_residency_decides_a_cap_for_non_residents(client: FlaskClient) -> None:
 
 @pytest.mark.usefixtures("non_resident_cap")
 def test_a_cap_on_foreign_currency_leaves_the_national_currency_out(session: Session) -> None:
-    result = customs.check(
+    result = checker.check(
         session,
         country="KZ",
         direction="exit",

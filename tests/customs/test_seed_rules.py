@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api.schemas.customs import RuleCreateIn, SubstanceIn
-from content.customs import service as customs
+from content.customs import checker
+from content.customs.checker import Item
 from content.customs.models import DATE_PRECISIONS
-from content.customs.service import Item
 from content.seed import loader
 
 LOCALES = {"en", "ru", "kk", "ky", "uz", "tg", "tk"}
@@ -95,7 +95,7 @@ def seeded(engine: Engine) -> Iterator[Session]:
     ("table", "case"), CASES, ids=[f"{table}: {case['checks']}" for table, case in CASES]
 )
 def test_case_tables(seeded: Session, table: str, case: dict[str, Any]) -> None:
-    result = customs.check(
+    result = checker.check(
         seeded,
         country=case["country"],
         direction=case["direction"],
