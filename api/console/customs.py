@@ -264,7 +264,7 @@ def customs_substance_new() -> Any:
 @blp.route("/customs/substances/<key>", methods=["GET", "POST"])
 @signed_in(*EDITORS)
 def customs_substance(key: str) -> Any:
-    substance = customs.get_substance(get_session(), key)
+    substance = customs.find_substance(get_session(), key)
     if substance is None:
         abort(404)
     return _substance_page(substance)
@@ -289,7 +289,7 @@ def _substance_page(substance: Substance | None) -> Any:
                 data["key"] = request.form.get("key", "")
                 loaded = forms.load(SubstanceCreateIn(), data, form=request.form, fields=fields)
                 key = loaded["key"]
-                if customs.get_substance(db, key) is not None:
+                if customs.find_substance(db, key) is not None:
                     # upsert_substance would replace it: a new one must not overwrite
                     raise Invalid(
                         [FieldProblem("key", N_("A substance with this key exists: edit it."))]

@@ -330,7 +330,7 @@ class AdminSubstance(MethodView):
     def get(self, key: str) -> Any:
         """A controlled substance; its ETag goes back in If-Match"""
         require_role(*EDITORS)
-        substance = customs.get_substance(get_session(), key)
+        substance = customs.find_substance(get_session(), key)
         if substance is None:
             raise NotFound(N_("No substance %(key)s."), key=key)
         return present_substance(substance), 200, {"ETag": f'"v{substance.version}"'}
@@ -352,7 +352,7 @@ class AdminSubstance(MethodView):
         """
         actor = require_role(*EDITORS)
         session = get_session()
-        existing = customs.get_substance(session, key)
+        existing = customs.find_substance(session, key)
         version = None
         if existing is not None or "If-Match" in request.headers:
             version = expected_version()

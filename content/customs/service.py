@@ -283,7 +283,8 @@ def list_substances(session: Session) -> list[Substance]:
     return list(session.scalars(select(Substance).order_by(Substance.key)))
 
 
-def get_substance(session: Session, key: str) -> Substance | None:
+def find_substance(session: Session, key: str) -> Substance | None:
+    """The substance with the key, or None: callers ask whether it exists yet."""
     return session.scalar(select(Substance).where(Substance.key == key))
 
 

@@ -360,7 +360,7 @@ def test_editing_a_substance(client: FlaskClient, session: Session, cash_rule: C
         data={"csrf_token": token, "key": "codeine", "names.en": "codeine", "names.ru": "кодеин"},
     )
     assert created.headers["Location"] == "/console/customs/substances/codeine"
-    assert customs.get_substance(session, "codeine") is not None
+    assert customs.find_substance(session, "codeine") is not None
     again = client.post(
         "/console/customs/new-substance?lang=en",
         data={"csrf_token": token, "key": "codeine", "names.en": "other"},
@@ -368,7 +368,7 @@ def test_editing_a_substance(client: FlaskClient, session: Session, cash_rule: C
     assert again.status_code == 422
     assert field_error(again.get_data(as_text=True), "key").startswith("A substance with this key")
     session.expire_all()
-    kept = customs.get_substance(session, "codeine")
+    kept = customs.find_substance(session, "codeine")
     assert kept is not None
     assert kept.names["en"] == ["codeine"]
 
