@@ -189,23 +189,7 @@ def add_alert(
 ) -> QueueAlert:
     now = now or utcnow()
     checkpoint = checkpoints.get_or_raise(session, checkpoint_id)
-    problems = []
-    if lane.value not in checkpoint.lanes:
-        problems.append(
-            FieldProblem(
-                "lane",
-                N_("Checkpoint %(checkpoint)s has no lane %(lane)s."),
-                {"checkpoint": checkpoint.id, "lane": lane.value},
-            )
-        )
-    if direction.value not in checkpoint.directions:
-        problems.append(
-            FieldProblem(
-                "direction",
-                N_("Checkpoint %(checkpoint)s has no direction %(direction)s."),
-                {"checkpoint": checkpoint.id, "direction": direction.value},
-            )
-        )
+    problems = checkpoints.lane_problems(checkpoint, direction=direction, lane=lane)
     if len(alerts(session, device, now=now)) >= MAX_ALERTS:
         problems.append(
             FieldProblem(

@@ -112,6 +112,32 @@ def get_or_raise(session: Session, checkpoint_id: str) -> Checkpoint:
     return checkpoint
 
 
+def lane_problems(
+    checkpoint: Checkpoint, *, direction: Direction, lane: Lane, path: str = ""
+) -> list[FieldProblem]:
+    """What is wrong with naming this lane and direction of the checkpoint (nothing when it
+    has both), as problems under `path` (a queue report's place in a batch, say)."""
+    prefix = f"{path}." if path else ""
+    problems = []
+    if lane.value not in checkpoint.lanes:
+        problems.append(
+            FieldProblem(
+                f"{prefix}lane",
+                N_("Checkpoint %(checkpoint)s has no lane %(lane)s."),
+                {"checkpoint": checkpoint.id, "lane": lane.value},
+            )
+        )
+    if direction.value not in checkpoint.directions:
+        problems.append(
+            FieldProblem(
+                f"{prefix}direction",
+                N_("Checkpoint %(checkpoint)s has no direction %(direction)s."),
+                {"checkpoint": checkpoint.id, "direction": direction.value},
+            )
+        )
+    return problems
+
+
 def list_(
     session: Session, *, filters: CheckpointFilter | None = None, now: datetime | None = None
 ) -> list[CheckpointState]:
@@ -410,23 +436,7 @@ def _check_report(
     index: int, item: QueueReportIn, checkpoint: Checkpoint, now: datetime, *, check_age: bool
 ) -> list[FieldProblem]:
     path = f"reports.{index}"
-    problems = []
-    if item.lane.value not in checkpoint.lanes:
-        problems.append(
-            FieldProblem(
-                f"{path}.lane",
-                N_("Checkpoint %(checkpoint)s has no lane %(lane)s."),
-                {"checkpoint": checkpoint.id, "lane": item.lane.value},
-            )
-        )
-    if item.direction.value not in checkpoint.directions:
-        problems.append(
-            FieldProblem(
-                f"{path}.direction",
-                N_("Checkpoint %(checkpoint)s has no direction %(direction)s."),
-                {"checkpoint": checkpoint.id, "direction": item.direction.value},
-            )
-        )
+    problems = lane_problems(checkpoint, direction=item.direction, lane=item.lane, path=path)
     if item.observed_at > now + OBSERVED_AT_FUTURE_SLACK:
         problems.append(
             FieldProblem(

@@ -217,3 +217,18 @@ def test_prune_rolls_old_reports_into_hourly_aggregates(session: Session) -> Non
         (10, 20, 30, 3),
         (60, 60, 60, 1),
     ]
+
+
+def test_lane_problems_name_each_missing_lane_and_direction_under_its_path() -> None:
+    """One check serves queue reports (under their place in the batch) and queue alerts."""
+    one_way = Checkpoint(id="kz-test-one-way", lanes=["car"], directions=["entry"])
+    assert checkpoints.lane_problems(one_way, direction=Direction.ENTRY, lane=Lane.CAR) == []
+    alone = checkpoints.lane_problems(one_way, direction=Direction.EXIT, lane=Lane.TRUCK)
+    assert [(p.path, p.params) for p in alone] == [
+        ("lane", {"checkpoint": "kz-test-one-way", "lane": "truck"}),
+        ("direction", {"checkpoint": "kz-test-one-way", "direction": "exit"}),
+    ]
+    in_batch = checkpoints.lane_problems(
+        one_way, direction=Direction.ENTRY, lane=Lane.BUS, path="reports.3"
+    )
+    assert [p.path for p in in_batch] == ["reports.3.lane"]
