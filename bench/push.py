@@ -155,7 +155,7 @@ def enqueue_seconds(sessions: sessionmaker[Session], devices: int) -> float:
         checkpoints.record_queues(
             session,
             poster=None,
-            reports=[checkpoints.QueueReportIn("kz-kordai", Direction.EXIT, Lane.CAR, 10, now)],
+            reports=[checkpoints.QueueObservation("kz-kordai", Direction.EXIT, Lane.CAR, 10, now)],
         )
         session.commit()
         elapsed = time.perf_counter() - started

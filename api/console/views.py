@@ -51,7 +51,7 @@ from content.checkpoints.labels import (
     STATE_LABELS,
 )
 from content.checkpoints.models import Direction, Lane, Reason, State
-from content.checkpoints.service import CheckpointFilter, QueueReportIn
+from content.checkpoints.service import CheckpointFilter, QueueObservation
 from content.errors import DomainError, Invalid, PreconditionFailed
 
 blp = Blueprint(
@@ -557,7 +557,9 @@ def board_queue(checkpoint_id: str) -> Any:
             db,
             poster=_officer_poster(),
             reports=[
-                QueueReportIn(checkpoint_id=checkpoint_id, observed_at=datetime.now(UTC), **queue)
+                QueueObservation(
+                    checkpoint_id=checkpoint_id, observed_at=datetime.now(UTC), **queue
+                )
             ],
         )
         # what was stored, never the raw form (which carries the CSRF token)

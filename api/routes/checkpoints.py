@@ -39,7 +39,7 @@ from content.checkpoints.labels import (
     STATE_LABELS,
 )
 from content.checkpoints.models import Checkpoint, CurrentQueue, CurrentStatus
-from content.checkpoints.service import CheckpointFilter, CheckpointState, Near, QueueReportIn
+from content.checkpoints.service import CheckpointFilter, CheckpointState, Near, QueueObservation
 from content.db import utcnow
 
 blp = Blueprint(
@@ -308,9 +308,11 @@ def _posted(recorded: list[checkpoints.RecordedQueueReport]) -> dict[str, Any]:
     }
 
 
-def _queue_reports(items: list[dict[str, Any]], checkpoint_id: str | None) -> list[QueueReportIn]:
+def _queue_reports(
+    items: list[dict[str, Any]], checkpoint_id: str | None
+) -> list[QueueObservation]:
     return [
-        QueueReportIn(
+        QueueObservation(
             checkpoint_id=checkpoint_id or item["checkpoint"],
             direction=item["direction"],
             lane=item["lane"],

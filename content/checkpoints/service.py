@@ -52,7 +52,9 @@ class CheckpointState:
 
 
 @dataclass(frozen=True)
-class QueueReportIn:
+class QueueObservation:
+    """A border service's observation of one lane's queue, before it is recorded."""
+
     checkpoint_id: str
     direction: Direction
     lane: Lane
@@ -280,7 +282,7 @@ def record_queues(
     session: Session,
     *,
     poster: Poster | None,
-    reports: Sequence[QueueReportIn],
+    reports: Sequence[QueueObservation],
     now: datetime | None = None,
     demo: bool = False,
     check_age: bool = True,
@@ -433,7 +435,7 @@ def _checkpoints_for(session: Session, ids: Sequence[str]) -> dict[str, Checkpoi
 
 
 def _check_report(
-    index: int, item: QueueReportIn, checkpoint: Checkpoint, now: datetime, *, check_age: bool
+    index: int, item: QueueObservation, checkpoint: Checkpoint, now: datetime, *, check_age: bool
 ) -> list[FieldProblem]:
     path = f"reports.{index}"
     problems = lane_problems(checkpoint, direction=item.direction, lane=item.lane, path=path)

@@ -30,7 +30,7 @@ from content.checkpoints.models import (
     State,
     StatusReport,
 )
-from content.checkpoints.service import QueueReportIn
+from content.checkpoints.service import QueueObservation
 from content.customs import service as customs
 from content.customs.models import DATE_PRECISIONS, CustomsRule, ExchangeRate, Substance
 from content.db import utcnow
@@ -112,7 +112,7 @@ def load_demo(
         statuses += 1
 
     history: list[dict[str, Any]] = []
-    latest: list[QueueReportIn] = []
+    latest: list[QueueObservation] = []
     start = now.replace(minute=0, second=0, microsecond=0) - timedelta(days=DEMO_DAYS)
     for checkpoint in road:
         for direction in checkpoint.directions:
@@ -133,7 +133,7 @@ def load_demo(
                     )
                     hour += timedelta(hours=1)
                 latest.append(
-                    QueueReportIn(
+                    QueueObservation(
                         checkpoint_id=checkpoint.id,
                         direction=Direction(direction),
                         lane=Lane(lane),

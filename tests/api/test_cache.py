@@ -157,13 +157,13 @@ def test_a_cached_answer_turns_stale_on_time_without_a_write(
     from datetime import UTC, datetime, timedelta
 
     from content.checkpoints.models import Direction, Lane
-    from content.checkpoints.service import QueueReportIn
+    from content.checkpoints.service import QueueObservation
 
     almost_stale = datetime.now(UTC) - timedelta(minutes=90) + timedelta(seconds=1)
     checkpoints.record_queues(
         session,
         poster=None,
-        reports=[QueueReportIn("kz-kordai", Direction.EXIT, Lane.CAR, 20, almost_stale)],
+        reports=[QueueObservation("kz-kordai", Direction.EXIT, Lane.CAR, 20, almost_stale)],
     )
     session.commit()
     first = client.get("/v1/checkpoints/kz-kordai")

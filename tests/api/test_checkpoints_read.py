@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import Direction, Lane, Reason, State
-from content.checkpoints.service import QueueReportIn
+from content.checkpoints.service import QueueObservation
 from content.seed.loader import read_checkpoints
 
 SEED = {entry["id"]: entry for entry in read_checkpoints()}
@@ -23,7 +23,7 @@ def _post_queue(session: Session, checkpoint_id: str, minutes: int, **kwargs: ob
         session,
         poster=None,
         reports=[
-            QueueReportIn(
+            QueueObservation(
                 checkpoint_id=checkpoint_id,
                 direction=kwargs.pop("direction", Direction.EXIT),  # type: ignore[arg-type]
                 lane=kwargs.pop("lane", Lane.CAR),  # type: ignore[arg-type]

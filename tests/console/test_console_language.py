@@ -19,7 +19,7 @@ from content.campaigns.labels import ACTION_LABELS, STATUS_LABELS
 from content.campaigns.models import CampaignStatus
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import Direction, Lane
-from content.checkpoints.service import QueueReportIn
+from content.checkpoints.service import QueueObservation
 from content.locales import CYRILLIC_LOCALES, has_latin, translations
 from content.seed import loader
 from tests.console.test_console import PASSWORD, csrf
@@ -117,7 +117,7 @@ def test_the_board_shows_waits_in_tajik(client: FlaskClient, session: Session) -
         session,
         poster=None,
         reports=[
-            QueueReportIn(
+            QueueObservation(
                 checkpoint_id="kz-kordai",
                 direction=Direction.EXIT,
                 lane=Lane.CAR,

@@ -18,13 +18,13 @@ from content.checkpoints.models import (
     QueueReport,
     State,
 )
-from content.checkpoints.service import QueueReportIn
+from content.checkpoints.service import QueueObservation
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
-def _report(minutes: int, observed_at: datetime, lane: Lane = Lane.CAR) -> QueueReportIn:
-    return QueueReportIn("kz-kordai", Direction.EXIT, lane, minutes, observed_at)
+def _report(minutes: int, observed_at: datetime, lane: Lane = Lane.CAR) -> QueueObservation:
+    return QueueObservation("kz-kordai", Direction.EXIT, lane, minutes, observed_at)
 
 
 def _current(session: Session, lane: Lane = Lane.CAR) -> CurrentQueue | None:

@@ -17,7 +17,7 @@ from api.i18n import force_locale
 from api.routes.customs import format_amount, limit_text
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import Checkpoint, Direction, Lane
-from content.checkpoints.service import QueueReportIn
+from content.checkpoints.service import QueueObservation
 from content.customs.checker import UNITS
 from content.locales import (
     CYRILLIC_LOCALES,
@@ -101,7 +101,7 @@ def test_tajik_api_answers_waits_and_limits_in_tajik(client: FlaskClient, sessio
         session,
         poster=None,
         reports=[
-            QueueReportIn(
+            QueueObservation(
                 checkpoint_id="kz-kordai",
                 direction=Direction.EXIT,
                 lane=Lane.CAR,

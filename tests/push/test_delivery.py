@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from content.accounts.service import Actor
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import Checkpoint, Direction, Lane, Reason, State
-from content.checkpoints.service import QueueReportIn
+from content.checkpoints.service import QueueObservation
 from content.locales import KNOWN_LOCALES
 from push import devices, messages, outbox
 from push.models import Device, MessageKind, MessageStatus, OutboxMessage, Platform
@@ -54,7 +54,7 @@ def _queue(session: Session, wait: int, *, minutes_ago: int = 1) -> None:
     checkpoints.record_queues(
         session,
         poster=None,
-        reports=[QueueReportIn("kz-kordai", Direction.EXIT, Lane.CAR, wait, observed)],
+        reports=[QueueObservation("kz-kordai", Direction.EXIT, Lane.CAR, wait, observed)],
     )
 
 
