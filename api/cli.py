@@ -25,7 +25,7 @@ from content import checks
 from content.accounts import service as accounts
 from content.accounts.models import Role, User
 from content.campaigns import service as campaigns
-from content.checkpoints import service as checkpoints_service
+from content.checkpoints import history
 from content.customs import service as customs
 from content.errors import Invalid
 from content.seed import loader
@@ -406,7 +406,7 @@ def history_prune(older_than_days: int, batch_size: int, pause: float) -> None:
     session = get_session()
     total = 0
     while True:
-        deleted = checkpoints_service.prune_history(
+        deleted = history.prune(
             session, older_than=timedelta(days=older_than_days), batch_size=batch_size
         )
         session.commit()

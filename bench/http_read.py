@@ -421,7 +421,7 @@ def history_ms(database_url: str) -> float:
     from sqlalchemy.orm import Session
 
     from api.db import make_engine
-    from content.checkpoints import service
+    from content.checkpoints import history
     from content.checkpoints.models import Direction, Lane
 
     engine = make_engine(database_url)
@@ -430,7 +430,7 @@ def history_ms(database_url: str) -> float:
         end = datetime.now(UTC)
         for _ in range(20):
             started = time.perf_counter()
-            service.history(
+            history.hourly_waits(
                 session,
                 checkpoint_id="kz-kordai",
                 direction=Direction.EXIT,

@@ -31,6 +31,7 @@ from api.schemas.checkpoints import (
 )
 from api.schemas.common import QueryArgs
 from content import versions
+from content.checkpoints import history
 from content.checkpoints import service as checkpoints
 from content.checkpoints.labels import (
     DIRECTION_LABELS,
@@ -235,7 +236,7 @@ class CheckpointHistory(MethodView):
             note_valid_until(now + timedelta(minutes=1))  # "the last 24 hours" moves on
         end = args.get("to") or now
         start = args.get("from_") or end - timedelta(hours=24)
-        buckets = checkpoints.history(
+        buckets = history.hourly_waits(
             get_session(),
             checkpoint_id=checkpoint_id,
             direction=args["direction"],

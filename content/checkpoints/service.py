@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, delete, func, select, type_coerce
+from sqlalchemy import and_, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,13 +22,12 @@ from content.checkpoints.models import (
     Direction,
     Kind,
     Lane,
-    QueueHourly,
     QueueReport,
     Reason,
     State,
     StatusReport,
 )
-from content.db import UTCDateTime, utcnow
+from content.db import utcnow
 from content.errors import N_, FieldProblem, Invalid, NotFound
 from push import outbox
 
@@ -37,8 +35,6 @@ from push import outbox
 QUEUE_CURRENT_FOR = timedelta(hours=24)
 #: how far ahead of the server's clock an observation may be (clock skew)
 OBSERVED_AT_FUTURE_SLACK = timedelta(minutes=5)
-#: the longest history range one request may ask for
-HISTORY_MAX_RANGE = timedelta(days=31)
 
 
 @dataclass(frozen=True)
@@ -69,15 +65,6 @@ class RecordedQueueReport:
     report: QueueReport
     #: False when a newer report for the lane was already current: kept only as history
     applied: bool
-
-
-@dataclass(frozen=True)
-class HourBucket:
-    start: datetime
-    min_wait: int
-    median_wait: float
-    max_wait: int
-    reports: int
 
 
 @dataclass(frozen=True)
@@ -353,80 +340,28 @@ def record_queues(
     return [RecordedQueueReport(row, row.id in current_ids) for row in rows]
 
 
-def history(
-    session: Session,
-    *,
-    checkpoint_id: str,
-    direction: Direction,
-    lane: Lane,
-    start: datetime,
-    end: datetime,
-) -> list[HourBucket]:
-    """Queue history in hourly buckets (by observation time) over [start, end)."""
-    get_or_raise(session, checkpoint_id)
-    if end <= start:
-        raise Invalid([FieldProblem("to", N_("The end of the range must be after its start."))])
-    if end - start > HISTORY_MAX_RANGE:
-        raise Invalid(
-            [FieldProblem("from", N_("The range may span at most %(days)s days."), {"days": 31})]
-        )
-    result = _hour_buckets(
-        session,
-        QueueReport.checkpoint_id == checkpoint_id,
-        QueueReport.direction == direction,
-        QueueReport.lane == lane,
-        QueueReport.observed_at >= start,
-        QueueReport.observed_at < end,
-    )
-    buckets = {bucket.start for bucket in result}
-    # hours whose raw reports were pruned live on as aggregates
-    rolled_up = session.scalars(
-        select(QueueHourly).where(
-            QueueHourly.checkpoint_id == checkpoint_id,
-            QueueHourly.direction == direction,
-            QueueHourly.lane == lane,
-            QueueHourly.hour >= start.replace(minute=0, second=0, microsecond=0),
-            QueueHourly.hour < end,
-        )
-    )
-    result += [
-        HourBucket(h.hour, h.min_wait, h.median_wait, h.max_wait, h.reports)
-        for h in rolled_up
-        if h.hour not in buckets
-    ]
-    return sorted(result, key=lambda bucket: bucket.start)
-
-
-def _hour_buckets(session: Session, *conditions: Any) -> list[HourBucket]:
-    """Hourly min, median and max of the raw reports that match. PostgreSQL aggregates
-    them itself, so a 30-day range sends one row per hour instead of one per report;
-    SQLite (development and tests) has no percentile, so they are aggregated here."""
-    if session.get_bind().dialect.name == "postgresql":
-        hour = type_coerce(
-            func.date_trunc("hour", func.timezone("UTC", QueueReport.observed_at)), UTCDateTime
-        )
-        grouped = session.execute(
-            select(
-                hour,
-                func.min(QueueReport.wait_minutes),
-                func.percentile_cont(0.5).within_group(QueueReport.wait_minutes),
-                func.max(QueueReport.wait_minutes),
-                func.count(),
-            )
-            .where(*conditions)
-            .group_by(hour)
-        )
-        return [HourBucket(h, low, float(median), high, n) for h, low, median, high, n in grouped]
-    waits_by_hour: dict[datetime, list[int]] = {}
-    for observed_at, wait in session.execute(
-        select(QueueReport.observed_at, QueueReport.wait_minutes).where(*conditions)
-    ):
-        hour_start = observed_at.replace(minute=0, second=0, microsecond=0)
-        waits_by_hour.setdefault(hour_start, []).append(wait)
-    return [
-        HourBucket(h, min(waits), statistics.median(waits), max(waits), len(waits))
-        for h, waits in waits_by_hour.items()
-    ]
+def is_open_at(checkpoint: Checkpoint, moment: datetime) -> bool | None:
+    """Whether the schedule says the checkpoint is open; None when hours are unknown."""
+    if not checkpoint.hours_known:
+        return None
+    if checkpoint.always_open:
+        return True
+    if not checkpoint.hours:
+        return None
+    local = moment.astimezone(ZoneInfo(checkpoint.timezone))
+    clock = local.strftime("%H:%M")
+    yesterday = (local.isoweekday() - 2) % 7 + 1
+    for window in checkpoint.hours:
+        opens, closes, days = window["opens"], window["closes"], window["days"]
+        if opens <= closes:
+            if local.isoweekday() in days and opens <= clock < closes:
+                return True
+        elif (local.isoweekday() in days and clock >= opens) or (
+            yesterday in days and clock < closes
+        ):
+            # a window past midnight, e.g. 20:00-02:00
+            return True
+    return False
 
 
 def _checkpoints_for(session: Session, ids: Sequence[str]) -> dict[str, Checkpoint]:
@@ -494,111 +429,3 @@ def _insert_for(session: Session, model: Any) -> Any:
     if dialect == "sqlite":
         return sqlite.insert(model)
     raise RuntimeError(f"unsupported database engine: {dialect}")
-
-
-def is_open_at(checkpoint: Checkpoint, moment: datetime) -> bool | None:
-    """Whether the schedule says the checkpoint is open; None when hours are unknown."""
-    if not checkpoint.hours_known:
-        return None
-    if checkpoint.always_open:
-        return True
-    if not checkpoint.hours:
-        return None
-    local = moment.astimezone(ZoneInfo(checkpoint.timezone))
-    clock = local.strftime("%H:%M")
-    yesterday = (local.isoweekday() - 2) % 7 + 1
-    for window in checkpoint.hours:
-        opens, closes, days = window["opens"], window["closes"], window["days"]
-        if opens <= closes:
-            if local.isoweekday() in days and opens <= clock < closes:
-                return True
-        elif (local.isoweekday() in days and clock >= opens) or (
-            yesterday in days and clock < closes
-        ):
-            # a window past midnight, e.g. 20:00-02:00
-            return True
-    return False
-
-
-#: raw queue reports older than this are rolled up into hourly aggregates, then deleted
-DEFAULT_RETENTION = timedelta(days=400)
-
-
-def prune_history(
-    session: Session,
-    *,
-    older_than: timedelta = DEFAULT_RETENTION,
-    batch_size: int = 5000,
-    now: datetime | None = None,
-) -> int:
-    """Roll one batch of old raw reports up into `queue_hourly` and delete them.
-
-    Only whole hours are pruned, each in one batch with its aggregate, so the aggregate is
-    exact; a batch is one short transaction (commit between calls), so the table is never
-    locked for long. Returns how many reports were deleted (0 when done).
-    """
-    cutoff = ((now or utcnow()) - older_than).replace(minute=0, second=0, microsecond=0)
-    oldest = session.execute(
-        select(
-            QueueReport.checkpoint_id,
-            QueueReport.direction,
-            QueueReport.lane,
-            QueueReport.observed_at,
-        )
-        .where(QueueReport.observed_at < cutoff)
-        .order_by(QueueReport.observed_at)
-        .limit(1)
-    ).first()
-    if oldest is None:
-        return 0
-    # whole hours, starting with the oldest, up to about batch_size reports
-    start = oldest.observed_at.replace(minute=0, second=0, microsecond=0)
-    columns = (
-        QueueReport.id,
-        QueueReport.checkpoint_id,
-        QueueReport.direction,
-        QueueReport.lane,
-        QueueReport.observed_at,
-        QueueReport.wait_minutes,
-    )
-    rows = session.execute(
-        select(*columns)
-        .where(QueueReport.observed_at >= start, QueueReport.observed_at < cutoff)
-        .order_by(QueueReport.observed_at, QueueReport.id)
-        .limit(batch_size)
-    ).all()
-    if len(rows) == batch_size:
-        last_hour = rows[-1].observed_at.replace(minute=0, second=0, microsecond=0)
-        if last_hour > start:
-            rows = [r for r in rows if r.observed_at < last_hour]
-        else:  # one hour holds more than a batch: take that hour whole
-            rows = session.execute(
-                select(*columns).where(
-                    QueueReport.observed_at >= start,
-                    QueueReport.observed_at < min(cutoff, start + timedelta(hours=1)),
-                )
-            ).all()
-    groups: dict[tuple[str, Direction, Lane, datetime], list[int]] = {}
-    for row in rows:
-        hour = row.observed_at.replace(minute=0, second=0, microsecond=0)
-        key = (row.checkpoint_id, row.direction, row.lane, hour)
-        groups.setdefault(key, []).append(row.wait_minutes)
-    # an hour is rolled up once: reports that old can no longer be posted (24-hour window)
-    session.add_all(
-        QueueHourly(
-            checkpoint_id=checkpoint_id,
-            direction=direction,
-            lane=lane,
-            hour=hour,
-            reports=len(waits),
-            min_wait=min(waits),
-            median_wait=statistics.median(waits),
-            max_wait=max(waits),
-        )
-        for (checkpoint_id, direction, lane, hour), waits in groups.items()
-    )
-    ids = [row.id for row in rows]
-    for chunk in range(0, len(ids), 1000):
-        session.execute(delete(QueueReport).where(QueueReport.id.in_(ids[chunk : chunk + 1000])))
-    session.flush()
-    return len(ids)

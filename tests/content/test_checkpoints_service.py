@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from content import versions
+from content.checkpoints import history
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import (
     Checkpoint,
@@ -195,7 +196,7 @@ def test_prune_rolls_old_reports_into_hourly_aggregates(session: Session) -> Non
     )
     count = session.scalar(select(func.count()).select_from(QueueReport))
     deleted = 0
-    while batch := checkpoints.prune_history(session, batch_size=2, now=NOW):
+    while batch := history.prune(session, batch_size=2, now=NOW):
         deleted += batch
     assert deleted == 4
     assert session.scalar(select(func.count()).select_from(QueueReport)) == (count or 0) - 4
@@ -205,7 +206,7 @@ def test_prune_rolls_old_reports_into_hourly_aggregates(session: Session) -> Non
         (1, 60, 60, 60),
     ]
     # history still answers for those hours, from the aggregates
-    buckets = checkpoints.history(
+    buckets = history.hourly_waits(
         session,
         checkpoint_id="kz-kordai",
         direction=Direction.EXIT,
