@@ -24,7 +24,7 @@ from api.console.views import EDITORS, actor, blp, signed_in
 from api.db import get_session
 from api.errors import flatten_errors
 from api.i18n import KNOWN_LOCALES, localized
-from api.routes.customs import present_rule
+from api.presenters.customs import present_rule
 from api.schemas.common import VersionIn
 from api.schemas.customs import (
     COUNTRIES,

@@ -20,6 +20,9 @@ def declare_errors(blp: Blueprint, *codes: int) -> Callable[[Any], Any]:
     return decorator
 
 
+#: the OpenAPI security of the views for console users (editors, publishers, admins)
+USER_SECURITY: list[dict[str, list[str]]] = [{"userToken": []}]
+
 IF_MATCH = {
     "in": "header",
     "name": "If-Match",

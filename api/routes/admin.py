@@ -7,13 +7,13 @@ from typing import Any
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from werkzeug.exceptions import PreconditionRequired
 
 from api.auth import authorize, current_user, require_role
 from api.db import get_session
+from api.etags import expected_version, version_etag
 from api.idempotency import commits
 from api.limits import Throttled, client_ip, sign_in_guard
-from api.routes import declare_errors, declare_if_match
+from api.routes import USER_SECURITY, declare_errors, declare_if_match
 from api.schemas.admin import (
     AuditListOut,
     BroadcastIn,
@@ -38,7 +38,6 @@ from content.accounts import service as accounts
 from content.accounts.models import Role
 from content.campaigns import service as campaigns
 from content.campaigns.models import Campaign
-from content.errors import N_, PreconditionFailed
 from push import outbox
 
 blp = Blueprint(
@@ -48,23 +47,8 @@ blp = Blueprint(
     description="For editors, publishers and admins: `Authorization: Bearer <token>` from "
     "POST /v1/auth/tokens.",
 )
-USER_SECURITY: list[dict[str, list[str]]] = [{"userToken": []}]
 EDITORS = (Role.EDITOR, Role.PUBLISHER, Role.ADMIN)
 PUBLISHERS = (Role.PUBLISHER, Role.ADMIN)
-
-
-def campaign_etag(campaign: Campaign) -> str:
-    return f"v{campaign.version}"
-
-
-def expected_version() -> int:
-    """The version named by If-Match: 428 without it, 412 when it is not one of ours."""
-    if not request.if_match or request.if_match.star_tag:
-        raise PreconditionRequired()
-    tags = list(request.if_match.as_set())
-    if len(tags) != 1 or not tags[0].startswith("v") or not tags[0][1:].isdigit():
-        raise PreconditionFailed(N_("The resource has changed since you last read it."))
-    return int(tags[0][1:])
 
 
 def present_admin(campaign: Campaign) -> dict[str, Any]:
@@ -86,7 +70,7 @@ def present_admin(campaign: Campaign) -> dict[str, Any]:
 
 
 def _with_etag(campaign: Campaign) -> tuple[dict[str, Any], int, dict[str, str]]:
-    return present_admin(campaign), 200, {"ETag": f'"{campaign_etag(campaign)}"'}
+    return present_admin(campaign), 200, {"ETag": version_etag(campaign.version)}
 
 
 def _require_complete() -> bool:
@@ -158,7 +142,7 @@ class AdminCampaigns(MethodView):
         actor = require_role(*EDITORS)
         slug = body.pop("slug")
         campaign = campaigns.create(get_session(), actor=actor, slug=slug, fields=body)
-        return present_admin(campaign), 201, {"ETag": f'"{campaign_etag(campaign)}"'}
+        return present_admin(campaign), 201, {"ETag": version_etag(campaign.version)}
 
 
 @blp.route("/admin/campaigns/<string:slug>")

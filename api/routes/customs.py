@@ -5,20 +5,20 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from babel.numbers import format_decimal
 from flask import request
 from flask.views import MethodView
-from flask_babel import gettext, ngettext
+from flask_babel import gettext
 from flask_smorest import Blueprint
 
 from api.auth import authorize, require_role
 from api.cache import cached_read, note_valid_until
 from api.db import get_session
-from api.i18n import current_locale
+from api.etags import expected_version, version_etag
 from api.idempotency import commits
 from api.limits import CUSTOMS_CHECKS, limiter
-from api.routes import declare_errors, declare_if_match, declare_not_modified
-from api.routes.admin import EDITORS, USER_SECURITY, expected_version
+from api.presenters.customs import present_rule, present_substance, present_verdict
+from api.routes import USER_SECURITY, declare_errors, declare_if_match, declare_not_modified
+from api.routes.admin import EDITORS
 from api.schemas.common import QueryArgs
 from api.schemas.customs import (
     CheckIn,
@@ -39,11 +39,9 @@ from api.schemas.customs import (
 )
 from content.customs import checker
 from content.customs import service as customs
-from content.customs.labels import REASON_TEXTS, VERDICT_TEXTS
-from content.customs.models import CustomsRule, Substance
+from content.customs.labels import VERDICT_TEXTS
 from content.db import utcnow
 from content.errors import N_, NotFound, PreconditionFailed
-from content.locales import format_money, format_quantity
 
 blp = Blueprint(
     "customs",
@@ -51,123 +49,6 @@ blp = Blueprint(
     url_prefix="/v1",
     description="What a traveller may carry across each border, with sources; the checker.",
 )
-_CLDR_UNITS = {
-    "l": "volume-liter",
-    "ml": "volume-milliliter",
-    "kg": "mass-kilogram",
-    "g": "mass-gram",
-}
-
-
-def _pick(texts: dict[str, str], locale: str) -> str:
-    for code in (locale, "ru", "en"):
-        if texts.get(code):
-            return texts[code]
-    return next(iter(texts.values()), "")
-
-
-def format_amount(quantity: float | None, unit: str | None, locale: str) -> str | None:
-    """«3 л», «200 штук»: limits in words, from CLDR and the catalogs."""
-    if quantity is None or unit is None:
-        return None
-    if unit in _CLDR_UNITS:
-        return format_quantity(quantity, _CLDR_UNITS[unit], locale)
-    count = format_decimal(quantity, locale=locale)
-    if unit == "packs":
-        return ngettext("%(num)s pack", "%(num)s packs", int(quantity)) % {"num": count}
-    return ngettext("%(num)s piece", "%(num)s pieces", int(quantity)) % {"num": count}
-
-
-def limit_text(rule: CustomsRule, locale: str) -> str | None:
-    if rule.limit_value is not None and rule.limit_currency:
-        return format_money(rule.limit_value, rule.limit_currency, locale)
-    return format_amount(rule.limit_quantity, rule.limit_unit, locale)
-
-
-def present_rule(rule: CustomsRule) -> dict[str, Any]:
-    locale = current_locale()
-    return {
-        "id": rule.id,
-        "key": rule.key,
-        "version": rule.version,
-        "countries": rule.countries,
-        "scope": rule.scope,
-        "direction": rule.direction,
-        "mode": rule.mode,
-        "category": rule.category,
-        "limit": {
-            "quantity": rule.limit_quantity,
-            "unit": rule.limit_unit,
-            "hard_quantity": rule.hard_limit_quantity,
-            "value": rule.limit_value,
-            "currency": rule.limit_currency,
-            "per": rule.per,
-            "min_age": rule.min_age,
-            "kinds": rule.kinds,
-            "residency": rule.residency,
-            "foreign_currency_only": rule.foreign_currency_only,
-            "text": limit_text(rule, locale),
-        },
-        "above_limit": rule.above_limit,
-        "title": _pick(rule.titles, locale),
-        "explanation": _pick(rule.explanations, locale) if rule.explanations else "",
-        "source": rule.source,
-        "effective_from": rule.effective_from,
-        "effective_from_precision": rule.effective_from_precision,
-        "effective_to": rule.effective_to,
-        "demo": rule.demo,
-    }
-
-
-def present_substance(substance: Substance) -> dict[str, Any]:
-    locale = current_locale()
-    names = substance.names
-    local = names.get(locale) or names.get("ru") or names.get("en") or [substance.key]
-    return {
-        "key": substance.key,
-        "name": local[0],
-        "names": names,
-        "rules": substance.rules,
-    }
-
-
-def present_verdict(index: int, item: checker.Item, verdict: checker.ItemVerdict) -> dict[str, Any]:
-    locale = current_locale()
-    params = dict(verdict.params)
-    rule = verdict.rules[0] if verdict.rules else None
-    if verdict.substance is not None and params.get("max") is not None:
-        params["limit"] = format_amount(
-            params["max"], params.get("unit"), locale
-        ) or format_decimal(params["max"], locale=locale)
-    if "limit" in params and rule is not None:
-        params["limit"] = limit_text(rule, locale) or params["limit"]
-        if "total" in params and rule.limit_currency:
-            params["total"] = format_money(params["total"], rule.limit_currency, locale)
-    explanation = gettext(
-        REASON_TEXTS.get(verdict.reason, REASON_TEXTS["rule_applies"]),
-        **{k: v for k, v in params.items() if isinstance(v, str | int | float)},
-    )
-    return {
-        "index": index,
-        "category": item.category,
-        "verdict": verdict.verdict,
-        "verdict_text": gettext(VERDICT_TEXTS[verdict.verdict]),
-        "reason": verdict.reason,
-        "explanation": explanation,
-        "rules": [
-            {
-                "id": r.id,
-                "key": r.key,
-                "title": _pick(r.titles, locale),
-                "source": r.source,
-                "effective_from": r.effective_from,
-                "effective_from_precision": r.effective_from_precision,
-            }
-            for r in verdict.rules
-        ],
-        "substance": verdict.substance.key if verdict.substance else None,
-        "substance_rule": verdict.substance_rule,
-    }
 
 
 @blp.route("/customs/rules")
@@ -276,7 +157,7 @@ class AdminRules(MethodView):
         """Add a customs rule (editors)"""
         actor = require_role(*EDITORS)
         rule = customs.create_rule(get_session(), actor=actor, fields=body)
-        return present_rule(rule), 201, {"ETag": f'"v{rule.version}"'}
+        return present_rule(rule), 201, {"ETag": version_etag(rule.version)}
 
 
 @blp.route("/admin/customs/rules/<string:key>")
@@ -288,7 +169,7 @@ class AdminRule(MethodView):
         """The latest version of a rule; its ETag goes back in If-Match"""
         require_role(*EDITORS)
         rule = customs.latest(get_session(), key)
-        return present_rule(rule), 200, {"ETag": f'"v{rule.version}"'}
+        return present_rule(rule), 200, {"ETag": version_etag(rule.version)}
 
     @authorize(*EDITORS)
     @commits
@@ -303,7 +184,7 @@ class AdminRule(MethodView):
         rule = customs.revise_rule(
             get_session(), actor=actor, key=key, expected_version=expected_version(), fields=body
         )
-        return present_rule(rule), 200, {"ETag": f'"v{rule.version}"'}
+        return present_rule(rule), 200, {"ETag": version_etag(rule.version)}
 
     @commits
     @blp.arguments(RetireArgs, location="query")
@@ -333,7 +214,7 @@ class AdminSubstance(MethodView):
         substance = customs.find_substance(get_session(), key)
         if substance is None:
             raise NotFound(N_("No substance %(key)s."), key=key)
-        return present_substance(substance), 200, {"ETag": f'"v{substance.version}"'}
+        return present_substance(substance), 200, {"ETag": version_etag(substance.version)}
 
     @authorize(*EDITORS)
     @commits
@@ -366,7 +247,7 @@ class AdminSubstance(MethodView):
             rules=body["rules"],
             expected_version=version,
         )
-        return present_substance(substance), 200, {"ETag": f'"v{substance.version}"'}
+        return present_substance(substance), 200, {"ETag": version_etag(substance.version)}
 
 
 @blp.route("/admin/customs/rates/<string(length=3):currency>")

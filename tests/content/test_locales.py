@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from api.i18n import force_locale
-from api.routes.customs import format_amount, limit_text
+from api.presenters.customs import format_amount, limit_text
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import Checkpoint, Direction, Lane
 from content.checkpoints.service import QueueObservation

@@ -1,0 +1,133 @@
+"""Customs rules, substances and the checker's verdicts as readers see them: in the
+reader's language, with limits in words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel.numbers import format_decimal
+from flask_babel import gettext, ngettext
+
+from api.i18n import current_locale
+from content.customs import checker
+from content.customs.labels import REASON_TEXTS, VERDICT_TEXTS
+from content.customs.models import CustomsRule, Substance
+from content.locales import format_money, format_quantity
+
+_CLDR_UNITS = {
+    "l": "volume-liter",
+    "ml": "volume-milliliter",
+    "kg": "mass-kilogram",
+    "g": "mass-gram",
+}
+
+
+def _pick(texts: dict[str, str], locale: str) -> str:
+    for code in (locale, "ru", "en"):
+        if texts.get(code):
+            return texts[code]
+    return next(iter(texts.values()), "")
+
+
+def format_amount(quantity: float | None, unit: str | None, locale: str) -> str | None:
+    """«3 л», «200 штук»: limits in words, from CLDR and the catalogs."""
+    if quantity is None or unit is None:
+        return None
+    if unit in _CLDR_UNITS:
+        return format_quantity(quantity, _CLDR_UNITS[unit], locale)
+    count = format_decimal(quantity, locale=locale)
+    if unit == "packs":
+        return ngettext("%(num)s pack", "%(num)s packs", int(quantity)) % {"num": count}
+    return ngettext("%(num)s piece", "%(num)s pieces", int(quantity)) % {"num": count}
+
+
+def limit_text(rule: CustomsRule, locale: str) -> str | None:
+    if rule.limit_value is not None and rule.limit_currency:
+        return format_money(rule.limit_value, rule.limit_currency, locale)
+    return format_amount(rule.limit_quantity, rule.limit_unit, locale)
+
+
+def present_rule(rule: CustomsRule) -> dict[str, Any]:
+    locale = current_locale()
+    return {
+        "id": rule.id,
+        "key": rule.key,
+        "version": rule.version,
+        "countries": rule.countries,
+        "scope": rule.scope,
+        "direction": rule.direction,
+        "mode": rule.mode,
+        "category": rule.category,
+        "limit": {
+            "quantity": rule.limit_quantity,
+            "unit": rule.limit_unit,
+            "hard_quantity": rule.hard_limit_quantity,
+            "value": rule.limit_value,
+            "currency": rule.limit_currency,
+            "per": rule.per,
+            "min_age": rule.min_age,
+            "kinds": rule.kinds,
+            "residency": rule.residency,
+            "foreign_currency_only": rule.foreign_currency_only,
+            "text": limit_text(rule, locale),
+        },
+        "above_limit": rule.above_limit,
+        "title": _pick(rule.titles, locale),
+        "explanation": _pick(rule.explanations, locale) if rule.explanations else "",
+        "source": rule.source,
+        "effective_from": rule.effective_from,
+        "effective_from_precision": rule.effective_from_precision,
+        "effective_to": rule.effective_to,
+        "demo": rule.demo,
+    }
+
+
+def present_substance(substance: Substance) -> dict[str, Any]:
+    locale = current_locale()
+    names = substance.names
+    local = names.get(locale) or names.get("ru") or names.get("en") or [substance.key]
+    return {
+        "key": substance.key,
+        "name": local[0],
+        "names": names,
+        "rules": substance.rules,
+    }
+
+
+def present_verdict(index: int, item: checker.Item, verdict: checker.ItemVerdict) -> dict[str, Any]:
+    locale = current_locale()
+    params = dict(verdict.params)
+    rule = verdict.rules[0] if verdict.rules else None
+    if verdict.substance is not None and params.get("max") is not None:
+        params["limit"] = format_amount(
+            params["max"], params.get("unit"), locale
+        ) or format_decimal(params["max"], locale=locale)
+    if "limit" in params and rule is not None:
+        params["limit"] = limit_text(rule, locale) or params["limit"]
+        if "total" in params and rule.limit_currency:
+            params["total"] = format_money(params["total"], rule.limit_currency, locale)
+    explanation = gettext(
+        REASON_TEXTS.get(verdict.reason, REASON_TEXTS["rule_applies"]),
+        **{k: v for k, v in params.items() if isinstance(v, str | int | float)},
+    )
+    return {
+        "index": index,
+        "category": item.category,
+        "verdict": verdict.verdict,
+        "verdict_text": gettext(VERDICT_TEXTS[verdict.verdict]),
+        "reason": verdict.reason,
+        "explanation": explanation,
+        "rules": [
+            {
+                "id": r.id,
+                "key": r.key,
+                "title": _pick(r.titles, locale),
+                "source": r.source,
+                "effective_from": r.effective_from,
+                "effective_from_precision": r.effective_from_precision,
+            }
+            for r in verdict.rules
+        ],
+        "substance": verdict.substance.key if verdict.substance else None,
+        "substance_rule": verdict.substance_rule,
+    }
