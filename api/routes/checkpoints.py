@@ -170,7 +170,7 @@ class CheckpointList(MethodView):
             changed_since=args.get("changed_since"),
         )
         states = checkpoints.list_(session, filters=filters, now=now)
-        names = {c.id: c for c in session.query(Checkpoint)}
+        names = checkpoints.get_many(session, [s.checkpoint.paired_id for s in states])
         locale = current_locale()
         return {
             "items": [present_checkpoint(s, names=names, locale=locale, now=now) for s in states],

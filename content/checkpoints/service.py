@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -110,6 +110,12 @@ def get_or_raise(session: Session, checkpoint_id: str) -> Checkpoint:
     if checkpoint is None:
         raise NotFound(N_("No checkpoint with id %(id)s."), id=checkpoint_id)
     return checkpoint
+
+
+def get_many(session: Session, ids: Iterable[str | None]) -> dict[str, Checkpoint]:
+    """The checkpoints with these ids, by id (absent ids and None are left out)."""
+    wanted = sorted({i for i in ids if i is not None})
+    return {c.id: c for c in session.scalars(select(Checkpoint).where(Checkpoint.id.in_(wanted)))}
 
 
 def list_(
@@ -266,7 +272,7 @@ def record_queues(
     and posted_at, which is the trail.
     """
     now = now or utcnow()
-    checkpoints = _checkpoints_for(session, [r.checkpoint_id for r in reports])
+    checkpoints = get_many(session, [r.checkpoint_id for r in reports])
     problems: list[FieldProblem] = []
     for index, item in enumerate(reports):
         checkpoint = checkpoints.get(item.checkpoint_id)
@@ -399,11 +405,6 @@ def _hour_buckets(session: Session, *conditions: Any) -> list[HourBucket]:
         HourBucket(h, min(waits), statistics.median(waits), max(waits), len(waits))
         for h, waits in waits_by_hour.items()
     ]
-
-
-def _checkpoints_for(session: Session, ids: Sequence[str]) -> dict[str, Checkpoint]:
-    wanted = sorted(set(ids))
-    return {c.id: c for c in session.scalars(select(Checkpoint).where(Checkpoint.id.in_(wanted)))}
 
 
 def _check_report(
