@@ -41,6 +41,7 @@ from content.checkpoints.labels import (
 from content.checkpoints.models import Checkpoint, CurrentQueue, CurrentStatus
 from content.checkpoints.service import CheckpointFilter, CheckpointState, Near, QueueReportIn
 from content.db import utcnow
+from content.locales import pick
 
 blp = Blueprint(
     "checkpoints",
@@ -52,7 +53,7 @@ blp = Blueprint(
 
 
 def _name(checkpoint: Checkpoint, locale: str) -> str:
-    return checkpoint.names.get(locale) or checkpoint.names.get("en") or checkpoint.id
+    return pick(checkpoint.names, locale, checkpoint.id)
 
 
 def present_status(status: CurrentStatus | None) -> dict[str, Any] | None:
