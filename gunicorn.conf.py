@@ -63,7 +63,7 @@ def when_ready(server):
             )
 
 
-def post_fork(server, worker):  # noqa: ARG001  # gunicorn's hook signature
+def post_fork(server, worker):  # gunicorn's hook signature
     """Connections must not be shared across fork: each worker opens its own pool."""
     from wsgi import app
 

@@ -86,7 +86,7 @@ class Handler(BaseHTTPRequestHandler):
     server: FakeFCMServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  # the base signature
+    def log_message(self, format: str, *args: Any) -> None:  # the base signature
         return
 
     # -- plumbing --------------------------------------------------------------------
@@ -128,7 +128,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(status, body, headers)
 
     # -- routes ----------------------------------------------------------------------
-    def do_GET(self) -> None:  # noqa: N802  # http.server's naming
+    def do_GET(self) -> None:  # http.server's naming
         state = self.server.state
         path = urlparse(self.path).path
         with state.lock:
@@ -143,14 +143,14 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(200, {"status": "ok", "requests": state.requests})
         return self._send(404, {"error": "not found"})
 
-    def do_DELETE(self) -> None:  # noqa: N802  # http.server's naming
+    def do_DELETE(self) -> None:  # http.server's naming
         match = SUBSCRIPTION_PATH.match(urlparse(self.path).path)
         if not match or not match.group(3):
             return self._send(404, {"error": "not found"})
         token, topic = unquote(match.group(2)), unquote(match.group(3))
         return self._topic_change(token, topic, subscribe=False)
 
-    def do_POST(self) -> None:  # noqa: N802  # http.server's naming
+    def do_POST(self) -> None:  # http.server's naming
         state = self.server.state
         url = urlparse(self.path)
         with state.lock:

@@ -78,7 +78,7 @@ def test_every_seeded_limit_is_in_the_locales_script(app: Flask, locale: str) ->
                 limit_quantity=rule.get("limit_quantity"),
                 limit_unit=rule.get("limit_unit"),
             )
-            text = limit_text(shaped, locale)  # type: ignore[arg-type]
+            text = limit_text(shaped, locale)  # type: ignore[arg-type]  # a stand-in rule
             assert text, rule["key"]
             assert not has_latin(text), (rule["key"], text)
 
