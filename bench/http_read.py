@@ -88,7 +88,6 @@ def gunicorn(app: str, env: dict[str, str], probe: str) -> Iterator[tuple[str, i
     full_env = {
         **os.environ,
         "READ_RATE_LIMIT": "1000000000 per minute",
-        "ACCESS_LOG": "",
         "WEB_CONCURRENCY": "2",
         "LOG_LEVEL": "warning",
         "BIND": f"127.0.0.1:{port}",
