@@ -40,9 +40,10 @@ keepalive = 75
 max_requests = 200_000
 max_requests_jitter = 20_000
 
-# Access log with the request time in microseconds (%(D)s), to stdout for the platform.
-accesslog = os.environ.get("ACCESS_LOG", "-") or None  # ACCESS_LOG= (empty) turns it off
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus "%(a)s"'
+# No access log: the app writes the one line per request (api/observability.py, REQUEST_LOG),
+# with the request id and route, also for the answers its cache serves before Flask runs,
+# and without the client's IP address and User-Agent.
+accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 
@@ -63,7 +64,7 @@ def when_ready(server):
             )
 
 
-def post_fork(server, worker):  # noqa: ARG001  # gunicorn's hook signature
+def post_fork(server, worker):  # gunicorn's hook signature
     """Connections must not be shared across fork: each worker opens its own pool."""
     from wsgi import app
 

@@ -204,7 +204,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     def _database_unavailable(error: OperationalError) -> Response:
         log.error("database unavailable: %s", error)
         unavailable = ServiceUnavailable()
-        unavailable.data = {"headers": {"Retry-After": "5"}}  # type: ignore[attr-defined]
+        unavailable.data = {"headers": {"Retry-After": "5"}}  # type: ignore[attr-defined]  # read by ProblemApi
         return api.handle_http_exception(unavailable)
 
     @app.after_request

@@ -21,6 +21,7 @@ from content.locales import (
     LOCALES_DIR,
     SOURCE_LOCALE,
     missing_catalogs,
+    pick,
 )
 from content.locales import format_wait as format_wait
 from content.locales import native_name as native_name
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["SETTINGS"].default_locale
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(LOCALES_DIR)
     Babel(app, locale_selector=select_locale)
+    app.add_template_filter(pick_text, "pick")
     for locale in KNOWN_LOCALES:
         # load CLDR data and catalogs now, in gunicorn's master (preload_app), not in
         # every worker's first request
@@ -83,6 +85,12 @@ def _primary(tag: str) -> str:
 def select_locale() -> str:
     """Flask-Babel's locale selector: the locale negotiated for this request."""
     return str(g.get("request_locale", SOURCE_LOCALE))
+
+
+def pick_text(texts: Mapping[str, Any], default: Any = "") -> Any:
+    """Template filter ``pick``: a name or text in the request's language, along the one
+    fallback chain (``{{ checkpoint.names|pick(checkpoint.id) }}``)."""
+    return pick(texts, current_locale(), default)
 
 
 def localized(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ class IdConverter(IntegerConverter):
     """``<id:device_id>``: a row id, 1 to MAX_ID. Anything else matches no route (404)
     instead of reaching the database as a number it cannot hold."""
 
-    def __init__(self, map: Map) -> None:  # noqa: A002  # werkzeug's parameter name
+    def __init__(self, map: Map) -> None:  # werkzeug's parameter name
         super().__init__(map, min=1, max=MAX_ID)
 
 

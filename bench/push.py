@@ -29,13 +29,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api.cli import alembic_config  # noqa: E402  # after the path is set
-from api.db import make_engine  # noqa: E402
-from content.checkpoints import service as checkpoints  # noqa: E402
-from content.checkpoints.models import Direction, Lane  # noqa: E402
-from content.seed import loader  # noqa: E402
-from push.models import Device, MessageKind, OutboxMessage, Platform, QueueAlert  # noqa: E402
-from push.senders import FCMSender, Outgoing, fake_service_account  # noqa: E402
-from push.worker import Worker  # noqa: E402
+from api.db import make_engine  # noqa: E402  # after the path is set
+from content.checkpoints import service as checkpoints  # noqa: E402  # after the path is set
+from content.checkpoints.models import Direction, Lane  # noqa: E402  # after the path is set
+from content.seed import loader  # noqa: E402  # after the path is set
+from push.models import (  # noqa: E402  # after the path is set
+    Device,
+    MessageKind,
+    OutboxMessage,
+    Platform,
+    QueueAlert,
+)
+from push.senders import (  # noqa: E402  # after the path is set
+    FCMSender,
+    Outgoing,
+    fake_service_account,
+)
+from push.worker import Worker  # noqa: E402  # after the path is set
 
 PAYLOAD = {
     "title": "Қордай: кезек қысқарды",

@@ -9,10 +9,11 @@ locale falls back to Latin letters.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from babel import Locale
 from babel.dates import format_timedelta
@@ -27,6 +28,28 @@ KNOWN_LOCALES = ("en", "ru", "kk", "ky", "uz", "tg", "tk")
 CYRILLIC_LOCALES = ("ru", "kk", "ky", "tg")
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
+#: where a text missing in a locale is looked for next. The region's languages read
+#: Russian more widely than English; Russian readers get English, English readers Russian.
+_FALLBACKS = {"ru": ("en",), "en": ("ru",)}
+_REGION_FALLBACK = ("ru", "en")
+
+T = TypeVar("T")
+
+
+def fallback_chain(locale: str) -> tuple[str, ...]:
+    """The locale, then where its missing texts come from: kk/ky/tg/tk/uz → ru → en,
+    ru → en, en → ru."""
+    return (locale, *_FALLBACKS.get(locale, _REGION_FALLBACK))
+
+
+def pick(texts: Mapping[str, T], locale: str, default: T) -> T:
+    """A name or text in the locale, else the first along its fallback chain, else in any
+    known locale (better than none), else ``default``. Empty texts count as missing."""
+    for code in (*fallback_chain(locale), *KNOWN_LOCALES):
+        text = texts.get(code)
+        if text:
+            return text
+    return default
 
 
 def catalog_path(locale: str) -> Path:

@@ -150,7 +150,6 @@ def app_env(database_url: str, tmp: Path, **extra: str) -> dict[str, str]:
         "IMAGE_DIR": str(tmp / "images"),
         "LOG_LEVEL": "warning",
         "REQUEST_LOG": "off",
-        "ACCESS_LOG": "",
         # every request comes from 127.0.0.1: the read limit would throttle the load
         "READ_RATE_LIMIT": "1000000000 per minute",
         **extra,

@@ -16,7 +16,7 @@ from babel.dates import format_time
 from content.checkpoints.labels import DIRECTION_LABELS, LANE_LABELS, REASON_LABELS
 from content.checkpoints.models import Checkpoint, Direction, Lane, Reason, State
 from content.errors import N_
-from content.locales import format_wait, translations
+from content.locales import format_wait, pick, translations
 
 #: an alert older than this is worthless
 TTL_SECONDS = 3600
@@ -57,7 +57,7 @@ def collapse_key(checkpoint_id: str) -> str:
 
 
 def checkpoint_name(checkpoint: Checkpoint, locale: str) -> str:
-    return checkpoint.names.get(locale) or checkpoint.names.get("en") or checkpoint.id
+    return pick(checkpoint.names, locale, checkpoint.id)
 
 
 def status_change(

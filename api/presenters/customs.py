@@ -12,7 +12,7 @@ from api.i18n import current_locale
 from content.customs import checker
 from content.customs.labels import REASON_TEXTS, VERDICT_TEXTS
 from content.customs.models import CustomsRule, Substance
-from content.locales import format_money, format_quantity
+from content.locales import format_money, format_quantity, pick
 
 _CLDR_UNITS = {
     "l": "volume-liter",
@@ -20,13 +20,6 @@ _CLDR_UNITS = {
     "kg": "mass-kilogram",
     "g": "mass-gram",
 }
-
-
-def _pick(texts: dict[str, str], locale: str) -> str:
-    for code in (locale, "ru", "en"):
-        if texts.get(code):
-            return texts[code]
-    return next(iter(texts.values()), "")
 
 
 def format_amount(quantity: float | None, unit: str | None, locale: str) -> str | None:
@@ -72,8 +65,8 @@ def present_rule(rule: CustomsRule) -> dict[str, Any]:
             "text": limit_text(rule, locale),
         },
         "above_limit": rule.above_limit,
-        "title": _pick(rule.titles, locale),
-        "explanation": _pick(rule.explanations, locale) if rule.explanations else "",
+        "title": pick(rule.titles, locale, ""),
+        "explanation": pick(rule.explanations or {}, locale, ""),
         "source": rule.source,
         "effective_from": rule.effective_from,
         "effective_from_precision": rule.effective_from_precision,
@@ -85,7 +78,7 @@ def present_rule(rule: CustomsRule) -> dict[str, Any]:
 def present_substance(substance: Substance) -> dict[str, Any]:
     locale = current_locale()
     names = substance.names
-    local = names.get(locale) or names.get("ru") or names.get("en") or [substance.key]
+    local = pick(names, locale, [substance.key])
     return {
         "key": substance.key,
         "name": local[0],
@@ -121,7 +114,7 @@ def present_verdict(index: int, item: checker.Item, verdict: checker.ItemVerdict
             {
                 "id": r.id,
                 "key": r.key,
-                "title": _pick(r.titles, locale),
+                "title": pick(r.titles, locale, ""),
                 "source": r.source,
                 "effective_from": r.effective_from,
                 "effective_from_precision": r.effective_from_precision,

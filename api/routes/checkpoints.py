@@ -42,6 +42,7 @@ from content.checkpoints.labels import (
 from content.checkpoints.models import Checkpoint, CurrentQueue, CurrentStatus
 from content.checkpoints.service import CheckpointFilter, CheckpointState, Near, QueueObservation
 from content.db import utcnow
+from content.locales import pick
 
 blp = Blueprint(
     "checkpoints",
@@ -53,7 +54,7 @@ blp = Blueprint(
 
 
 def _name(checkpoint: Checkpoint, locale: str) -> str:
-    return checkpoint.names.get(locale) or checkpoint.names.get("en") or checkpoint.id
+    return pick(checkpoint.names, locale, checkpoint.id)
 
 
 def present_status(status: CurrentStatus | None) -> dict[str, Any] | None:
@@ -171,7 +172,7 @@ class CheckpointList(MethodView):
             changed_since=args.get("changed_since"),
         )
         states = checkpoints.list_(session, filters=filters, now=now)
-        names = {c.id: c for c in session.query(Checkpoint)}
+        names = checkpoints.get_many(session, [s.checkpoint.paired_id for s in states])
         locale = current_locale()
         return {
             "items": [present_checkpoint(s, names=names, locale=locale, now=now) for s in states],

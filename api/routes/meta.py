@@ -57,6 +57,7 @@ class Ready(MethodView):
                 Redis.from_url(redis_url, socket_timeout=1).ping()
             except RedisError as error:
                 unavailable = ServiceUnavailable()
+                # read by ProblemApi
                 unavailable.data = {"headers": {"Retry-After": "5"}}  # type: ignore[attr-defined]
                 raise unavailable from error
             answer["redis"] = "ok"

@@ -39,7 +39,7 @@ class StrictBoolean(ma.fields.Boolean):
         return value
 
 
-def RowId(**kwargs: Any) -> WholeNumber:  # noqa: N802  # reads as a field class
+def RowId(**kwargs: Any) -> WholeNumber:  # reads as a field class
     """A reference to a row in a JSON body: 1 to MAX_ID, as the `id` path converter."""
     return WholeNumber(validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
 

@@ -43,14 +43,12 @@ from content.errors import (
     NotFound,
     PreconditionFailed,
 )
-from content.locales import KNOWN_LOCALES
+from content.locales import KNOWN_LOCALES, fallback_chain
 
 #: the region's six languages: a campaign is complete when each has these fields
 REGION_LOCALES = ("kk", "ru", "uz", "ky", "tg", "tk")
 REQUIRED_FIELDS = ("title", "summary", "body")
 TEXT_FIELDS = ("title", "summary", "body", "image_alt", "cta_label", "cta_url")
-#: where a missing translation falls back to
-FALLBACK = {"kk": "ru", "ky": "ru", "tg": "ru", "tk": "ru", "uz": "ru", "ru": "en", "en": "ru"}
 #: a call to action opens a web page, over https, on a named host (no user@, no spaces)
 _HTTPS_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::\d{1,5})?$")
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
@@ -195,15 +193,11 @@ def _demo_label_problems(campaign: Campaign) -> list[FieldProblem]:
 
 
 def localize(campaign: Campaign, locale: str) -> Localized | None:
-    """The translation for the locale, or the next one along kk/ky/tg/tk/uz → ru → en."""
-    seen = set()
-    current: str | None = locale
-    while current and current not in seen:
-        seen.add(current)
-        translation = campaign.translations.get(current)
+    """The complete translation for the locale, or the next one along its fallback chain."""
+    for code in fallback_chain(locale):
+        translation = campaign.translations.get(code)
         if translation and all(getattr(translation, f).strip() for f in REQUIRED_FIELDS):
-            return Localized(campaign, translation, current)
-        current = FALLBACK.get(current)
+            return Localized(campaign, translation, code)
     return None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -125,6 +125,12 @@ def lane_problems(
             )
         )
     return problems
+
+
+def get_many(session: Session, ids: Iterable[str | None]) -> dict[str, Checkpoint]:
+    """The checkpoints with these ids, by id (absent ids and None are left out)."""
+    wanted = sorted({i for i in ids if i is not None})
+    return {c.id: c for c in session.scalars(select(Checkpoint).where(Checkpoint.id.in_(wanted)))}
 
 
 def list_(
@@ -281,7 +287,7 @@ def record_queues(
     and posted_at, which is the trail.
     """
     now = now or utcnow()
-    checkpoints = _checkpoints_for(session, [r.checkpoint_id for r in reports])
+    checkpoints = get_many(session, [r.checkpoint_id for r in reports])
     problems: list[FieldProblem] = []
     for index, item in enumerate(reports):
         checkpoint = checkpoints.get(item.checkpoint_id)
@@ -362,11 +368,6 @@ def is_open_at(checkpoint: Checkpoint, moment: datetime) -> bool | None:
             # a window past midnight, e.g. 20:00-02:00
             return True
     return False
-
-
-def _checkpoints_for(session: Session, ids: Sequence[str]) -> dict[str, Checkpoint]:
-    wanted = sorted(set(ids))
-    return {c.id: c for c in session.scalars(select(Checkpoint).where(Checkpoint.id.in_(wanted)))}
 
 
 def _check_report(

@@ -4,7 +4,7 @@ describing it all is valid OpenAPI 3.1."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
@@ -68,7 +68,7 @@ def test_a_raiser_s_own_headers_are_kept(app: Flask, client: FlaskClient) -> Non
     @app.get("/v1/test/busy")
     def busy() -> None:
         error = ServiceUnavailable()
-        error.data = {"headers": {"Retry-After": "42"}}  # type: ignore[attr-defined]
+        error.data = {"headers": {"Retry-After": "42"}}  # type: ignore[attr-defined]  # read by ProblemApi
         raise error
 
     response = client.get("/v1/test/busy")
@@ -147,8 +147,10 @@ def test_304_for_a_device_s_own_data_carries_the_200_s_headers(client: FlaskClie
     _assert_304_like_200(client, f"/v1/devices/{device['id']}", auth)
 
 
-def test_304_for_an_agency_s_authenticated_read(client: FlaskClient, agency_key: object) -> None:
-    _assert_304_like_200(client, "/v1/locales", bearer(agency_key()))  # type: ignore[operator]
+def test_304_for_an_agency_s_authenticated_read(
+    client: FlaskClient, agency_key: Callable[[], str]
+) -> None:
+    _assert_304_like_200(client, "/v1/locales", bearer(agency_key()))
 
 
 def test_the_document_is_valid_openapi_3_1(client: FlaskClient) -> None:

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.test import TestResponse
 
 from api.app import create_app
 
@@ -51,12 +52,12 @@ def limited(
     app.extensions["db"].engine.dispose()
 
 
-def assert_throttled(response: object) -> None:
-    assert response.status_code == 429  # type: ignore[attr-defined]
-    headers = response.headers  # type: ignore[attr-defined]
+def assert_throttled(response: TestResponse) -> None:
+    assert response.status_code == 429
+    headers = response.headers
     assert int(headers["Retry-After"]) > 0
     assert "RateLimit-Limit" in headers
-    assert response.mimetype == "application/problem+json"  # type: ignore[attr-defined]
+    assert response.mimetype == "application/problem+json"
 
 
 def test_device_registration_is_strict_per_ip(limited: FlaskClient) -> None:

@@ -267,7 +267,7 @@ def test_api10_unsafe_consumption_of_fcm_answers() -> None:
     assert retry_after(Odd()) is None
 
     class BadHeader(Exception):
-        class http_response:  # noqa: N801  # mimics the SDK's attribute
+        class http_response:  # mimics the SDK's attribute
             headers = {"Retry-After": "soon, maybe"}
 
     assert retry_after(BadHeader()) is None

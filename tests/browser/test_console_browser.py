@@ -74,7 +74,8 @@ def test_officer_posts_a_closure_for_own_country_only(browser: Any, live_server:
     officer.wait_for_load_state()
     assert officer.get_by_role("status").first.inner_text() == "Status posted."
     shot(officer, "officer-board")
-    with urllib.request.urlopen(f"{live_server}/v1/checkpoints/kz-kordai") as response:  # noqa: S310
+    url = f"{live_server}/v1/checkpoints/kz-kordai"
+    with urllib.request.urlopen(url) as response:  # noqa: S310  # the loopback test server
         assert json.load(response)["status"]["state"] == "closed"
 
 

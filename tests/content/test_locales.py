@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from flask import Flask
+from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -21,10 +21,13 @@ from content.checkpoints.service import QueueObservation
 from content.customs.checker import UNITS
 from content.locales import (
     CYRILLIC_LOCALES,
+    KNOWN_LOCALES,
+    fallback_chain,
     format_money,
     format_quantity,
     format_wait,
     has_latin,
+    pick,
 )
 from content.seed import loader
 from push import messages
@@ -75,7 +78,7 @@ def test_every_seeded_limit_is_in_the_locales_script(app: Flask, locale: str) ->
                 limit_quantity=rule.get("limit_quantity"),
                 limit_unit=rule.get("limit_unit"),
             )
-            text = limit_text(shaped, locale)  # type: ignore[arg-type]
+            text = limit_text(shaped, locale)  # type: ignore[arg-type]  # a stand-in rule
             assert text, rule["key"]
             assert not has_latin(text), (rule["key"], text)
 
@@ -132,3 +135,37 @@ def test_kazakh_request_too_large_names_megabytes_in_cyrillic(client: FlaskClien
     detail = response.get_json()["detail"]
     assert "МБ" in detail
     assert not has_latin(detail), detail
+
+
+@pytest.mark.parametrize("locale", ["kk", "ky", "tg", "tk", "uz"])
+def test_the_regions_languages_fall_back_to_russian_then_english(locale: str) -> None:
+    assert fallback_chain(locale) == (locale, "ru", "en")
+
+
+def test_russian_and_english_fall_back_to_each_other() -> None:
+    assert fallback_chain("ru") == ("ru", "en")
+    assert fallback_chain("en") == ("en", "ru")
+
+
+def test_pick_follows_the_chain_and_skips_empty_texts() -> None:
+    names = {"en": "Kordai", "ru": "Кордай", "kk": ""}
+    assert pick(names, "kk", "kz-kordai") == "Кордай"
+    assert pick(names, "en", "kz-kordai") == "Kordai"
+    assert pick({"en": "Kordai"}, "tg", "kz-kordai") == "Kordai"
+    assert pick({"ru": "Кордай"}, "en", "kz-kordai") == "Кордай"
+
+
+def test_pick_takes_any_language_before_the_default() -> None:
+    assert pick({"uz": "Doʻstlik"}, "kk", "uz-dostlik") == "Doʻstlik"
+    assert pick({}, "kk", "uz-dostlik") == "uz-dostlik"
+    assert pick({"kk": []}, "kk", ["poppy"]) == ["poppy"]
+
+
+@pytest.mark.parametrize("locale", KNOWN_LOCALES)
+def test_templates_pick_in_the_requests_language(app: Flask, locale: str) -> None:
+    names = {"en": "Kordai", "ru": "Кордай"}
+    with app.test_request_context(f"/?lang={locale}"):
+        app.preprocess_request()
+        text = render_template_string("{{ names|pick(id) }}", names=names, id="kz-kordai")
+    assert text == pick(names, locale, "kz-kordai")
+    assert text == ("Kordai" if locale == "en" else "Кордай")

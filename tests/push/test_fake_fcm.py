@@ -1,0 +1,55 @@
+"""The fake FCM server itself, where the delivery tests do not reach."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import struct
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from push.fake_fcm import Behaviour, FakeFCMServer
+
+
+@pytest.fixture
+def server() -> Iterator[FakeFCMServer]:
+    server = FakeFCMServer(0)
+    server.start_in_thread()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _send_and_hang_up(server: FakeFCMServer, token: str) -> None:
+    """Send a message, then reset the connection before the answer, as a client whose
+    timeout ran out does."""
+    body = json.dumps({"message": {"token": token, "data": {"k": "v"}}}).encode()
+    head = (
+        "POST /v1/projects/fake/messages:send HTTP/1.1\r\nHost: fake\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(server.server_address) as client:
+        client.sendall(head + body)
+        deadline = time.monotonic() + 5
+        while not server.state.attempts:  # the server has read the request
+            assert time.monotonic() < deadline, "the fake never read the request"
+            time.sleep(0.01)
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def test_a_client_that_gave_up_leaves_one_debug_line_and_no_traceback(
+    server: FakeFCMServer, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="push.fake_fcm")
+    server.state.behaviours["slow"] = Behaviour(delay=0.3)
+    _send_and_hang_up(server, "slow")
+    deadline = time.monotonic() + 5
+    while not caplog.records and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.1)  # whatever else the handler thread would print
+    assert [(r.levelno, r.name) for r in caplog.records] == [(logging.DEBUG, "push.fake_fcm")]
+    assert "left before its answer" in caplog.records[0].getMessage()
+    assert capsys.readouterr().err == ""
