@@ -26,9 +26,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import create_app
 from api.cli import alembic_config
 from api.db import make_engine
-from content.accounts import service as accounts
 from content.accounts.models import AuditEntry, Role
 from content.seed import loader
+from tests import factories
+from tests.factories import USER_PASSWORD
 
 
 @contextmanager
@@ -156,13 +157,7 @@ def agency_key(session: Session) -> Any:
     """Make an agency for a country and return its raw API key."""
 
     def make(country: str = "KZ", checkpoint_ids: list[str] | None = None) -> str:
-        agency = accounts.create_agency(
-            session,
-            country=country,
-            name=f"Test agency {uuid.uuid4().hex[:8]}",
-            checkpoint_ids=checkpoint_ids,
-        )
-        _, raw_key = accounts.issue_key(session, agency=agency)
+        raw_key = factories.agency_key(session, country=country, checkpoint_ids=checkpoint_ids)
         session.commit()
         return raw_key
 
@@ -175,9 +170,7 @@ def login(client: FlaskClient, session: Session) -> Callable[..., dict[str, str]
 
     def make(role: Role, country: str | None = None) -> dict[str, str]:
         email = f"{role.value}-{country or 'x'}@myborder.test"
-        accounts.create_user(
-            session, email=email, password=USER_PASSWORD, role=role, country=country
-        )
+        factories.user(session, email=email, role=role, country=country)
         session.commit()
         response = client.post("/v1/auth/tokens", json={"email": email, "password": USER_PASSWORD})
         assert response.status_code == 201, response.get_json()
@@ -291,5 +284,4 @@ def _no_secrets_audited(_audit_secrets_hooks: AuditSecrets) -> Iterator[None]:
         pytest.fail(f"audit entries held secrets: {leaks}")
 
 
-USER_PASSWORD = "correct horse battery staple"
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
