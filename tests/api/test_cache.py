@@ -134,6 +134,7 @@ def _get(url: str) -> Any:
         return json.load(response)
 
 
+@pytest.mark.slow
 def test_other_workers_see_a_write_within_a_second(gunicorn: tuple[str, str]) -> None:
     base, key = gunicorn
     for _ in range(12):  # warm every worker's cache with the old answer

@@ -32,6 +32,8 @@ from content.locales import KNOWN_LOCALES, translations
 from content.seed import loader
 from tests import factories
 
+pytestmark = pytest.mark.slow  # fuzzes every operation: minutes, not seconds
+
 #: examples per operation in the fuzzing phase (the coverage phase adds its own boundary
 #: cases); with 44 operations this keeps the module at about 90 s of CPU on SQLite
 MAX_EXAMPLES = 25

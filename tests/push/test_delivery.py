@@ -298,6 +298,7 @@ def test_out_of_attempts_is_dead_not_dropped(
     assert alert_stats["retried"] == 1
 
 
+@pytest.mark.slow
 def test_a_slow_fcm_times_out_and_the_message_is_retried(
     session: Session, worker: Worker, fake_fcm: FakeFCM
 ) -> None:
