@@ -19,7 +19,7 @@ from content.campaigns.models import CampaignStatus
 from content.locales import CYRILLIC_LOCALES, has_latin, translations
 from content.seed import loader
 from tests import factories
-from tests.console.test_console import PASSWORD, csrf
+from tests.api.console.test_console import PASSWORD, csrf
 
 #: what the pages used to show: enum values and the English labels
 ENGLISH = re.compile(

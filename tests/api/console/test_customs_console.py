@@ -16,7 +16,7 @@ from content.customs import service as customs
 from content.customs.labels import SUBSTANCE_ACTION_LABELS
 from content.customs.models import SUBSTANCE_ACTIONS, CustomsRule, ExchangeRate, Substance
 from tests import factories
-from tests.console.test_console import csrf, sign_in
+from tests.api.console.test_console import csrf, sign_in
 
 LOCALES = ("en", "ru", "kk", "ky", "uz", "tg", "tk")
 PAGES = [
