@@ -100,9 +100,9 @@ content-check: $(VENV)/.installed-run translations-compile ## check what travell
 
 test: lint typecheck content-check pytest ## everything CI checks
 
-test-fast: $(VENV)/.installed-dev translations-compile ## inner loop: ruff, then pytest on SQLite only, stopping at the first failure, without the contract fuzzing and browser tests
+test-fast: $(VENV)/.installed-dev translations-compile ## inner loop: ruff, then pytest on SQLite only without the slow tests, stopping at the first failure
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q -x --ignore=tests/browser --ignore=tests/api/test_contract.py
+	$(BIN)/pytest -q -x -m "not slow"
 
 bench: $(VENV)/.installed-dev translations-compile ## benchmarks (ratios against in-run baselines)
 	@command -v wrk >/dev/null && command -v nginx >/dev/null || \

@@ -51,16 +51,20 @@ class VersionClock:
     says so) until a read succeeds again; it is tried once per `ttl`, not per request.
     """
 
-    def __init__(self, database: Database, ttl: float) -> None:
+    def __init__(
+        self, database: Database, ttl: float, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.database = database
         self.ttl = ttl
+        #: seconds on a clock that never goes back; tests pass their own to move time on
+        self.monotonic = monotonic
         self.database_down = False
         self._version = -1
         self._read_at = 0.0
         self._lock = threading.Lock()
 
     def current(self) -> int:
-        now = time.monotonic()
+        now = self.monotonic()
         if self.ttl > 0 and now - self._read_at < self.ttl:
             return self._version
         with self._lock:
@@ -75,7 +79,7 @@ class VersionClock:
                     self.database_down = True
                 else:
                     self.database_down = False
-                self._read_at = time.monotonic()
+                self._read_at = self.monotonic()
         return self._version
 
     def invalidate(self) -> None:
@@ -95,16 +99,21 @@ class Entry:
     #: (a queue report turning stale, a campaign's end); None: only a write changes it
     valid_until: float | None
 
-    def fresh(self) -> bool:
-        return self.valid_until is None or time.time() < self.valid_until
+    def fresh(self, now: float) -> bool:
+        """Whether the answer still reads the same at `now` (epoch seconds)."""
+        return self.valid_until is None or now < self.valid_until
 
 
 class ResponseCache:
     """A bounded LRU of serialised public responses."""
 
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+    def __init__(
+        self, max_entries: int = MAX_ENTRIES, clock: Callable[[], float] = time.time
+    ) -> None:
         self.entries: OrderedDict[str, Entry] = OrderedDict()
         self.max_entries = max_entries
+        #: epoch seconds, against which entries' `valid_until` is read; tests pass their own
+        self.clock = clock
         #: a read (path, query, language) -> the key of its entry at the newest version
         self._newest: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -188,7 +197,7 @@ def cached_read(view: Callable[..., Any]) -> Callable[..., Any]:
         )
         cache: ResponseCache = current_app.extensions["response_cache"]
         entry = cache.get(key)
-        if entry is None or not entry.fresh():
+        if entry is None or not entry.fresh(cache.clock()):
             g.pop("cache_valid_until", None)
             try:
                 fresh: Response = current_app.make_response(view(*args, **kwargs))
@@ -276,7 +285,7 @@ class FastReads:
         if self.clock.database_down:
             # stale-if-error: what this worker last served, even from an older version
             entry = entry or self.cache.newest(key)
-        elif entry is not None and not entry.fresh():
+        elif entry is not None and not entry.fresh(self.cache.clock()):
             entry = None
         if entry is None:
             return self.wsgi_app(environ, start_response)

@@ -1,4 +1,5 @@
-"""Every model, imported in one place so that Base.metadata knows them all."""
+"""Every content model, imported in one place so that Base.metadata knows them all
+(push/ registers its own: `import push.models`)."""
 
 from content.accounts.models import (
     Agency,
@@ -19,7 +20,6 @@ from content.checkpoints.models import (
 )
 from content.customs.models import CustomsRule, ExchangeRate, Substance, SubstanceRule
 from content.versions import DataVersion
-from push.models import Broadcast, Device, DeviceTopic, Follow, OutboxMessage, QueueAlert
 
 __all__ = [
     "DataVersion",
@@ -31,12 +31,6 @@ __all__ = [
     "CampaignTranslation",
     "Image",
     "User",
-    "Broadcast",
-    "Device",
-    "DeviceTopic",
-    "Follow",
-    "OutboxMessage",
-    "QueueAlert",
     "QueueHourly",
     "ApiKey",
     "Checkpoint",

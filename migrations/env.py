@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 import content.models  # noqa: F401  # registers every model on Base.metadata
+import push.models  # noqa: F401  # and push's, which content/ does not import
 from api.config import Settings
 from api.db import make_engine
 from content.db import Base

@@ -10,6 +10,7 @@ import socket
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import create_app
 from api.cli import alembic_config
 from api.db import make_engine
-from content.accounts import service as accounts
 from content.accounts.models import AuditEntry, Role
+from content.customs import service as customs
 from content.seed import loader
+from tests import factories
+from tests.factories import USER_PASSWORD
 
 
 @contextmanager
@@ -156,13 +159,7 @@ def agency_key(session: Session) -> Any:
     """Make an agency for a country and return its raw API key."""
 
     def make(country: str = "KZ", checkpoint_ids: list[str] | None = None) -> str:
-        agency = accounts.create_agency(
-            session,
-            country=country,
-            name=f"Test agency {uuid.uuid4().hex[:8]}",
-            checkpoint_ids=checkpoint_ids,
-        )
-        _, raw_key = accounts.issue_key(session, agency=agency)
+        raw_key = factories.agency_key(session, country=country, checkpoint_ids=checkpoint_ids)
         session.commit()
         return raw_key
 
@@ -175,15 +172,86 @@ def login(client: FlaskClient, session: Session) -> Callable[..., dict[str, str]
 
     def make(role: Role, country: str | None = None) -> dict[str, str]:
         email = f"{role.value}-{country or 'x'}@myborder.test"
-        accounts.create_user(
-            session, email=email, password=USER_PASSWORD, role=role, country=country
-        )
+        factories.user(session, email=email, role=role, country=country)
         session.commit()
         response = client.post("/v1/auth/tokens", json={"email": email, "password": USER_PASSWORD})
         assert response.status_code == 201, response.get_json()
         return {"Authorization": f"Bearer {response.get_json()['token']}"}
 
     return make
+
+
+@pytest.fixture
+def customs_data(session: Session) -> None:
+    """EAEU-shaped test rules, a medicine and two exchange rates, for the customs tests."""
+    factories.customs_rule(
+        session, key="t-cash", category="cash", limit_value=10000, limit_currency="USD"
+    )
+    factories.customs_rule(
+        session,
+        key="t-alcohol",
+        category="alcohol",
+        limit_quantity=3,
+        limit_unit="l",
+        hard_limit_quantity=5,
+        above_limit="duty",
+        min_age=18,
+        direction="entry",
+    )
+    factories.customs_rule(
+        session,
+        key="t-cigarettes",
+        category="tobacco",
+        limit_quantity=200,
+        limit_unit="pieces",
+        above_limit="duty",
+        min_age=18,
+        direction="entry",
+    )
+    factories.customs_rule(
+        session,
+        key="t-goods-air",
+        category="goods",
+        limit_value=10000,
+        limit_currency="EUR",
+        above_limit="duty",
+        mode="air",
+        direction="entry",
+    )
+    factories.customs_rule(
+        session,
+        key="t-goods-land",
+        category="goods",
+        limit_value=500,
+        limit_currency="EUR",
+        above_limit="duty",
+        mode="road",
+        direction="entry",
+    )
+    factories.customs_rule(
+        session, key="t-weapons", category="prohibited", above_limit="prohibited"
+    )
+    customs.upsert_substance(
+        session,
+        actor=None,
+        key="tramadol",
+        names={
+            "en": ["tramadol", "tramadol hydrochloride"],
+            "ru": ["трамадол", "трамадол гидрохлорид"],
+        },
+        rules=[
+            {
+                "country": "KZ",
+                "action": "prescription",
+                "max_quantity": 50,
+                "unit": "pieces",
+                "source": {"url": "https://example.test/tramadol"},
+            }
+        ],
+    )
+    customs.set_rate(session, currency="EUR", per_usd=0.9, as_of=date(2026, 1, 1), source="test")
+    customs.set_rate(session, currency="KZT", per_usd=500, as_of=date(2026, 1, 1), source="test")
+    session.commit()
 
 
 def bearer(raw_key: str) -> dict[str, str]:
@@ -291,5 +359,4 @@ def _no_secrets_audited(_audit_secrets_hooks: AuditSecrets) -> Iterator[None]:
         pytest.fail(f"audit entries held secrets: {leaks}")
 
 
-USER_PASSWORD = "correct horse battery staple"
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}

@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
 
 import content.models  # noqa: F401  # registers every model
+import push.models  # noqa: F401  # and push's
 from api.cli import alembic_config
 from api.db import make_engine
 from content.db import Base

@@ -9,6 +9,7 @@ import io
 import re
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image as PILImage
@@ -172,6 +173,7 @@ def test_lockout_is_audited_once(client: FlaskClient, session: Session, login: L
     assert "editor-x@myborder.test" in locked.actor
 
 
+@pytest.mark.slow
 def test_throttled_known_and_unknown_accounts_answer_alike(
     client: FlaskClient, login: Login
 ) -> None:

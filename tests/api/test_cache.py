@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 from content.accounts import service as accounts
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import State
+from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -132,6 +134,7 @@ def _get(url: str) -> Any:
         return json.load(response)
 
 
+@pytest.mark.slow
 def test_other_workers_see_a_write_within_a_second(gunicorn: tuple[str, str]) -> None:
     base, key = gunicorn
     for _ in range(12):  # warm every worker's cache with the old answer
@@ -151,29 +154,60 @@ def test_other_workers_see_a_write_within_a_second(gunicorn: tuple[str, str]) ->
     assert time.monotonic() - written < 10
 
 
-def test_a_cached_answer_turns_stale_on_time_without_a_write(
-    client: FlaskClient, session: Session
+class ManualClock:
+    """Time that moves only when a test says so."""
+
+    def __init__(self, start: float) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_a_cached_answer_is_rendered_again_when_it_would_read_differently(
+    app: Flask, client: FlaskClient, session: Session, connection: Connection
 ) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    from content.checkpoints.models import Direction, Lane
-    from content.checkpoints.service import QueueObservation
-
-    almost_stale = datetime.now(UTC) - timedelta(minutes=90) + timedelta(seconds=1)
-    checkpoints.record_queues(
-        session,
-        poster=None,
-        reports=[QueueObservation("kz-kordai", Direction.EXIT, Lane.CAR, 20, almost_stale)],
-    )
+    """A queue report turning stale changes the answer without a write: the cached bytes
+    expire at that moment, on the cache's clock."""
+    app.extensions["version_clock"].ttl = 60  # as in production: a hit reads nothing
+    clock = ManualClock(time.time())
+    app.extensions["response_cache"].clock = clock
+    stale_after = timedelta(minutes=app.config["SETTINGS"].queue_stale_after_minutes)
+    turns_stale_at = datetime.now(UTC) + timedelta(seconds=30)
+    factories.record_queue(session, observed_at=turns_stale_at - stale_after)
     session.commit()
-    first = client.get("/v1/checkpoints/kz-kordai")
+    url = "/v1/checkpoints/kz-kordai"
+    first = client.get(url)
     assert first.get_json()["queues"][0]["stale"] is False
-    time.sleep(1.2)
-    later = client.get(
-        "/v1/checkpoints/kz-kordai", headers={"If-None-Match": first.headers["ETag"]}
-    )
+    same = {"If-None-Match": first.headers["ETag"]}
+    statements: list[str] = []
+    event.listen(connection, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    clock.advance(20)
+    assert client.get(url, headers=same).status_code == 304
+    assert statements == []  # still the cached answer
+    clock.advance(20)  # the report is stale now
+    later = client.get(url, headers=same)
     assert later.status_code == 200
-    assert later.get_json()["queues"][0]["stale"] is True
+    assert statements  # rendered again from the database
+
+
+def test_the_data_version_is_read_again_once_its_ttl_has_passed(
+    app: Flask, session: Session
+) -> None:
+    version_clock = app.extensions["version_clock"]
+    version_clock.ttl = 60  # as in production, the version is remembered
+    version_clock.monotonic = monotonic = ManualClock(1000.0)
+    before = version_clock.current()
+    # a write by another process: this one's clock is not invalidated
+    checkpoints.set_status(session, poster=None, checkpoint_id="kz-kordai", state=State.CLOSED)
+    session.commit()
+    monotonic.advance(59)
+    assert version_clock.current() == before
+    monotonic.advance(2)
+    assert version_clock.current() > before
 
 
 def test_cached_reads_are_served_while_the_database_is_down(

@@ -10,30 +10,11 @@ from sqlalchemy.orm import Session
 
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import Direction, Lane, Reason, State
-from content.checkpoints.service import QueueObservation
 from content.seed.loader import read_checkpoints
+from tests import factories
 
 SEED = {entry["id"]: entry for entry in read_checkpoints()}
 LOCALES = ["en", "ru", "kk", "ky", "uz", "tg", "tk"]
-
-
-def _post_queue(session: Session, checkpoint_id: str, minutes: int, **kwargs: object) -> None:
-    observed_at = kwargs.pop("observed_at", datetime.now(UTC) - timedelta(minutes=5))
-    checkpoints.record_queues(
-        session,
-        poster=None,
-        reports=[
-            QueueObservation(
-                checkpoint_id=checkpoint_id,
-                direction=kwargs.pop("direction", Direction.EXIT),  # type: ignore[arg-type]
-                lane=kwargs.pop("lane", Lane.CAR),  # type: ignore[arg-type]
-                wait_minutes=minutes,
-                observed_at=observed_at,  # type: ignore[arg-type]
-            )
-        ],
-        check_age=False,
-    )
-    session.commit()
 
 
 def test_list_is_an_object_with_items_and_as_of(client: FlaskClient) -> None:
@@ -49,7 +30,7 @@ def test_list_is_an_object_with_items_and_as_of(client: FlaskClient) -> None:
 def test_names_and_texts_in_each_language(
     client: FlaskClient, session: Session, locale: str
 ) -> None:
-    _post_queue(session, "kz-kordai", 35)
+    factories.record_queue(session, wait_minutes=35)
     checkpoints.set_status(
         session, poster=None, checkpoint_id="kz-kordai", state=State.CLOSED, reason=Reason.WEATHER
     )
@@ -125,8 +106,9 @@ def test_the_schema_says_always_open_may_be_null(client: FlaskClient) -> None:
 
 
 def test_wait_text_comes_from_cldr(client: FlaskClient, session: Session) -> None:
-    _post_queue(session, "kz-kordai", 35)
-    _post_queue(session, "kz-kordai", 90, lane=Lane.TRUCK)
+    factories.record_queue(session, wait_minutes=35)
+    factories.record_queue(session, wait_minutes=90, lane=Lane.TRUCK)
+    session.commit()
     queues = client.get("/v1/checkpoints/kz-kordai?lang=ru").get_json()["queues"]
     texts = {q["lane"]: q["wait_text"] for q in queues}
     assert texts == {"car": "35 минут", "truck": "1 час 30 минут"}
@@ -207,7 +189,10 @@ def test_bad_near_is_refused(client: FlaskClient, near: str) -> None:
 
 
 def test_detail_has_the_partners_queues(client: FlaskClient, session: Session) -> None:
-    _post_queue(session, "kg-ak-zhol", 20, direction=Direction.ENTRY)
+    factories.record_queue(
+        session, checkpoint_id="kg-ak-zhol", direction=Direction.ENTRY, wait_minutes=20
+    )
+    session.commit()
     body = client.get("/v1/checkpoints/kz-kordai?lang=en").get_json()
     assert body["paired"]["id"] == "kg-ak-zhol"
     partner = body["paired_queues"]
@@ -232,11 +217,15 @@ def test_stale_reports_are_flagged_and_expired_ones_are_dropped(
     client: FlaskClient, session: Session
 ) -> None:
     now = datetime.now(UTC)
-    _post_queue(session, "kz-kordai", 10, observed_at=now - timedelta(minutes=10))
-    _post_queue(session, "kz-kordai", 40, lane=Lane.TRUCK, observed_at=now - timedelta(minutes=120))
-    _post_queue(
-        session, "kz-kordai", 50, lane=Lane.PEDESTRIAN, observed_at=now - timedelta(hours=25)
-    )
+    for lane, wait, age in (
+        (Lane.CAR, 10, timedelta(minutes=10)),
+        (Lane.TRUCK, 40, timedelta(minutes=120)),
+        (Lane.PEDESTRIAN, 50, timedelta(hours=25)),
+    ):
+        factories.record_queue(
+            session, check_age=False, lane=lane, wait_minutes=wait, observed_at=now - age
+        )
+    session.commit()
     queues = client.get("/v1/checkpoints/kz-kordai").get_json()["queues"]
     by_lane = {q["lane"]: q for q in queues}
     assert set(by_lane) == {"car", "truck"}
@@ -249,14 +238,16 @@ def test_stale_reports_are_flagged_and_expired_ones_are_dropped(
 
 def test_history_in_hourly_buckets(client: FlaskClient, session: Session) -> None:
     hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
-    for minute, wait in [(5, 10), (20, 30), (40, 20)]:
-        _post_queue(session, "kz-kordai", wait, observed_at=hour + timedelta(minutes=minute))
-    _post_queue(session, "kz-kordai", 60, observed_at=hour + timedelta(hours=1, minutes=1))
-    # an even count: the median is the mean of the middle two, on every database
-    for minute, wait in [(10, 25), (50, 10)]:
-        _post_queue(
-            session, "kz-kordai", wait, observed_at=hour + timedelta(hours=2, minutes=minute)
+    # an even count in the third hour: the median is the mean of the middle two, on every
+    # database
+    for minutes, wait in [(5, 10), (20, 30), (40, 20), (61, 60), (130, 25), (170, 10)]:
+        factories.record_queue(
+            session,
+            check_age=False,
+            wait_minutes=wait,
+            observed_at=hour + timedelta(minutes=minutes),
         )
+    session.commit()
     response = client.get("/v1/checkpoints/kz-kordai/history?direction=exit&lane=car")
     assert response.status_code == 200
     items = response.get_json()["items"]
@@ -286,7 +277,8 @@ def test_etag_and_304(client: FlaskClient, session: Session) -> None:
     assert again.data == b""
     assert again.headers["ETag"] == etag
     assert "max-age" in again.headers["Cache-Control"]
-    _post_queue(session, "kz-kordai", 77)
+    factories.record_queue(session, wait_minutes=77)
+    session.commit()
     changed = client.get("/v1/checkpoints?lang=kk", headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.headers["ETag"] != etag

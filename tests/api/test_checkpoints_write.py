@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from content.accounts import service as accounts
-from content.checkpoints.models import Checkpoint, Kind, QueueReport, StatusReport
+from content.checkpoints.models import QueueReport, StatusReport
+from tests import factories
 from tests.conftest import bearer
 
 MakeKey = Callable[..., str]
@@ -21,12 +22,6 @@ MakeKey = Callable[..., str]
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
-
-
-def _report(**overrides: Any) -> dict[str, Any]:
-    report = {"direction": "exit", "lane": "car", "wait_minutes": 35, "observed_at": _now()}
-    report.update(overrides)
-    return report
 
 
 def _count(session: Session, model: Any) -> int:
@@ -71,7 +66,7 @@ def test_post_queues_then_read_them(client: FlaskClient, agency_key: MakeKey) ->
     key = agency_key("KZ")
     response = client.post(
         "/v1/checkpoints/kz-kordai/queues",
-        json={"reports": [_report(vehicles_waiting=40, lanes_open=3)]},
+        json={"reports": [factories.queue_report_json(vehicles_waiting=40, lanes_open=3)]},
         headers=bearer(key),
     )
     assert response.status_code == 201, response.get_json()
@@ -85,7 +80,10 @@ def test_batch_post_for_many_checkpoints(
     client: FlaskClient, agency_key: MakeKey, session: Session
 ) -> None:
     key = agency_key("KZ")
-    reports = [_report(checkpoint="kz-kordai"), _report(checkpoint="kz-zhibek-zholy", lane="bus")]
+    reports = [
+        factories.queue_report_json(checkpoint="kz-kordai"),
+        factories.queue_report_json(checkpoint="kz-zhibek-zholy", lane="bus"),
+    ]
     response = client.post("/v1/queue-reports", json={"reports": reports}, headers=bearer(key))
     assert response.status_code == 201, response.get_json()
     assert [i["checkpoint"] for i in response.get_json()["items"]] == [
@@ -100,14 +98,17 @@ def test_batch_is_all_or_nothing(
     key = agency_key("KZ")
     before = _count(session, QueueReport)
     reports = [
-        _report(checkpoint="kz-kordai"),
-        _report(checkpoint="kz-zhibek-zholy", wait_minutes=99999),
+        factories.queue_report_json(checkpoint="kz-kordai"),
+        factories.queue_report_json(checkpoint="kz-zhibek-zholy", wait_minutes=99999),
     ]
     response = client.post("/v1/queue-reports", json={"reports": reports}, headers=bearer(key))
     assert response.status_code == 422
     assert "reports.1.wait_minutes" in response.get_json()["errors"]
     # a rule checked by the service, not the schema, refuses the batch all the same
-    reports = [_report(checkpoint="kz-kordai"), _report(checkpoint="kz-merke")]
+    reports = [
+        factories.queue_report_json(checkpoint="kz-kordai"),
+        factories.queue_report_json(checkpoint="kz-merke"),
+    ]
     response = client.post("/v1/queue-reports", json={"reports": reports}, headers=bearer(key))
     assert response.status_code == 422
     assert "reports.1.lane" in response.get_json()["errors"]
@@ -140,7 +141,12 @@ def test_another_countrys_checkpoint_is_403(client: FlaskClient, agency_key: Mak
     assert response.status_code == 403
     response = client.post(
         "/v1/queue-reports",
-        json={"reports": [_report(checkpoint="kz-kordai"), _report(checkpoint="kg-ak-zhol")]},
+        json={
+            "reports": [
+                factories.queue_report_json(checkpoint="kz-kordai"),
+                factories.queue_report_json(checkpoint="kg-ak-zhol"),
+            ]
+        },
         headers=bearer(key),
     )
     assert response.status_code == 403
@@ -163,7 +169,9 @@ def test_a_narrowed_key_posts_only_for_its_checkpoints(
 def test_unknown_checkpoint_is_404(client: FlaskClient, agency_key: MakeKey) -> None:
     key = agency_key("KZ")
     response = client.post(
-        "/v1/checkpoints/kz-nowhere/queues", json={"reports": [_report()]}, headers=bearer(key)
+        "/v1/checkpoints/kz-nowhere/queues",
+        json={"reports": [factories.queue_report_json()]},
+        headers=bearer(key),
     )
     assert response.status_code == 404
 
@@ -171,17 +179,17 @@ def test_unknown_checkpoint_is_404(client: FlaskClient, agency_key: MakeKey) -> 
 @pytest.mark.parametrize(
     ("report", "field"),
     [
-        (_report(wait_minutes=4321), "reports.0.wait_minutes"),
-        (_report(wait_minutes=-1), "reports.0.wait_minutes"),
-        (_report(wait_minutes=35.5), "reports.0.wait_minutes"),
-        (_report(wait_minutes="35"), "reports.0.wait_minutes"),
-        (_report(lane="bicycle"), "reports.0.lane"),
-        (_report(direction="sideways"), "reports.0.direction"),
-        (_report(observed_at="2026-11-24T10:00:00"), "reports.0.observed_at"),
-        (_report(colour="red"), "reports.0.colour"),
+        (factories.queue_report_json(wait_minutes=4321), "reports.0.wait_minutes"),
+        (factories.queue_report_json(wait_minutes=-1), "reports.0.wait_minutes"),
+        (factories.queue_report_json(wait_minutes=35.5), "reports.0.wait_minutes"),
+        (factories.queue_report_json(wait_minutes="35"), "reports.0.wait_minutes"),
+        (factories.queue_report_json(lane="bicycle"), "reports.0.lane"),
+        (factories.queue_report_json(direction="sideways"), "reports.0.direction"),
+        (factories.queue_report_json(observed_at="2026-11-24T10:00:00"), "reports.0.observed_at"),
+        (factories.queue_report_json(colour="red"), "reports.0.colour"),
         # review 5m: absurd values passed
-        (_report(lanes_open=500), "reports.0.lanes_open"),
-        (_report(vehicles_waiting=100_000), "reports.0.vehicles_waiting"),
+        (factories.queue_report_json(lanes_open=500), "reports.0.lanes_open"),
+        (factories.queue_report_json(vehicles_waiting=100_000), "reports.0.vehicles_waiting"),
         ({"direction": "exit", "lane": "car", "observed_at": _now()}, "reports.0.wait_minutes"),
     ],
 )
@@ -206,7 +214,9 @@ def test_observed_at_window(client: FlaskClient, agency_key: MakeKey) -> None:
     near_future = (datetime.now(UTC) + timedelta(minutes=4)).isoformat()
     for observed_at, status in ((future, 422), (old, 422), (near_future, 201)):
         response = client.post(
-            url, json={"reports": [_report(observed_at=observed_at)]}, headers=bearer(key)
+            url,
+            json={"reports": [factories.queue_report_json(observed_at=observed_at)]},
+            headers=bearer(key),
         )
         assert response.status_code == status, observed_at
 
@@ -218,7 +228,9 @@ def test_a_report_from_a_clock_running_ahead_is_taken_as_now(
     key = agency_key("KZ")
     url = "/v1/checkpoints/kz-kordai/queues"
     ahead = (datetime.now(UTC) + timedelta(minutes=4)).isoformat()
-    first = client.post(url, json={"reports": [_report(observed_at=ahead)]}, headers=bearer(key))
+    first = client.post(
+        url, json={"reports": [factories.queue_report_json(observed_at=ahead)]}, headers=bearer(key)
+    )
     assert first.status_code == 201
     posted = first.get_json()["items"][0]
     assert datetime.fromisoformat(posted["observed_at"]) <= datetime.fromisoformat(
@@ -226,7 +238,9 @@ def test_a_report_from_a_clock_running_ahead_is_taken_as_now(
     )
     # a true report a minute later is current, not hidden behind the one from the future
     later = client.post(
-        url, json={"reports": [_report(wait_minutes=90, observed_at=_now())]}, headers=bearer(key)
+        url,
+        json={"reports": [factories.queue_report_json(wait_minutes=90, observed_at=_now())]},
+        headers=bearer(key),
     )
     assert later.status_code == 201
     assert later.get_json()["items"][0]["current"] is True
@@ -235,26 +249,14 @@ def test_a_report_from_a_clock_running_ahead_is_taken_as_now(
 def test_lane_or_direction_the_checkpoint_lacks(
     client: FlaskClient, agency_key: MakeKey, session: Session
 ) -> None:
-    session.add(
-        Checkpoint(
-            id="kz-test-one-way",
-            country="KZ",
-            neighbor="KG",
-            kind=Kind.ROAD,
-            latitude=43.0,
-            longitude=75.0,
-            location_accuracy_m=1000,
-            timezone="Asia/Almaty",
-            lanes=["car"],
-            directions=["entry"],
-            names={"en": "One way"},
-        )
+    factories.checkpoint(
+        session, id="kz-test-one-way", lanes=["car"], directions=["entry"], names={"en": "One way"}
     )
     session.commit()
     key = agency_key("KZ")
     response = client.post(
         "/v1/checkpoints/kz-test-one-way/queues",
-        json={"reports": [_report(lane="truck", direction="exit")]},
+        json={"reports": [factories.queue_report_json(lane="truck", direction="exit")]},
         headers={**bearer(key), "Accept-Language": "ru"},
     )
     assert response.status_code == 422
@@ -271,9 +273,13 @@ def test_an_older_report_is_history_not_current(
     url = "/v1/checkpoints/kz-kordai/queues"
     newer = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
     older = (datetime.now(UTC) - timedelta(minutes=30)).isoformat()
-    client.post(url, json={"reports": [_report(observed_at=newer)]}, headers=bearer(key))
+    client.post(
+        url, json={"reports": [factories.queue_report_json(observed_at=newer)]}, headers=bearer(key)
+    )
     response = client.post(
-        url, json={"reports": [_report(observed_at=older, wait_minutes=99)]}, headers=bearer(key)
+        url,
+        json={"reports": [factories.queue_report_json(observed_at=older, wait_minutes=99)]},
+        headers=bearer(key),
     )
     assert response.status_code == 201
     assert response.get_json()["items"][0]["current"] is False
@@ -287,7 +293,7 @@ def test_idempotent_retry_is_stored_once(
 ) -> None:
     key = agency_key("KZ")
     headers = {**bearer(key), "Idempotency-Key": "post-2026-11-24-0001"}
-    body = {"reports": [_report()]}
+    body = {"reports": [factories.queue_report_json()]}
     before = _count(session, QueueReport)
     first = client.post("/v1/checkpoints/kz-kordai/queues", json=body, headers=headers)
     second = client.post("/v1/checkpoints/kz-kordai/queues", json=body, headers=headers)
@@ -298,7 +304,7 @@ def test_idempotent_retry_is_stored_once(
     # the same key with a different request is refused, not replayed
     other = client.post(
         "/v1/checkpoints/kz-kordai/queues",
-        json={"reports": [_report(wait_minutes=1)]},
+        json={"reports": [factories.queue_report_json(wait_minutes=1)]},
         headers=headers,
     )
     assert other.status_code == 422

@@ -28,10 +28,11 @@ from api.app import create_app
 from api.errors import DETAILS, INVALID_JSON
 from content.accounts.models import Role
 from content.campaigns.models import Campaign
-from content.customs import service as customs
 from content.locales import KNOWN_LOCALES, translations
 from content.seed import loader
-from tests.customs.conftest import TESTER, rule
+from tests import factories
+
+pytestmark = pytest.mark.slow  # fuzzes every operation: minutes, not seconds
 
 #: examples per operation in the fuzzing phase (the coverage phase adds its own boundary
 #: cases); with 44 operations this keeps the module at about 90 s of CPU on SQLite
@@ -144,8 +145,9 @@ def callers(client: FlaskClient, agency_key: Any, login: Any) -> Callers:
 @pytest.fixture
 def content(session: Session) -> dict[str, Any]:
     """A customs rule and the demo campaigns, so that paths can name what exists."""
-    fields = rule(key="t-cash", category="cash", limit_value=10000, limit_currency="USD")
-    created = customs.create_rule(session, actor=TESTER, fields=fields)
+    created = factories.customs_rule(
+        session, key="t-cash", category="cash", limit_value=10000, limit_currency="USD"
+    )
     loader.load_demo_campaigns(session)
     session.commit()
     campaign = session.scalars(select(Campaign).order_by(Campaign.id)).first()

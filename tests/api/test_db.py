@@ -69,6 +69,7 @@ def test_a_post_while_the_database_is_down_gets_503_with_retry_after(
     assert body["status"] == 503
 
 
+@pytest.mark.slow
 def test_a_postgresql_server_that_never_answers_fails_the_connection_in_seconds() -> None:
     """A database host that accepts the connection but says nothing (a hung server, a
     proxy in front of a dead one): the request must fail fast, not hang the worker."""

@@ -84,6 +84,7 @@ def test_sign_ins_are_limited_per_account_and_ip(limited: FlaskClient) -> None:
     assert limited.post("/v1/auth/tokens", json=other).status_code == 401
 
 
+@pytest.mark.slow
 def test_sign_in_spraying_is_limited_per_ip(limited: FlaskClient) -> None:
     """Review 4i: one password sprayed over many emails costs an argon2 check each."""
     for n in range(20):

@@ -79,6 +79,7 @@ def _post(url: str, body: dict[str, object], headers: dict[str, str]) -> int:
         return int(error.code)
 
 
+@pytest.mark.slow
 def test_web_and_push_workers_write_at_once_without_a_503(
     committed_database: tuple[str, Engine], tmp_path: Path
 ) -> None:

@@ -37,6 +37,16 @@ USERS = {
 }
 
 
+
+@pytest.hookimpl(tryfirst=True)  # before `-m "not slow"` deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test is slow (a live server and Chromium): `make test-fast` skips them."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def live_server(committed_database: tuple[str, Engine], tmp_path: Path) -> Iterator[str]:
     url, engine = committed_database

@@ -9,9 +9,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from content.customs import service as customs
+from tests import factories
 from tests.browser.test_console_browser import login, shot
-from tests.customs.conftest import TESTER, rule
 
 
 def test_an_editor_revises_a_turkmen_title(
@@ -19,12 +18,13 @@ def test_an_editor_revises_a_turkmen_title(
 ) -> None:
     _url, engine = committed_database
     with Session(engine) as session:
-        customs.create_rule(
+        factories.customs_rule(
             session,
-            actor=TESTER,
-            fields=rule(
-                key="t-alcohol", category="alcohol", limit_quantity=3, limit_unit="l", min_age=18
-            ),
+            key="t-alcohol",
+            category="alcohol",
+            limit_quantity=3,
+            limit_unit="l",
+            min_age=18,
         )
         session.commit()
 

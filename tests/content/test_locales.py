@@ -5,7 +5,6 @@ it has not, and never a Latin letter (review §7)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -15,9 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.i18n import force_locale
 from api.presenters.customs import format_amount, limit_text
-from content.checkpoints import service as checkpoints
 from content.checkpoints.models import Checkpoint, Direction, Lane
-from content.checkpoints.service import QueueObservation
 from content.customs.checker import UNITS
 from content.locales import (
     CYRILLIC_LOCALES,
@@ -31,6 +28,7 @@ from content.locales import (
 )
 from content.seed import loader
 from push import messages
+from tests import factories
 
 WAITS = (0, 1, 5, 59, 60, 61, 95, 1440, 1500, 4320)
 SEED_RULES = loader.read_customs()["rule"]
@@ -100,19 +98,7 @@ def test_queue_alerts_are_in_the_locales_script(session: Session, locale: str) -
 
 
 def test_tajik_api_answers_waits_and_limits_in_tajik(client: FlaskClient, session: Session) -> None:
-    checkpoints.record_queues(
-        session,
-        poster=None,
-        reports=[
-            QueueObservation(
-                checkpoint_id="kz-kordai",
-                direction=Direction.EXIT,
-                lane=Lane.CAR,
-                wait_minutes=95,
-                observed_at=datetime.now(UTC) - timedelta(minutes=5),
-            )
-        ],
-    )
+    factories.record_queue(session, wait_minutes=95)
     loader.load_customs(session)
     session.commit()
 

@@ -14,19 +14,14 @@ from sqlalchemy.orm import Session
 from content.accounts.service import Actor
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import Checkpoint, Direction, Lane, Reason, State
-from content.checkpoints.service import QueueObservation
 from content.locales import KNOWN_LOCALES
 from push import devices, messages, outbox
 from push.models import Device, MessageKind, MessageStatus, OutboxMessage, Platform
 from push.worker import Worker
+from tests import factories
 from tests.push.conftest import FakeFCM
 
 CLI = Actor("cli")
-
-
-def _device(session: Session, token: str, locale: str = "kk") -> Device:
-    device, _ = devices.register(session, token=token, platform=Platform.ANDROID, locale=locale)
-    return device
 
 
 def _kordai_car_alert(session: Session, device: Device, **options: Any) -> Any:
@@ -49,15 +44,6 @@ def _drain(worker: Worker) -> int:
     return total
 
 
-def _queue(session: Session, wait: int, *, minutes_ago: int = 1) -> None:
-    observed = datetime.now(UTC) - timedelta(minutes=minutes_ago)
-    checkpoints.record_queues(
-        session,
-        poster=None,
-        reports=[QueueObservation("kz-kordai", Direction.EXIT, Lane.CAR, wait, observed)],
-    )
-
-
 def _status(session: Session, rows: Any) -> list[MessageStatus]:
     return [row.status for row in rows]
 
@@ -66,7 +52,7 @@ def test_a_closure_reaches_followers_in_their_language(
     session: Session, worker: Worker, fake_fcm: FakeFCM
 ) -> None:
     for token, locale in (("kk-phone", "kk"), ("ru-phone", "ru"), ("tk-phone", "tk")):
-        devices.follow(session, _device(session, token, locale), "kz-kordai")
+        devices.follow(session, factories.device(session, token=token, locale=locale), "kz-kordai")
     session.commit()
     _drain(worker)
     topics = fake_fcm.topics()
@@ -90,7 +76,7 @@ def test_a_closure_reaches_followers_in_their_language(
 
 
 def test_the_same_state_again_sends_nothing(session: Session, worker: Worker) -> None:
-    devices.follow(session, _device(session, "phone"), "kz-kordai")
+    devices.follow(session, factories.device(session, token="phone"), "kz-kordai")
     checkpoints.set_status(session, poster=None, checkpoint_id="kz-kordai", state=State.CLOSED)
     before = session.scalar(select(func.count()).select_from(OutboxMessage))
     checkpoints.set_status(session, poster=None, checkpoint_id="kz-kordai", state=State.CLOSED)
@@ -100,7 +86,7 @@ def test_the_same_state_again_sends_nothing(session: Session, worker: Worker) ->
 def test_nothing_is_sent_for_a_rolled_back_event(
     session: Session, worker: Worker, fake_fcm: FakeFCM
 ) -> None:
-    devices.follow(session, _device(session, "phone"), "kz-kordai")
+    devices.follow(session, factories.device(session, token="phone"), "kz-kordai")
     session.commit()
     _drain(worker)
     nested = session.begin_nested()
@@ -117,7 +103,7 @@ def test_nothing_is_sent_for_a_rolled_back_event(
 
 
 def test_a_rejected_post_queues_nothing(client: FlaskClient, session: Session) -> None:
-    device = _device(session, "phone")
+    device = factories.device(session, token="phone")
     _kordai_car_alert(session, device)
     session.commit()
     before = session.scalar(select(func.count()).select_from(OutboxMessage))
@@ -156,7 +142,7 @@ def test_a_rejected_post_queues_nothing(client: FlaskClient, session: Session) -
 def test_queue_alert_fires_once_and_rearms_with_hysteresis(
     session: Session, worker: Worker, fake_fcm: FakeFCM
 ) -> None:
-    device = _device(session, "alert-phone", "ru")
+    device = factories.device(session, token="alert-phone", locale="ru")
     _kordai_car_alert(session, device)
     session.commit()
     _drain(worker)
@@ -166,12 +152,12 @@ def test_queue_alert_fires_once_and_rearms_with_hysteresis(
 
     # 45: above; 20: fires; 25, 29, 33: no repeat (re-arms only at 30 + 6 = 36)
     for wait, expected in ((45, 0), (20, 1), (25, 1), (29, 1), (33, 1), (31, 1)):
-        _queue(session, wait)
+        factories.record_queue(session, wait_minutes=wait)
         session.commit()
         _drain(worker)
         assert len(alerts_sent()) == expected, wait
-    _queue(session, 40)  # back above 36: re-armed
-    _queue(session, 12)  # fires again
+    factories.record_queue(session, wait_minutes=40)  # back above 36: re-armed
+    factories.record_queue(session, wait_minutes=12)  # fires again
     session.commit()
     _drain(worker)
     sent = alerts_sent()
@@ -182,18 +168,18 @@ def test_queue_alert_fires_once_and_rearms_with_hysteresis(
 
 
 def test_expired_alerts_do_not_fire(session: Session) -> None:
-    device = _device(session, "phone")
+    device = factories.device(session, token="phone")
     _kordai_car_alert(
         session, device, lifetime=timedelta(hours=1), now=datetime.now(UTC) - timedelta(hours=2)
     )
-    _queue(session, 5)
+    factories.record_queue(session, wait_minutes=5)
     assert not session.scalar(
         select(func.count()).where(OutboxMessage.kind == MessageKind.QUEUE_ALERT)
     )
 
 
 def test_quiet_hours_hold_back_alerts_but_not_closures(session: Session) -> None:
-    device = _device(session, "sleepy")
+    device = factories.device(session, token="sleepy")
     now = datetime.now(UTC)
     local = now.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Almaty"))
     start = (local - timedelta(hours=1)).strftime("%H:%M")
@@ -201,7 +187,7 @@ def test_quiet_hours_hold_back_alerts_but_not_closures(session: Session) -> None
     devices.update(session, device, timezone="Asia/Almaty", quiet_hours=(start, end))
     devices.follow(session, device, "kz-kordai")
     alert = _kordai_car_alert(session, device)
-    _queue(session, 5)
+    factories.record_queue(session, wait_minutes=5)
     assert not session.scalar(
         select(func.count()).where(OutboxMessage.kind == MessageKind.QUEUE_ALERT)
     )
@@ -214,9 +200,9 @@ def test_quiet_hours_hold_back_alerts_but_not_closures(session: Session) -> None
 
 
 def _alert_row(session: Session, token: str) -> OutboxMessage:
-    device = _device(session, token)
+    device = factories.device(session, token=token)
     _kordai_car_alert(session, device)
-    _queue(session, 5)
+    factories.record_queue(session, wait_minutes=5)
     session.commit()
     row = session.scalar(
         select(OutboxMessage).where(
@@ -312,6 +298,7 @@ def test_out_of_attempts_is_dead_not_dropped(
     assert alert_stats["retried"] == 1
 
 
+@pytest.mark.slow
 def test_a_slow_fcm_times_out_and_the_message_is_retried(
     session: Session, worker: Worker, fake_fcm: FakeFCM
 ) -> None:
@@ -462,7 +449,7 @@ def test_enqueue_for_many_followers_is_one_insert_per_chunk(session: Session) ->
         session.add(device)
         session.flush()
         _kordai_car_alert(session, device)
-    _queue(session, 10)
+    factories.record_queue(session, wait_minutes=10)
     assert (
         session.scalar(select(func.count()).where(OutboxMessage.kind == MessageKind.QUEUE_ALERT))
         == 300
@@ -474,7 +461,7 @@ def test_a_stale_registration_is_pruned_when_fcm_says_its_token_is_gone(
 ) -> None:
     """An app that lost its secret takes a new token and registers again; the old device,
     which only follows (no alert of its own), goes when a topic call reports its token."""
-    old = _device(session, "lost-secret-token")
+    old = factories.device(session, token="lost-secret-token")
     session.commit()
     fake_fcm.behave("lost-secret-token", error="UNREGISTERED")
     devices.follow(session, old, "kz-kordai")

@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from content.checkpoints.models import Checkpoint, Reason, State
+from content.checkpoints.models import Reason, State
 from push import messages
+from tests import factories
 
 
 def _closure(locale: str) -> str:
-    checkpoint = Checkpoint(id="kz-kordai", names={"en": "Kordai"}, timezone="Asia/Almaty")
+    checkpoint = factories.checkpoint(id="kz-kordai", names={"en": "Kordai"})
     notification = messages.status_change(
         checkpoint,
         state=State.CLOSED,

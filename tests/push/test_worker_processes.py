@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -94,6 +95,7 @@ def test_two_workers_never_claim_the_same_row(
     assert len(every) == len(set(every)) == 400
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_batch_loses_nothing(
     committed_database: tuple[str, Engine], fake_fcm: FakeFCM, fcm_sender: FCMSender
 ) -> None:

@@ -15,16 +15,14 @@ from content.campaigns import service as campaigns
 from content.campaigns.models import Campaign, CampaignStatus
 from content.errors import Invalid
 from content.seed import loader
-from tests.campaigns.conftest import full_translations
+from tests import factories
 
 PUBLISHER = Actor("user:1 p@test", Role.PUBLISHER)
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def _approved(session: Session, slug: str = "scheduled") -> campaigns.Campaign:
-    campaign = campaigns.create(
-        session, actor=PUBLISHER, slug=slug, fields={"translations": full_translations()}
-    )
+    campaign = factories.campaign(session, actor=PUBLISHER, slug=slug)
     campaigns.transition(session, actor=PUBLISHER, campaign=campaign, action="submit")
     campaigns.transition(session, actor=PUBLISHER, campaign=campaign, action="approve")
     return campaign
@@ -109,7 +107,7 @@ NOT_HTTPS = [
 @pytest.mark.parametrize("url", NOT_HTTPS)
 def test_the_service_refuses_a_cta_url_that_is_not_https(session: Session, url: str) -> None:
     """A caller that skips the schemas (CLI, seed, a script) still cannot store one."""
-    translations = full_translations()
+    translations = factories.campaign_translations()
     translations["ru"]["cta_url"] = url
     with pytest.raises(Invalid) as refused:
         campaigns.create(
@@ -154,7 +152,7 @@ def test_the_service_refuses_a_cta_url_on_update_and_restore(session: Session, u
     ["https://ok.example", "https://unodc.org/LSS/Page/NPS", "https://a.b.example:8443/x?y#z"],
 )
 def test_the_service_keeps_an_https_cta_url(session: Session, url: str) -> None:
-    translations = full_translations()
+    translations = factories.campaign_translations()
     translations["ru"]["cta_url"] = url
     campaign = campaigns.create(
         session, actor=PUBLISHER, slug="cta-ok", fields={"translations": translations}
@@ -175,11 +173,8 @@ def _labelled(translations: dict[str, dict[str, str]]) -> dict[str, dict[str, st
 
 
 def _approved_demo(session: Session, translations: dict[str, dict[str, str]]) -> Campaign:
-    campaign = campaigns.create(
-        session,
-        actor=PUBLISHER,
-        slug="demo",
-        fields={"demo": True, "translations": translations},
+    campaign = factories.campaign(
+        session, actor=PUBLISHER, slug="demo", demo=True, translations=translations
     )
     campaigns.transition(session, actor=PUBLISHER, campaign=campaign, action="submit")
     campaigns.transition(session, actor=PUBLISHER, campaign=campaign, action="approve")
@@ -187,7 +182,7 @@ def _approved_demo(session: Session, translations: dict[str, dict[str, str]]) ->
 
 
 def test_a_demo_campaign_without_its_label_is_not_published(session: Session) -> None:
-    translations = full_translations()
+    translations = factories.campaign_translations()
     campaign = _approved_demo(session, translations)
     with pytest.raises(Invalid) as refused:
         campaigns.transition(session, actor=PUBLISHER, campaign=campaign, action="publish")
@@ -224,7 +219,7 @@ def test_a_demo_campaign_without_its_label_is_not_published(session: Session) ->
 
 
 def test_the_scheduler_leaves_an_unlabelled_demo_campaign_unpublished(session: Session) -> None:
-    campaign = _approved_demo(session, full_translations())
+    campaign = _approved_demo(session, factories.campaign_translations())
     campaigns.schedule(
         session, actor=PUBLISHER, campaign=campaign, publish_at=NOW, unpublish_at=None
     )
@@ -233,7 +228,7 @@ def test_the_scheduler_leaves_an_unlabelled_demo_campaign_unpublished(session: S
 
 
 def test_a_published_demo_campaign_keeps_its_label(session: Session) -> None:
-    translations = _labelled(full_translations())
+    translations = _labelled(factories.campaign_translations())
     campaign = _approved_demo(session, translations)
     campaigns.transition(session, actor=PUBLISHER, campaign=campaign, action="publish")
     with pytest.raises(Invalid) as refused:

@@ -15,8 +15,8 @@ from content.accounts.models import AuditEntry, Role
 from content.customs import service as customs
 from content.customs.labels import SUBSTANCE_ACTION_LABELS
 from content.customs.models import SUBSTANCE_ACTIONS, CustomsRule, ExchangeRate, Substance
-from tests.console.test_console import csrf, sign_in
-from tests.customs.conftest import TESTER, rule
+from tests import factories
+from tests.api.console.test_console import csrf, sign_in
 
 LOCALES = ("en", "ru", "kk", "ky", "uz", "tg", "tk")
 PAGES = [
@@ -40,10 +40,8 @@ POSTS = [
 
 @pytest.fixture
 def cash_rule(session: Session) -> CustomsRule:
-    made = customs.create_rule(
-        session,
-        actor=TESTER,
-        fields=rule(key="t-cash", category="cash", limit_value=10000, limit_currency="USD"),
+    made = factories.customs_rule(
+        session, key="t-cash", category="cash", limit_value=10000, limit_currency="USD"
     )
     customs.upsert_substance(
         session,
@@ -139,18 +137,15 @@ def test_anonymous_visitors_are_sent_to_sign_in(
 def test_rules_in_force_by_country_category_and_day(
     client: FlaskClient, session: Session, cash_rule: CustomsRule
 ) -> None:
-    customs.create_rule(
+    factories.customs_rule(
         session,
-        actor=TESTER,
-        fields=rule(
-            key="t-tj-alcohol",
-            countries=["TJ"],
-            category="alcohol",
-            direction="entry",
-            limit_quantity=2,
-            limit_unit="l",
-            effective_from=date(2025, 6, 1),
-        ),
+        key="t-tj-alcohol",
+        countries=["TJ"],
+        category="alcohol",
+        direction="entry",
+        limit_quantity=2,
+        limit_unit="l",
+        effective_from=date(2025, 6, 1),
     )
     session.commit()
     sign_in(client, session, Role.EDITOR)

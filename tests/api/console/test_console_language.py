@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -17,12 +16,10 @@ from content.accounts.models import Role
 from content.campaigns import service as campaigns
 from content.campaigns.labels import ACTION_LABELS, STATUS_LABELS
 from content.campaigns.models import CampaignStatus
-from content.checkpoints import service as checkpoints
-from content.checkpoints.models import Direction, Lane
-from content.checkpoints.service import QueueObservation
 from content.locales import CYRILLIC_LOCALES, has_latin, translations
 from content.seed import loader
-from tests.console.test_console import PASSWORD, csrf
+from tests import factories
+from tests.api.console.test_console import PASSWORD, csrf
 
 #: what the pages used to show: enum values and the English labels
 ENGLISH = re.compile(
@@ -113,19 +110,7 @@ def test_campaign_and_user_pages_speak_the_consoles_language(
 
 
 def test_the_board_shows_waits_in_tajik(client: FlaskClient, session: Session) -> None:
-    checkpoints.record_queues(
-        session,
-        poster=None,
-        reports=[
-            QueueObservation(
-                checkpoint_id="kz-kordai",
-                direction=Direction.EXIT,
-                lane=Lane.CAR,
-                wait_minutes=95,
-                observed_at=datetime.now(UTC) - timedelta(minutes=5),
-            )
-        ],
-    )
+    factories.record_queue(session, wait_minutes=95)
     session.commit()
     sign_in_as(client, session, Role.ADMIN, "tg")
 

@@ -15,9 +15,9 @@ from content.customs import checker
 from content.customs import service as customs
 from content.customs.checker import SEVERITY, Item
 from content.errors import Invalid
-from tests.customs.conftest import TESTER, rule
+from tests import factories
 
-pytestmark = pytest.mark.usefixtures("test_rules")
+pytestmark = pytest.mark.usefixtures("customs_data")
 ON = date(2026, 6, 1)
 
 
@@ -292,7 +292,8 @@ def _cash_exit_body(**traveller: Any) -> dict[str, Any]:
 @pytest.fixture
 def non_resident_cap(session: Session) -> None:
     """A USD 5,000 cap on cash taken out by non-residents, shaped like Kyrgyzstan's."""
-    fields = rule(
+    factories.customs_rule(
+        session,
         key="t-cash-nonresident",
         category="cash",
         direction="exit",
@@ -302,7 +303,6 @@ def non_resident_cap(session: Session) -> None:
         foreign_currency_only=True,
         above_limit="prohibited",
     )
-    customs.create_rule(session, actor=TESTER, fields=fields)
     session.commit()
 
 

@@ -1,5 +1,6 @@
 """The seeded customs rules: complete, sourced, valid as an editor would enter them, and
-answering each case of the per-country tables in tests/customs/cases/ as their sources say."""
+answering each case of the per-country tables in tests/content/customs/cases/ as their
+sources say."""
 
 from __future__ import annotations
 

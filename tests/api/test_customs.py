@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from content.accounts.models import Role
 
-pytestmark = pytest.mark.usefixtures("test_rules")
+pytestmark = pytest.mark.usefixtures("customs_data")
 Login = Callable[..., dict[str, str]]
 
 

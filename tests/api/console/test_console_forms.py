@@ -18,8 +18,8 @@ from content.campaigns import service as campaigns
 from content.campaigns.models import Campaign, CampaignRevision
 from content.checkpoints.models import QueueReport, StatusReport
 from content.customs.models import CustomsRule, ExchangeRate, Substance
-from tests.console.test_console import PASSWORD, csrf, sign_in
-from tests.console.test_customs_console import cash_rule, rule_form  # noqa: F401  # fixture
+from tests.api.console.test_console import PASSWORD, csrf, sign_in
+from tests.api.console.test_customs_console import cash_rule, rule_form  # noqa: F401  # fixture
 
 BAD_CTA_URLS = [
     "javascript:alert(document.domain)",

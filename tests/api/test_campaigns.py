@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from content.accounts.models import AuditEntry, Role
 from content.accounts.service import Actor
 from content.campaigns import service as campaigns
-from tests.campaigns.conftest import PASSWORD, full_translations
+from tests import factories
+from tests.factories import USER_PASSWORD
 
 Login = Callable[..., dict[str, str]]
 
@@ -37,7 +38,7 @@ def act(client: FlaskClient, headers: dict[str, str], action: str, slug: str = "
 
 def test_the_whole_workflow(client: FlaskClient, login: Login) -> None:
     editor, publisher = login(Role.EDITOR), login(Role.PUBLISHER)
-    create(client, editor, translations=full_translations())
+    create(client, editor, translations=factories.campaign_translations())
     assert client.get("/v1/campaigns/synthetic-drugs").status_code == 404
     assert act(client, editor, "submit").status_code == 200
     assert act(client, editor, "approve").status_code == 403
@@ -58,7 +59,7 @@ def test_the_whole_workflow(client: FlaskClient, login: Login) -> None:
 
 def test_publishing_needs_all_six_languages(client: FlaskClient, login: Login) -> None:
     editor, publisher = login(Role.EDITOR), login(Role.PUBLISHER)
-    texts = full_translations()
+    texts = factories.campaign_translations()
     del texts["tk"]
     create(client, editor, translations=texts)
     act(client, editor, "submit")
@@ -76,12 +77,7 @@ def test_a_demo_campaign_is_published_only_with_its_visible_label(
 ) -> None:
     publisher = login(Role.PUBLISHER)
     seed = Actor("system:seed", Role.ADMIN)  # only the seed makes demo campaigns
-    campaign = campaigns.create(
-        session,
-        actor=seed,
-        slug="synthetic-drugs",
-        fields={"demo": True, "translations": full_translations()},
-    )
+    campaign = factories.campaign(session, actor=seed, slug="synthetic-drugs", demo=True)
     for action in ("submit", "approve"):
         campaigns.transition(session, actor=seed, campaign=campaign, action=action)
     session.flush()
@@ -102,7 +98,7 @@ def test_a_demo_campaign_is_published_only_with_its_visible_label(
 def test_fallback_says_which_locale_it_served(client: FlaskClient, login: Login, app: Any) -> None:
     app.config["SETTINGS"].campaigns_require_all_locales = False
     editor, publisher = login(Role.EDITOR), login(Role.PUBLISHER)
-    texts = full_translations()
+    texts = factories.campaign_translations()
     del texts["tk"]
     create(client, editor, translations=texts)
     for headers, action in ((editor, "submit"), (publisher, "approve"), (publisher, "publish")):
@@ -113,7 +109,7 @@ def test_fallback_says_which_locale_it_served(client: FlaskClient, login: Login,
 
 def test_if_match_is_required_and_checked(client: FlaskClient, login: Login) -> None:
     editor = login(Role.EDITOR)
-    create(client, editor, translations=full_translations())
+    create(client, editor, translations=factories.campaign_translations())
     url = "/v1/admin/campaigns/synthetic-drugs"
     etag = client.get(url, headers=editor).headers["ETag"]
     change = {"priority": 5}
@@ -127,7 +123,7 @@ def test_if_match_is_required_and_checked(client: FlaskClient, login: Login) -> 
 
 def test_revisions_diff_and_restore(client: FlaskClient, login: Login) -> None:
     editor = login(Role.EDITOR)
-    create(client, editor, translations=full_translations())
+    create(client, editor, translations=factories.campaign_translations())
     url = "/v1/admin/campaigns/synthetic-drugs"
     etag = client.get(url, headers=editor).headers["ETag"]
     changed = {"translations": {"ru": {"title": "Новый заголовок"}}}
@@ -258,7 +254,7 @@ def test_an_image_at_the_pixel_limit_is_kept(client: FlaskClient, login: Login) 
 def test_each_role_is_refused_what_it_may_not_do(client: FlaskClient, login: Login) -> None:
     editor = login(Role.EDITOR)
     officer = login(Role.BORDER_OFFICER, country="KZ")
-    create(client, editor, translations=full_translations())
+    create(client, editor, translations=factories.campaign_translations())
     assert client.get("/v1/admin/campaigns", headers=officer).status_code == 403
     assert (
         client.post("/v1/admin/campaigns", json={"slug": "x"}, headers=officer).status_code == 403
@@ -273,7 +269,7 @@ def test_each_role_is_refused_what_it_may_not_do(client: FlaskClient, login: Log
 def test_every_change_is_audited(client: FlaskClient, login: Login, session: Session) -> None:
     editor = login(Role.EDITOR)
     admin = login(Role.ADMIN)
-    create(client, editor, translations=full_translations())
+    create(client, editor, translations=factories.campaign_translations())
     act(client, editor, "submit")
     entries = client.get("/v1/admin/audit", headers=admin).get_json()["items"]
     assert [(e["action"], e["object_id"]) for e in entries[:2]] == [
@@ -298,13 +294,13 @@ def test_tokens_expire_revoke_and_logins_lock(
     for _ in range(5):
         wrong = client.post("/v1/auth/tokens", json={"email": email, "password": "nope"})
         assert wrong.status_code == 401
-    locked = client.post("/v1/auth/tokens", json={"email": email, "password": PASSWORD})
+    locked = client.post("/v1/auth/tokens", json={"email": email, "password": USER_PASSWORD})
     assert locked.status_code == 429
 
 
 def test_broadcast_dry_run_and_send(client: FlaskClient, login: Login) -> None:
     publisher = login(Role.PUBLISHER)
-    texts = {loc: {"title": "t", "body": "b"} for loc in full_translations()}
+    texts = {loc: {"title": "t", "body": "b"} for loc in factories.campaign_translations()}
     dry = client.post(
         "/v1/admin/push/broadcasts",
         json={"texts": texts, "target": "all", "dry_run": True},
@@ -337,7 +333,7 @@ def test_the_api_refuses_a_cta_url_that_is_not_a_short_https_link(
     client: FlaskClient, login: Login, url: str
 ) -> None:
     editor = login(Role.EDITOR)
-    texts = full_translations()
+    texts = factories.campaign_translations()
     texts["ru"]["cta_url"] = url
     body = {"slug": "cta-api", "translations": texts}
     response = client.post("/v1/admin/campaigns", json=body, headers=editor)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from push.devices import MAX_FOLLOWS
 from push.models import Device, MessageKind, OutboxMessage
+from tests import factories
 
 
 def register(client: FlaskClient, token: str = "token-aaa", locale: str = "kk") -> dict[str, Any]:
@@ -129,23 +130,8 @@ def test_follow_unfollow_and_limit(client: FlaskClient, session: Session) -> Non
     assert client.delete(f"{url}/kz-kordai", headers=auth(device)).status_code == 204
     assert client.delete(f"{url}/kz-kordai", headers=auth(device)).status_code == 404
 
-    from content.checkpoints.models import Checkpoint, Kind
-
     for n in range(MAX_FOLLOWS + 1):
-        session.add(
-            Checkpoint(
-                id=f"kz-test-{n}",
-                country="KZ",
-                kind=Kind.ROAD,
-                latitude=43,
-                longitude=75,
-                location_accuracy_m=1000,
-                timezone="Asia/Almaty",
-                lanes=["car"],
-                directions=["exit"],
-                names={"en": "T"},
-            )
-        )
+        factories.checkpoint(session, id=f"kz-test-{n}", names={"en": "T"})
     session.commit()
     for n in range(MAX_FOLLOWS):
         assert client.put(f"{url}/kz-test-{n}", headers=auth(device)).status_code == 204

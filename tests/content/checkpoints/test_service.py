@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,18 +15,13 @@ from content.checkpoints.models import (
     Checkpoint,
     CurrentQueue,
     Direction,
-    Kind,
     Lane,
     QueueReport,
     State,
 )
-from content.checkpoints.service import QueueObservation
+from tests import factories
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-
-
-def _report(minutes: int, observed_at: datetime, lane: Lane = Lane.CAR) -> QueueObservation:
-    return QueueObservation("kz-kordai", Direction.EXIT, lane, minutes, observed_at)
 
 
 def _current(session: Session, lane: Lane = Lane.CAR) -> CurrentQueue | None:
@@ -39,13 +35,13 @@ def _current(session: Session, lane: Lane = Lane.CAR) -> CurrentQueue | None:
 
 
 def test_newest_observation_wins_whatever_the_order_of_posting(session: Session) -> None:
-    checkpoints.record_queues(
-        session, poster=None, reports=[_report(20, NOW - timedelta(minutes=10))], now=NOW
+    factories.record_queue(
+        session, now=NOW, wait_minutes=20, observed_at=NOW - timedelta(minutes=10)
     )
-    recorded = checkpoints.record_queues(
-        session, poster=None, reports=[_report(90, NOW - timedelta(minutes=40))], now=NOW
+    recorded = factories.record_queue(
+        session, now=NOW, wait_minutes=90, observed_at=NOW - timedelta(minutes=40)
     )
-    assert [r.applied for r in recorded] == [False]
+    assert recorded.applied is False
     current = _current(session)
     assert current is not None
     assert current.wait_minutes == 20
@@ -58,8 +54,8 @@ def test_within_one_batch_the_newest_observation_is_current(session: Session) ->
         session,
         poster=None,
         reports=[
-            _report(15, NOW - timedelta(minutes=5)),
-            _report(45, NOW - timedelta(minutes=25)),
+            factories.queue_report(wait_minutes=15, observed_at=NOW - timedelta(minutes=5)),
+            factories.queue_report(wait_minutes=45, observed_at=NOW - timedelta(minutes=25)),
         ],
         now=NOW,
     )
@@ -71,8 +67,8 @@ def test_within_one_batch_the_newest_observation_is_current(session: Session) ->
 
 def test_equal_observation_time_replaces(session: Session) -> None:
     moment = NOW - timedelta(minutes=5)
-    checkpoints.record_queues(session, poster=None, reports=[_report(10, moment)], now=NOW)
-    checkpoints.record_queues(session, poster=None, reports=[_report(12, moment)], now=NOW)
+    factories.record_queue(session, now=NOW, wait_minutes=10, observed_at=moment)
+    factories.record_queue(session, now=NOW, wait_minutes=12, observed_at=moment)
     current = _current(session)
     assert current is not None
     assert current.wait_minutes == 12
@@ -85,8 +81,10 @@ def test_expired_reports_are_not_current_and_stale_ones_keep_their_time(
         session,
         poster=None,
         reports=[
-            _report(10, NOW - timedelta(minutes=100)),
-            _report(30, NOW - timedelta(hours=23), lane=Lane.TRUCK),
+            factories.queue_report(wait_minutes=10, observed_at=NOW - timedelta(minutes=100)),
+            factories.queue_report(
+                wait_minutes=30, observed_at=NOW - timedelta(hours=23), lane=Lane.TRUCK
+            ),
         ],
         now=NOW,
     )
@@ -108,7 +106,10 @@ def test_list_reads_only_current_state(session: Session) -> None:
     checkpoints.record_queues(
         session,
         poster=None,
-        reports=[_report(m, NOW - timedelta(minutes=m + 1)) for m in range(200)],
+        reports=[
+            factories.queue_report(wait_minutes=m, observed_at=NOW - timedelta(minutes=m + 1))
+            for m in range(200)
+        ],
         now=NOW,
     )
     (state,) = checkpoints.list_(
@@ -121,27 +122,12 @@ def test_writes_bump_the_data_version(session: Session) -> None:
     before = versions.current(session)
     checkpoints.set_status(session, poster=None, checkpoint_id="kz-kordai", state=State.CLOSED)
     assert versions.current(session) == before + 1
-    checkpoints.record_queues(session, poster=None, reports=[_report(5, NOW)], now=NOW)
+    factories.record_queue(session, now=NOW, wait_minutes=5, observed_at=NOW)
     assert versions.current(session) == before + 2
 
 
-def _checkpoint(**kwargs: object) -> Checkpoint:
-    fields: dict[str, object] = {
-        "id": "xx-test",
-        "country": "KZ",
-        "kind": Kind.ROAD,
-        "latitude": 0.0,
-        "longitude": 0.0,
-        "timezone": "Asia/Tashkent",
-        "lanes": [],
-        "directions": [],
-        "names": {},
-        "hours_known": True,
-        "always_open": False,
-        "hours": None,
-    }
-    fields.update(kwargs)
-    return Checkpoint(**fields)
+def _checkpoint(**overrides: Any) -> Checkpoint:
+    return factories.checkpoint(**{"timezone": "Asia/Tashkent", "hours_known": True, **overrides})
 
 
 def test_opening_hours_in_the_checkpoints_time_zone() -> None:
@@ -188,9 +174,15 @@ def test_prune_rolls_old_reports_into_hourly_aggregates(session: Session) -> Non
         session,
         poster=None,
         reports=[
-            _report(wait, hour + timedelta(minutes=m)) for m, wait in ((5, 10), (20, 30), (40, 20))
+            factories.queue_report(wait_minutes=wait, observed_at=hour + timedelta(minutes=m))
+            for m, wait in ((5, 10), (20, 30), (40, 20))
         ]
-        + [_report(60, hour + timedelta(hours=1, minutes=1)), _report(5, NOW - timedelta(days=1))],
+        + [
+            factories.queue_report(
+                wait_minutes=60, observed_at=hour + timedelta(hours=1, minutes=1)
+            ),
+            factories.queue_report(wait_minutes=5, observed_at=NOW - timedelta(days=1)),
+        ],
         now=NOW,
         check_age=False,
     )

@@ -1,0 +1,208 @@
+"""Test data with sensible defaults; every field can be overridden by keyword.
+
+What is stored goes through the service that owns it (so its checks and side effects
+run as in production) and is flushed, never committed: the test decides when to commit.
+`checkpoint` builds a model row, added only when given a session.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from content.accounts import service as accounts
+from content.accounts.models import Agency, Role, User
+from content.accounts.service import Actor
+from content.campaigns import service as campaigns
+from content.campaigns.models import Campaign
+from content.checkpoints import service as checkpoints
+from content.checkpoints.models import Checkpoint, Direction, Kind, Lane
+
+# the service's input for one queue report, imported here only: tests ask this module
+from content.checkpoints.service import QueueObservation as QueueReportData
+from content.customs import service as customs
+from content.customs.models import CustomsRule
+from content.locales import KNOWN_LOCALES
+from push import devices
+from push.models import Device, Platform
+
+USER_PASSWORD = "correct horse battery staple"
+#: who makes test data where a service asks: an admin may do anything
+TESTER = Actor("test", Role.ADMIN)
+
+_serial = itertools.count(1)
+
+
+def _unique(prefix: str) -> str:
+    return f"{prefix}-{next(_serial)}"
+
+
+def checkpoint(session: Session | None = None, **overrides: Any) -> Checkpoint:
+    """A road checkpoint in Kazakhstan towards Kyrgyzstan, cars both ways, hours unknown;
+    added and flushed when a session is given."""
+    fields: dict[str, Any] = {
+        "id": _unique("kz-test"),
+        "country": "KZ",
+        "neighbor": "KG",
+        "kind": Kind.ROAD,
+        "latitude": 43.0,
+        "longitude": 75.0,
+        "location_accuracy_m": 1000,
+        "timezone": "Asia/Almaty",
+        "hours_known": False,
+        "always_open": False,
+        "hours": None,
+        "lanes": [Lane.CAR.value],
+        "directions": [Direction.EXIT.value, Direction.ENTRY.value],
+        "names": {"en": "Test checkpoint"},
+    }
+    fields.update(overrides)
+    row = Checkpoint(**fields)
+    if session is not None:
+        session.add(row)
+        session.flush()
+    return row
+
+
+def queue_report(**overrides: Any) -> QueueReportData:
+    """One queue report as the checkpoint service takes it: cars leaving Kazakhstan at
+    Kordai (a seeded checkpoint), 35 minutes, observed 5 minutes ago."""
+    fields: dict[str, Any] = {
+        "checkpoint_id": "kz-kordai",
+        "direction": Direction.EXIT,
+        "lane": Lane.CAR,
+        "wait_minutes": 35,
+        "observed_at": datetime.now(UTC) - timedelta(minutes=5),
+    }
+    fields.update(overrides)
+    return QueueReportData(**fields)
+
+
+def record_queue(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    check_age: bool = True,
+    **overrides: Any,
+) -> checkpoints.RecordedQueueReport:
+    """Record one `queue_report(**overrides)` through the service, posted by no agency."""
+    (recorded,) = checkpoints.record_queues(
+        session, poster=None, reports=[queue_report(**overrides)], now=now, check_age=check_age
+    )
+    return recorded
+
+
+def queue_report_json(**overrides: Any) -> dict[str, Any]:
+    """One queue report as a border service posts it to the API, observed now."""
+    fields: dict[str, Any] = {
+        "direction": "exit",
+        "lane": "car",
+        "wait_minutes": 35,
+        "observed_at": datetime.now(UTC).isoformat(),
+    }
+    fields.update(overrides)
+    return fields
+
+
+def agency(
+    session: Session,
+    *,
+    country: str = "KZ",
+    name: str | None = None,
+    checkpoint_ids: list[str] | None = None,
+) -> Agency:
+    """A border service of the country, for all its checkpoints unless scoped."""
+    return accounts.create_agency(
+        session,
+        country=country,
+        name=name or _unique(f"Test agency {country}"),
+        checkpoint_ids=checkpoint_ids,
+    )
+
+
+def agency_key(session: Session, **agency_overrides: Any) -> str:
+    """A new agency's raw API key (`agency_overrides` go to `agency`)."""
+    _, raw_key = accounts.issue_key(session, agency=agency(session, **agency_overrides))
+    return raw_key
+
+
+def user(
+    session: Session,
+    *,
+    role: Role = Role.EDITOR,
+    email: str | None = None,
+    password: str = USER_PASSWORD,
+    country: str | None = None,
+) -> User:
+    """A console user with `USER_PASSWORD`; an editor unless told otherwise."""
+    return accounts.create_user(
+        session,
+        email=email or f"{_unique(role.value)}@myborder.test",
+        password=password,
+        role=role,
+        country=country,
+    )
+
+
+def device(
+    session: Session,
+    *,
+    token: str | None = None,
+    platform: Platform = Platform.ANDROID,
+    locale: str = "kk",
+    **overrides: Any,
+) -> Device:
+    """A registered Android phone reading Kazakh (its secret is not kept)."""
+    registered, _ = devices.register(
+        session, token=token or _unique("test-token"), platform=platform, locale=locale, **overrides
+    )
+    return registered
+
+
+def campaign_translations(prefix: str = "") -> dict[str, dict[str, str]]:
+    """Every field of a campaign's text, filled in every served language."""
+    return {
+        locale: {
+            "title": f"{prefix}Title {locale}",
+            "summary": f"Summary {locale}",
+            "body": f"Body in **{locale}**.",
+            "image_alt": f"Alt {locale}",
+        }
+        for locale in KNOWN_LOCALES
+    }
+
+
+def campaign(
+    session: Session, *, actor: Actor = TESTER, slug: str | None = None, **fields: Any
+) -> Campaign:
+    """A draft campaign translated into every language (`fields` as the service takes)."""
+    return campaigns.create(
+        session,
+        actor=actor,
+        slug=slug or _unique("test-campaign"),
+        fields={"translations": campaign_translations(), **fields},
+    )
+
+
+def customs_rule(session: Session, *, actor: Actor = TESTER, **overrides: Any) -> CustomsRule:
+    """A demo customs rule for the EAEU (Kazakhstan and Kyrgyzstan), both ways, declare
+    above the limit, in force since 2020; `key` and `category` are required."""
+    key = overrides["key"]
+    fields: dict[str, Any] = {
+        "countries": ["KZ", "KG"],
+        "scope": "eaeu",
+        "direction": "both",
+        "mode": "all",
+        "above_limit": "declare",
+        "titles": {locale: f"{key} ({locale})" for locale in KNOWN_LOCALES},
+        "explanations": {locale: f"explanation ({locale})" for locale in KNOWN_LOCALES},
+        "source": {"act": "test data", "url": "https://example.test/rule"},
+        "effective_from": date(2020, 1, 1),
+        "effective_from_precision": "day",
+        "demo": True,
+    }
+    fields.update(overrides)
+    return customs.create_rule(session, actor=actor, fields=fields)

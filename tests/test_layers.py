@@ -1,0 +1,121 @@
+"""The layers, read from the source: api/ on top of content/ and push/, which never import
+Flask; content/ reaches push/ only through the outbox; nothing below api/ imports it.
+
+Every import counts, at the top of a module or inside a function.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BELOW_API = ("content", "push", "migrations")
+FLASK = ("flask", "werkzeug")
+#: the one way content/ reaches push/: writing outbox rows in the caller's transaction
+CONTENT_MAY_IMPORT_FROM_PUSH = "push.outbox"
+#: known exceptions, each with its reason: Alembic's environment runs with the app's own
+#: settings (the default database URL) and engine options, and imports nothing else of api/
+ALLOWED = {
+    ("migrations.env", "api.config.Settings"),
+    ("migrations.env", "api.db.make_engine"),
+}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_names(source: str, module: str, *, is_package: bool = False) -> list[str]:
+    """Every dotted name the source imports: `from a.b import c` is `a.b.c`."""
+    package = module if is_package else module.rpartition(".")[0]
+    names = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: resolved against the importing package
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            names += [f"{base}.{alias.name}" for alias in node.names]
+    return names
+
+
+def _within(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def layer_problems(source: str, module: str, *, is_package: bool = False) -> list[str]:
+    """What the module's imports break, one line each."""
+    layer = module.partition(".")[0]
+    problems = []
+    for name in imported_names(source, module, is_package=is_package):
+        top = name.partition(".")[0]
+        if layer in ("content", "push") and (top in FLASK or top.startswith("flask_")):
+            problems.append(f"{module} imports {name}: no Flask below api/")
+        if (
+            layer == "content"
+            and _within(name, "push")
+            and not _within(name, CONTENT_MAY_IMPORT_FROM_PUSH)
+        ):
+            problems.append(f"{module} imports {name}: content/ may use only push.outbox")
+        if layer in BELOW_API and top == "api" and (module, name) not in ALLOWED:
+            problems.append(f"{module} imports {name}: api/ is the top layer")
+    return problems
+
+
+def test_the_source_tree_keeps_its_layers() -> None:
+    paths = [path for layer in BELOW_API for path in sorted((ROOT / layer).rglob("*.py"))]
+    assert len(paths) > 20  # the tree was found
+    problems = [
+        problem
+        for path in paths
+        for problem in layer_problems(
+            path.read_text(), module_name(path), is_package=path.name == "__init__.py"
+        )
+    ]
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("module", "source", "broken"),
+    [
+        ("content.checkpoints.service", "import flask", "no Flask"),
+        ("content.customs.service", "from flask import current_app", "no Flask"),
+        ("push.worker", "from flask_babel import gettext", "no Flask"),
+        ("push.messages", "from werkzeug.http import http_date", "no Flask"),
+        ("content.checkpoints.service", "from push import models", "only push.outbox"),
+        ("content.models", "from push.models import Device", "only push.outbox"),
+        ("content.campaigns.service", "import push.senders", "only push.outbox"),
+        ("content.checkpoints.service", "from push import outbox, worker", "only push.outbox"),
+        ("content.checkpoints.service", "def f():\n    from api import cache\n", "top layer"),
+        ("push.devices", "from api.auth import current_device", "top layer"),
+        ("migrations.versions.0009_x", "import api.config", "top layer"),
+        ("migrations.env", "from api.routes import checkpoints", "top layer"),
+        ("content.accounts.service", "from ...api import errors", "top layer"),
+    ],
+)
+def test_each_kind_of_break_is_caught(module: str, source: str, broken: str) -> None:
+    problems = layer_problems(source, module)
+    assert len(problems) == 1, problems
+    assert broken in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [
+        ("content.checkpoints.service", "from push import outbox"),
+        ("content.checkpoints.service", "from push.outbox import enqueue"),
+        ("content.checkpoints.service", "import push.outbox"),
+        ("push.devices", "from content.checkpoints import service"),
+        ("api.app", "from flask import Flask\nfrom push import worker"),
+        ("migrations.env", "from api.config import Settings"),
+        ("content.customs.service", "from .models import CustomsRule"),
+    ],
+)
+def test_what_the_layers_allow_passes(module: str, source: str) -> None:
+    assert layer_problems(source, module) == []
