@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from api.console import forms
 from api.console.forms import Refused
-from api.console.views import EDITORS, actor, blp, signed_in
+from api.console.views import actor, blp, signed_in
 from api.db import get_session
 from api.errors import flatten_errors
 from api.i18n import KNOWN_LOCALES, localized
@@ -38,6 +38,7 @@ from api.schemas.customs import (
     RuleListArgs,
     SubstanceIn,
 )
+from content.accounts.models import EDITORS
 from content.customs import labels
 from content.customs import service as customs
 from content.customs.models import (

@@ -38,7 +38,7 @@ from api.schemas.checkpoints import StatusIn
 from api.schemas.common import VersionIn
 from content.accounts import service as accounts
 from content.accounts.labels import ROLE_LABELS
-from content.accounts.models import Role, User
+from content.accounts.models import EDITORS, PUBLISHERS, Role, User
 from content.accounts.service import Actor, Poster
 from content.campaigns import service as campaigns
 from content.campaigns.labels import ACTION_LABELS, STATUS_LABELS
@@ -68,8 +68,6 @@ CONSOLE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-EDITORS = {Role.EDITOR, Role.PUBLISHER, Role.ADMIN}
-PUBLISHERS = {Role.PUBLISHER, Role.ADMIN}
 
 
 class ConsoleOnlySessions(SecureCookieSessionInterface):

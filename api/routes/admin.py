@@ -35,7 +35,7 @@ from api.schemas.campaigns import (
     TokenOut,
 )
 from content.accounts import service as accounts
-from content.accounts.models import Role
+from content.accounts.models import EDITORS, PUBLISHERS, Role
 from content.campaigns import service as campaigns
 from content.campaigns.models import Campaign
 from content.errors import N_, PreconditionFailed
@@ -49,8 +49,6 @@ blp = Blueprint(
     "POST /v1/auth/tokens.",
 )
 USER_SECURITY: list[dict[str, list[str]]] = [{"userToken": []}]
-EDITORS = (Role.EDITOR, Role.PUBLISHER, Role.ADMIN)
-PUBLISHERS = (Role.PUBLISHER, Role.ADMIN)
 
 
 def campaign_etag(campaign: Campaign) -> str:

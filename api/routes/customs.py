@@ -18,7 +18,7 @@ from api.i18n import current_locale
 from api.idempotency import commits
 from api.limits import CUSTOMS_CHECKS, limiter
 from api.routes import declare_errors, declare_if_match, declare_not_modified
-from api.routes.admin import EDITORS, USER_SECURITY, expected_version
+from api.routes.admin import USER_SECURITY, expected_version
 from api.schemas.common import QueryArgs
 from api.schemas.customs import (
     CheckIn,
@@ -37,6 +37,7 @@ from api.schemas.customs import (
     SubstanceListOut,
     SubstanceOut,
 )
+from content.accounts.models import EDITORS
 from content.customs import service as customs
 from content.customs.labels import REASON_TEXTS, VERDICT_TEXTS
 from content.customs.models import CustomsRule, Substance

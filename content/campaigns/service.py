@@ -22,7 +22,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from content import versions
-from content.accounts.models import Role
+from content.accounts.models import EDITORS, PUBLISHERS, Role
 from content.accounts.service import Actor, audit
 from content.campaigns.labels import ACTION_LABELS, STATUS_LABELS
 from content.campaigns.models import (
@@ -70,11 +70,9 @@ DEMO_LABELS = {
     "tk": "Demo, resmi habar däl",
 }
 
-EDITORS = {Role.EDITOR, Role.PUBLISHER, Role.ADMIN}
-PUBLISHERS = {Role.PUBLISHER, Role.ADMIN}
 
 # action: (allowed from, to, who)
-TRANSITIONS: dict[str, tuple[set[CampaignStatus], CampaignStatus, set[Role]]] = {
+TRANSITIONS: dict[str, tuple[set[CampaignStatus], CampaignStatus, frozenset[Role]]] = {
     "submit": ({CampaignStatus.DRAFT}, CampaignStatus.IN_REVIEW, EDITORS),
     "return": ({CampaignStatus.IN_REVIEW}, CampaignStatus.DRAFT, PUBLISHERS),
     "approve": ({CampaignStatus.IN_REVIEW}, CampaignStatus.APPROVED, PUBLISHERS),
@@ -536,7 +534,7 @@ def is_https_url(url: str) -> bool:
     return parts.scheme == "https" and bool(_HTTPS_HOST.match(parts.netloc))
 
 
-def _require(actor: Actor, roles: set[Role]) -> None:
+def _require(actor: Actor, roles: frozenset[Role]) -> None:
     if actor.role not in roles:
         raise Forbidden(N_("Your role may not do this."))
 
