@@ -4,6 +4,7 @@ a transaction that is rolled back."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import socket
@@ -28,6 +29,7 @@ from api.cli import alembic_config
 from api.db import make_engine
 from content.accounts import service as accounts
 from content.accounts.models import AuditEntry, Role
+from content.accounts.service import SYSTEM
 from content.seed import loader
 
 
@@ -158,11 +160,12 @@ def agency_key(session: Session) -> Any:
     def make(country: str = "KZ", checkpoint_ids: list[str] | None = None) -> str:
         agency = accounts.create_agency(
             session,
+            actor=SYSTEM,
             country=country,
             name=f"Test agency {uuid.uuid4().hex[:8]}",
             checkpoint_ids=checkpoint_ids,
         )
-        _, raw_key = accounts.issue_key(session, agency=agency)
+        _, raw_key = accounts.issue_key(session, actor=SYSTEM, agency=agency)
         session.commit()
         return raw_key
 
@@ -176,7 +179,7 @@ def login(client: FlaskClient, session: Session) -> Callable[..., dict[str, str]
     def make(role: Role, country: str | None = None) -> dict[str, str]:
         email = f"{role.value}-{country or 'x'}@myborder.test"
         accounts.create_user(
-            session, email=email, password=USER_PASSWORD, role=role, country=country
+            session, actor=SYSTEM, email=email, password=USER_PASSWORD, role=role, country=country
         )
         session.commit()
         response = client.post("/v1/auth/tokens", json={"email": email, "password": USER_PASSWORD})
@@ -293,3 +296,10 @@ def _no_secrets_audited(_audit_secrets_hooks: AuditSecrets) -> Iterator[None]:
 
 USER_PASSWORD = "correct horse battery staple"
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+@pytest.fixture
+def os_user(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The operating-system user running CLI commands; the actor the audit log names."""
+    monkeypatch.setattr(getpass, "getuser", lambda: "alice")
+    return "cli:alice"

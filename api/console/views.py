@@ -210,10 +210,7 @@ def logout() -> Any:
     user: User | None = g.console_user
     if user is not None:
         db = get_session()
-        accounts.end_sessions(db, user)
-        accounts.audit(
-            db, actor=actor(), action="sign_out", object_type="user", object_id=str(user.id)
-        )
+        accounts.sign_out(db, user=user)
         db.commit()
     session.clear()
     return redirect(url_for("console.login"))
@@ -511,20 +508,8 @@ def board_status(checkpoint_id: str) -> Any:
     data["message"] = request.form.get("message", "").strip() or None
     try:
         status = forms.load(StatusIn(), data, form=request.form, fields=shown)
-        report = checkpoints.set_status(
-            db, poster=_officer_poster(), checkpoint_id=checkpoint_id, **status
-        )
-        accounts.audit(
-            db,
-            actor=actor(),
-            action="set_status",
-            object_type="checkpoint",
-            object_id=checkpoint_id,
-            after={
-                "state": report.state.value,
-                "reason": report.reason.value if report.reason else None,
-                "message": report.message,
-            },
+        checkpoints.set_status(
+            db, actor=actor(), poster=_officer_poster(), checkpoint_id=checkpoint_id, **status
         )
         db.commit()
         flash(_("Status posted."), "ok")
@@ -553,23 +538,11 @@ def board_queue(checkpoint_id: str) -> Any:
         queue = forms.load(QueueReportSchema(only=shown), data, form=request.form, fields=shown)
         checkpoints.record_queues(
             db,
+            actor=actor(),
             poster=_officer_poster(),
             reports=[
                 QueueReportIn(checkpoint_id=checkpoint_id, observed_at=datetime.now(UTC), **queue)
             ],
-        )
-        # what was stored, never the raw form (which carries the CSRF token)
-        accounts.audit(
-            db,
-            actor=actor(),
-            action="record_queue",
-            object_type="checkpoint",
-            object_id=checkpoint_id,
-            after={
-                "direction": queue["direction"].value,
-                "lane": queue["lane"].value,
-                "wait_minutes": queue["wait_minutes"],
-            },
         )
         db.commit()
         flash(_("Queue time posted."), "ok")
@@ -600,15 +573,7 @@ def users() -> Any:
         data["country"] = data["country"].strip().upper() or None
         try:
             body = forms.load(UserCreateIn(), data, form=request.form, fields=shown)
-            created = accounts.create_user(db, **body)
-            accounts.audit(
-                db,
-                actor=actor(),
-                action="create_user",
-                object_type="user",
-                object_id=str(created.id),
-                after={"email": created.email, "role": created.role.value},
-            )
+            accounts.create_user(db, actor=actor(), **body)
             db.commit()
             flash(_("User created."), "ok")
         except (Refused, Invalid) as error:
@@ -701,14 +666,7 @@ def agencies() -> Any:
                     fields=(),
                 )
                 agency = accounts.get_agency_or_raise(db, revoke["revoke"])
-                accounts.revoke_keys(db, agency=agency)
-                accounts.audit(
-                    db,
-                    actor=actor(),
-                    action="revoke_keys",
-                    object_type="agency",
-                    object_id=str(agency.id),
-                )
+                accounts.revoke_keys(db, actor=actor(), agency=agency)
                 flash(_("Keys revoked."), "ok")
             else:
                 body = forms.load(
@@ -720,21 +678,8 @@ def agencies() -> Any:
                     form=request.form,
                     fields=shown,
                 )
-                agency = accounts.create_agency(db, **body)
-                _key_row, new_key = accounts.issue_key(db, agency=agency)
-                accounts.audit(
-                    db,
-                    actor=actor(),
-                    action="create_agency",
-                    object_type="agency",
-                    object_id=str(agency.id),
-                    after={
-                        "name": agency.name,
-                        "country": agency.country,
-                        "scope": agency.checkpoint_ids,
-                        "key_prefix": _key_row.prefix,
-                    },
-                )
+                agency = accounts.create_agency(db, actor=actor(), **body)
+                _key, new_key = accounts.issue_key(db, actor=actor(), agency=agency)
             db.commit()
         except (Refused, Invalid) as error:
             db.rollback()

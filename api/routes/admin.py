@@ -306,17 +306,10 @@ class AdminImages(MethodView):
         settings = current_app.config["SETTINGS"]
         image = campaigns.store_image(
             get_session(),
+            actor=require_role(*EDITORS),
             data=upload.read(),
             image_dir=settings.image_path,
             max_side=settings.image_max_side_pixels,
-        )
-        accounts.audit(
-            get_session(),
-            actor=require_role(*EDITORS),
-            action="upload_image",
-            object_type="image",
-            object_id=str(image.id),
-            after={"sha256": image.sha256, "content_type": image.content_type},
         )
         return {
             "id": image.id,

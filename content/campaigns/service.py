@@ -475,11 +475,29 @@ def get_public(session: Session, slug: str, *, now: datetime | None = None) -> C
 
 
 def store_image(
-    session: Session, *, data: bytes, image_dir: Path, max_side: int = MAX_IMAGE_SIDE
+    session: Session,
+    *,
+    actor: Actor,
+    data: bytes,
+    image_dir: Path,
+    max_side: int = MAX_IMAGE_SIDE,
 ) -> Image:
     """Keep an uploaded image after checking what it is by its content (PNG, JPEG, WebP)
     and that neither side is longer than `max_side` pixels. Only the header is read:
-    the pixels are never decoded here."""
+    the pixels are never decoded here. Every upload is audited, a known image's too."""
+    image = _keep_image(session, data=data, image_dir=image_dir, max_side=max_side)
+    audit(
+        session,
+        actor=actor,
+        action="upload_image",
+        object_type="image",
+        object_id=str(image.id),
+        after={"sha256": image.sha256, "content_type": image.content_type},
+    )
+    return image
+
+
+def _keep_image(session: Session, *, data: bytes, image_dir: Path, max_side: int) -> Image:
     if len(data) > MAX_IMAGE_BYTES:
         raise Invalid([FieldProblem("file", N_("An image may be at most 2 MB."))])
     too_large = FieldProblem(

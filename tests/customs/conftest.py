@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from content.accounts.service import Actor
+from content.accounts.service import SYSTEM, Actor
 from content.customs import service as customs
 
 TESTER = Actor("test")
@@ -98,6 +98,10 @@ def test_rules(session: Session) -> None:
             }
         ],
     )
-    customs.set_rate(session, currency="EUR", per_usd=0.9, as_of=date(2026, 1, 1), source="test")
-    customs.set_rate(session, currency="KZT", per_usd=500, as_of=date(2026, 1, 1), source="test")
+    customs.set_rate(
+        session, actor=SYSTEM, currency="EUR", per_usd=0.9, as_of=date(2026, 1, 1), source="test"
+    )
+    customs.set_rate(
+        session, actor=SYSTEM, currency="KZT", per_usd=500, as_of=date(2026, 1, 1), source="test"
+    )
     session.commit()
