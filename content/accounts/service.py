@@ -539,9 +539,17 @@ def user_for_token(session: Session, raw: str, *, now: datetime | None = None) -
 
 
 def revoke_token(session: Session, raw: str, *, now: datetime | None = None) -> None:
+    """Its user signs a bearer token out. Audited as the user."""
     token = session.scalar(select(AuthToken).where(AuthToken.token_hash == hash_key(raw)))
     if token is not None and token.revoked_at is None:
         token.revoked_at = now or utcnow()
+        audit(
+            session,
+            actor=Actor.for_user(token.user),
+            action="revoke_token",
+            object_type="auth_token",
+            object_id=str(token.id),
+        )
         session.flush()
 
 

@@ -111,6 +111,17 @@ def test_sign_out_is_audited_as_the_user(session: Session) -> None:
     assert (entry.actor, entry.object_id) == (Actor.for_user(user).label, str(user.id))
 
 
+def test_revoking_a_token_is_audited_as_its_user(session: Session) -> None:
+    user = accounts.create_user(
+        session, actor=ADMIN, email="tok@x.test", password=PASSWORD, role=Role.EDITOR
+    )
+    token, raw = accounts.issue_token(session, user=user)
+    accounts.revoke_token(session, raw)
+    accounts.revoke_token(session, raw)  # once revoked, nothing more happens
+    (entry,) = audited(session, "revoke_token")
+    assert (entry.actor, entry.object_id) == (Actor.for_user(user).label, str(token.id))
+
+
 def test_demo_credentials_are_audited_as_one_reset_and_each_key(session: Session) -> None:
     keys, logins = loader.issue_demo_credentials(session, actor=ADMIN)
     (reset,) = audited(session, "reset_demo_credentials")
