@@ -21,9 +21,8 @@ from werkzeug.exceptions import (
 )
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import apidocs, cache, cli, errors, i18n, limits, observability, openapi
+from api import apidocs, cache, cli, console, errors, i18n, limits, observability, openapi
 from api.config import Settings
-from api.console import views as console
 from api.db import Database, get_session, make_engine
 from api.errors import TOO_DEEP, ProblemApi
 from api.i18n import current_locale

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
+import os
 import signal
 import threading
 import time
@@ -39,7 +41,15 @@ agency_cli = AppGroup("agency", help="Border-service agencies and their API keys
 push_cli = AppGroup("push", help="Push notifications: the worker, broadcasts, stats.")
 user_cli = AppGroup("user", help="Console users.")
 SCHEDULE_INTERVAL_SECONDS = 30
-CLI = accounts.Actor("cli")
+
+
+def cli_actor() -> accounts.Actor:
+    """Who runs a command, as the audit log names them: the operating-system user."""
+    try:
+        name = getpass.getuser()
+    except (OSError, KeyError):  # no login name in the environment nor in the passwd file
+        name = f"uid{os.getuid()}"
+    return accounts.Actor(f"cli:{name}")
 
 
 @user_cli.command("create")
@@ -51,15 +61,7 @@ def user_create(email: str, role: str, country: str | None, password: str) -> No
     """Create a console user."""
     session = get_session()
     user = accounts.create_user(
-        session, email=email, password=password, role=Role(role), country=country
-    )
-    accounts.audit(
-        session,
-        actor=CLI,
-        action="create_user",
-        object_type="user",
-        object_id=str(user.id),
-        after={"email": user.email, "role": role},
+        session, actor=cli_actor(), email=email, password=password, role=Role(role), country=country
     )
     session.commit()
     click.echo(f"user {user.id} {user.email} ({user.role.value})")
@@ -74,7 +76,7 @@ def _user(email: str) -> User:
 def user_disable(email: str) -> None:
     """Disable a user: every session and token of theirs ends at once."""
     session = get_session()
-    accounts.set_disabled(session, actor=CLI, user=_user(email), disabled=True)
+    accounts.set_disabled(session, actor=cli_actor(), user=_user(email), disabled=True)
     session.commit()
     click.echo(f"{email}: disabled; sessions and tokens ended")
 
@@ -84,7 +86,7 @@ def user_disable(email: str) -> None:
 def user_enable(email: str) -> None:
     """Enable a disabled user again (they sign in afresh)."""
     session = get_session()
-    accounts.set_disabled(session, actor=CLI, user=_user(email), disabled=False)
+    accounts.set_disabled(session, actor=cli_actor(), user=_user(email), disabled=False)
     session.commit()
     click.echo(f"{email}: enabled")
 
@@ -96,7 +98,9 @@ def user_enable(email: str) -> None:
 def user_set_role(email: str, role: str, country: str | None) -> None:
     """Give a user another role; their sessions and tokens end."""
     session = get_session()
-    accounts.set_role(session, actor=CLI, user=_user(email), role=Role(role), country=country)
+    accounts.set_role(
+        session, actor=cli_actor(), user=_user(email), role=Role(role), country=country
+    )
     session.commit()
     click.echo(f"{email}: now {role}; sessions and tokens ended")
 
@@ -106,7 +110,7 @@ def user_set_role(email: str, role: str, country: str | None) -> None:
 def user_sign_out_everywhere(email: str) -> None:
     """End every console session and bearer token of a user at once."""
     session = get_session()
-    accounts.sign_out_everywhere(session, actor=CLI, user=_user(email))
+    accounts.sign_out_everywhere(session, actor=cli_actor(), user=_user(email))
     session.commit()
     click.echo(f"{email}: every session and token ended")
 
@@ -188,16 +192,7 @@ def seed(demo: bool, credentials_file: Path | None) -> None:
         campaigns_loaded = loader.load_demo_campaigns(session)
         click.echo(f"demo campaigns: {campaigns_loaded} published")
         if credentials_file:
-            keys = loader.issue_demo_keys(session)
-            logins = loader.issue_demo_users(session)
-            accounts.audit(
-                session,
-                actor=CLI,
-                action="reset_demo_credentials",
-                object_type="demo",
-                object_id="credentials",
-                after={"agency_countries": sorted(keys), "users": sorted(logins)},
-            )
+            keys, logins = loader.issue_demo_credentials(session, actor=cli_actor())
             lines = [f"{country} agency key: {key}" for country, key in keys.items()]
             lines += [f"console login: {email}  password: {pw}" for email, pw in logins.items()]
             credentials_file.parent.mkdir(parents=True, exist_ok=True)
@@ -215,23 +210,11 @@ def seed(demo: bool, credentials_file: Path | None) -> None:
 def agency_create(country: str, name: str, checkpoints: tuple[str, ...]) -> None:
     """Create an agency and print its API key (shown only this once)."""
     session = get_session()
+    actor = cli_actor()
     agency = accounts.create_agency(
-        session, country=country, name=name, checkpoint_ids=list(checkpoints)
+        session, actor=actor, country=country, name=name, checkpoint_ids=list(checkpoints)
     )
-    key, raw_key = accounts.issue_key(session, agency=agency)
-    accounts.audit(
-        session,
-        actor=CLI,
-        action="create_agency",
-        object_type="agency",
-        object_id=str(agency.id),
-        after={
-            "name": agency.name,
-            "country": agency.country,
-            "scope": agency.checkpoint_ids,
-            "key_prefix": key.prefix,
-        },
-    )
+    _key, raw_key = accounts.issue_key(session, actor=actor, agency=agency)
     session.commit()
     click.echo(f"agency {agency.id} ({agency.country}) {agency.name}")
     click.echo(f"scope: {accounts.scope_label(agency)}")
@@ -248,16 +231,8 @@ def agency_set_scope(agency_id: int, checkpoints: tuple[str, ...], whole_country
         raise click.UsageError("give either --checkpoint (one or more) or --whole-country")
     session = get_session()
     agency = accounts.get_agency_or_raise(session, agency_id)
-    before = agency.checkpoint_ids
-    accounts.set_scope(session, agency=agency, checkpoint_ids=list(checkpoints) or None)
-    accounts.audit(
-        session,
-        actor=CLI,
-        action="set_agency_scope",
-        object_type="agency",
-        object_id=str(agency.id),
-        before={"country": agency.country, "scope": before},
-        after={"country": agency.country, "scope": agency.checkpoint_ids},
+    accounts.set_scope(
+        session, actor=cli_actor(), agency=agency, checkpoint_ids=list(checkpoints) or None
     )
     session.commit()
     click.echo(f"scope of {agency.name}: {accounts.scope_label(agency)}")
@@ -269,17 +244,7 @@ def agency_rotate_key(agency_id: int) -> None:
     """Revoke the agency's keys and print a new one (the agency's scope stays)."""
     session = get_session()
     agency = accounts.get_agency_or_raise(session, agency_id)
-    revoked = [k.prefix for k in agency.keys if k.revoked_at is None]
-    key, raw_key = accounts.rotate_key(session, agency=agency)
-    accounts.audit(
-        session,
-        actor=CLI,
-        action="rotate_key",
-        object_type="agency",
-        object_id=str(agency.id),
-        before={"key_prefixes": revoked},
-        after={"key_prefix": key.prefix, "country": agency.country, "scope": agency.checkpoint_ids},
-    )
+    _key, raw_key = accounts.rotate_key(session, actor=cli_actor(), agency=agency)
     session.commit()
     click.echo(f"scope: {accounts.scope_label(agency)}")
     click.echo(f"new API key for {agency.name}: {raw_key}")
@@ -291,16 +256,7 @@ def agency_revoke(agency_id: int) -> None:
     """Revoke every key of the agency at once."""
     session = get_session()
     agency = accounts.get_agency_or_raise(session, agency_id)
-    revoked = [k.prefix for k in agency.keys if k.revoked_at is None]
-    count = accounts.revoke_keys(session, agency=agency)
-    accounts.audit(
-        session,
-        actor=CLI,
-        action="revoke_keys",
-        object_type="agency",
-        object_id=str(agency.id),
-        before={"key_prefixes": revoked},
-    )
+    count = accounts.revoke_keys(session, actor=cli_actor(), agency=agency)
     session.commit()
     click.echo(f"revoked {count} key(s) of {agency.name}")
 
@@ -462,11 +418,11 @@ def customs_set_rate(currency: str, per_usd: float, as_of: datetime, source: str
     session = get_session()
     rate = customs.set_rate(
         session,
+        actor=cli_actor(),
         currency=currency,
         per_usd=per_usd,
         as_of=as_of.date(),
         source=source,
-        actor=CLI,
     )
     session.commit()
     click.echo(f"{rate.currency}: {rate.per_usd} per USD as of {rate.as_of}")
@@ -531,7 +487,7 @@ def push_broadcast(
             return
         broadcast, total = outbox.create_broadcast(
             session,
-            actor=accounts.Actor("cli"),
+            actor=cli_actor(),
             texts=texts,
             target=target,
             target_id=target_id,

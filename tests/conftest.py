@@ -4,6 +4,7 @@ a transaction that is rolled back."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import socket
@@ -28,6 +29,7 @@ from api.app import create_app
 from api.cli import alembic_config
 from api.db import make_engine
 from content.accounts.models import AuditEntry, Role
+from content.accounts.service import SYSTEM
 from content.customs import service as customs
 from content.seed import loader
 from tests import factories
@@ -249,8 +251,12 @@ def customs_data(session: Session) -> None:
             }
         ],
     )
-    customs.set_rate(session, currency="EUR", per_usd=0.9, as_of=date(2026, 1, 1), source="test")
-    customs.set_rate(session, currency="KZT", per_usd=500, as_of=date(2026, 1, 1), source="test")
+    customs.set_rate(
+        session, actor=SYSTEM, currency="EUR", per_usd=0.9, as_of=date(2026, 1, 1), source="test"
+    )
+    customs.set_rate(
+        session, actor=SYSTEM, currency="KZT", per_usd=500, as_of=date(2026, 1, 1), source="test"
+    )
     session.commit()
 
 
@@ -360,3 +366,10 @@ def _no_secrets_audited(_audit_secrets_hooks: AuditSecrets) -> Iterator[None]:
 
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+@pytest.fixture
+def os_user(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The operating-system user running CLI commands; the actor the audit log names."""
+    monkeypatch.setattr(getpass, "getuser", lambda: "alice")
+    return "cli:alice"

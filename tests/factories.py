@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from content.accounts import service as accounts
 from content.accounts.models import Agency, Role, User
-from content.accounts.service import Actor
+from content.accounts.service import SYSTEM, Actor
 from content.campaigns import service as campaigns
 from content.campaigns.models import Campaign
 from content.checkpoints import service as checkpoints
@@ -117,6 +117,7 @@ def agency(
     """A border service of the country, for all its checkpoints unless scoped."""
     return accounts.create_agency(
         session,
+        actor=SYSTEM,
         country=country,
         name=name or _unique(f"Test agency {country}"),
         checkpoint_ids=checkpoint_ids,
@@ -125,7 +126,8 @@ def agency(
 
 def agency_key(session: Session, **agency_overrides: Any) -> str:
     """A new agency's raw API key (`agency_overrides` go to `agency`)."""
-    _, raw_key = accounts.issue_key(session, agency=agency(session, **agency_overrides))
+    made = agency(session, **agency_overrides)
+    _, raw_key = accounts.issue_key(session, actor=SYSTEM, agency=made)
     return raw_key
 
 
@@ -140,6 +142,7 @@ def user(
     """A console user with `USER_PASSWORD`; an editor unless told otherwise."""
     return accounts.create_user(
         session,
+        actor=SYSTEM,
         email=email or f"{_unique(role.value)}@myborder.test",
         password=password,
         role=role,

@@ -18,12 +18,11 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from api.console import forms
+from api.console import actor, blp, forms, saving, signed_in
 from api.console.forms import Refused
-from api.console.views import EDITORS, actor, blp, signed_in
 from api.db import get_session
 from api.errors import flatten_errors
-from api.i18n import KNOWN_LOCALES, localized
+from api.i18n import KNOWN_LOCALES
 from api.presenters.customs import present_rule
 from api.schemas.common import VersionIn
 from api.schemas.customs import (
@@ -38,6 +37,7 @@ from api.schemas.customs import (
     RuleListArgs,
     SubstanceIn,
 )
+from content.accounts.models import EDITORS
 from content.customs import labels
 from content.customs import service as customs
 from content.customs.checker import UNITS
@@ -49,7 +49,7 @@ from content.customs.models import (
     CustomsRule,
     Substance,
 )
-from content.errors import N_, DomainError, FieldProblem, Invalid, NotFound, PreconditionFailed
+from content.errors import N_, FieldProblem, Invalid, NotFound
 
 NUMBER_FIELDS = ("limit_quantity", "hard_limit_quantity", "limit_value")
 CHOICE_FIELDS = ("scope", "direction", "mode", "category", "per", "above_limit")
@@ -130,22 +130,20 @@ def customs_rule_new() -> Any:
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
-        db = get_session()
         values = _form_values(request.form, RULE_FORM_FIELDS)
         try:
-            fields = forms.load(
-                RuleCreateIn(),
-                _rule_data(request.form, with_key=True),
-                form=request.form,
-                fields=RULE_FORM_FIELDS,
-            )
-            rule = customs.create_rule(db, actor=actor(), fields=fields)
-            db.commit()
+            with saving(RULE_FORM_FIELDS):
+                fields = forms.load(
+                    RuleCreateIn(),
+                    _rule_data(request.form, with_key=True),
+                    form=request.form,
+                    fields=RULE_FORM_FIELDS,
+                )
+                rule = customs.create_rule(get_session(), actor=actor(), fields=fields)
             flash(_("Rule created."), "ok")
             return redirect(url_for("console.customs_rule", key=rule.key))
-        except (Refused, DomainError) as error:
-            db.rollback()
-            errors, status = _refusal(error, RULE_FORM_FIELDS)
+        except Refused as refusal:
+            errors, status = refusal.errors, refusal.status
     return render_template(
         "console/customs_rule_new.html",
         values=values,
@@ -167,39 +165,32 @@ def customs_rule(key: str) -> Any:
     if request.method == "POST":
         values = _form_values(request.form, RULE_FORM_FIELDS)
         values["version"] = request.form.get("version", "")
+        stale = _(
+            "Someone else saved a newer version of this rule after you opened it. "
+            "Your changes are below but were not saved: copy what you need, then reload."
+        )
         try:
-            fields = forms.load(
-                RuleIn(),
-                _rule_data(request.form, with_key=False),
-                form=request.form,
-                fields=RULE_FORM_FIELDS,
-            )
-            # a hidden field: its problem is named in the page's alert
-            version = forms.load(
-                VersionIn(),
-                {"version": forms.whole_number(request.form.get("version", ""))},
-                form=request.form,
-                fields=(),
-            )["version"]
-            new = customs.revise_rule(
-                db, actor=actor(), key=key, expected_version=version, fields=fields
-            )
-            db.commit()
+            with saving(RULE_FORM_FIELDS, stale=stale):
+                fields = forms.load(
+                    RuleIn(),
+                    _rule_data(request.form, with_key=False),
+                    form=request.form,
+                    fields=RULE_FORM_FIELDS,
+                )
+                # a hidden field: its problem is named in the page's alert
+                version = forms.load(
+                    VersionIn(),
+                    {"version": forms.whole_number(request.form.get("version", ""))},
+                    form=request.form,
+                    fields=(),
+                )["version"]
+                new = customs.revise_rule(
+                    db, actor=actor(), key=key, expected_version=version, fields=fields
+                )
             flash(_("Saved as version %(number)s.", number=new.version), "ok")
             return redirect(url_for("console.customs_rule", key=key, tab=request.form.get("tab")))
-        except PreconditionFailed:
-            db.rollback()
-            flash(
-                _(
-                    "Someone else saved a newer version of this rule after you opened it. "
-                    "Your changes are below but were not saved: copy what you need, then reload."
-                ),
-                "error",
-            )
-            status = 409
-        except (Refused, DomainError) as error:
-            db.rollback()
-            errors, status = _refusal(error, RULE_FORM_FIELDS)
+        except Refused as refusal:
+            errors, status = refusal.errors, refusal.status
         rule = _latest_or_404(key)
     return _rule_page(rule, values, errors, status)
 
@@ -225,19 +216,16 @@ def _rule_page(
 @blp.post("/customs/rules/<key>/retire")
 @signed_in(*EDITORS)
 def customs_rule_retire(key: str) -> Any:
-    db = get_session()
     rule = _latest_or_404(key)
     try:
-        on = forms.load(
-            RetireIn(), {"on": request.form.get("on", "")}, form=request.form, fields=("on",)
-        )["on"]
-        customs.retire_rule(db, actor=actor(), key=key, on=on)
-    except (Refused, DomainError) as error:
-        db.rollback()
-        errors, status = _refusal(error, ("on",))
+        with saving(("on",)):
+            on = forms.load(
+                RetireIn(), {"on": request.form.get("on", "")}, form=request.form, fields=("on",)
+            )["on"]
+            customs.retire_rule(get_session(), actor=actor(), key=key, on=on)
+    except Refused as refusal:
         values = {**_rule_values(rule), "on": request.form.get("on", "")}
-        return _rule_page(rule, values, errors, status)
-    db.commit()
+        return _rule_page(rule, values, refusal.errors, refusal.status)
     flash(_("Retired: the rule no longer applies from %(date)s.", date=format_date(on)), "ok")
     return redirect(url_for("console.customs_rule", key=key))
 
@@ -285,27 +273,26 @@ def _substance_page(substance: Substance | None) -> Any:
             for part in ("action", "max_quantity", "unit", "source.act", "source.url"):
                 fields[f"rules.{index}.{part}"] = f"rules.{country}.{part}"
         try:
-            if substance is None:
-                data["key"] = request.form.get("key", "")
-                loaded = forms.load(SubstanceCreateIn(), data, form=request.form, fields=fields)
-                key = loaded["key"]
-                if customs.find_substance(db, key) is not None:
-                    # upsert_substance would replace it: a new one must not overwrite
-                    raise Invalid(
-                        [FieldProblem("key", N_("A substance with this key exists: edit it."))]
-                    )
-            else:
-                loaded = forms.load(SubstanceIn(), data, form=request.form, fields=fields)
-                key = substance.key
-            customs.upsert_substance(
-                db, actor=actor(), key=key, names=loaded["names"], rules=loaded["rules"]
-            )
-            db.commit()
+            with saving(fields):
+                if substance is None:
+                    data["key"] = request.form.get("key", "")
+                    loaded = forms.load(SubstanceCreateIn(), data, form=request.form, fields=fields)
+                    key = loaded["key"]
+                    if customs.find_substance(db, key) is not None:
+                        # upsert_substance would replace it: a new one must not overwrite
+                        raise Invalid(
+                            [FieldProblem("key", N_("A substance with this key exists: edit it."))]
+                        )
+                else:
+                    loaded = forms.load(SubstanceIn(), data, form=request.form, fields=fields)
+                    key = substance.key
+                customs.upsert_substance(
+                    db, actor=actor(), key=key, names=loaded["names"], rules=loaded["rules"]
+                )
             flash(_("Substance saved."), "ok")
             return redirect(url_for("console.customs_substance", key=key))
-        except (Refused, DomainError) as error:
-            db.rollback()
-            errors, status = _refusal(error, fields)
+        except Refused as refusal:
+            errors, status = refusal.errors, refusal.status
     return render_template(
         "console/customs_substance.html",
         substance=substance,
@@ -332,14 +319,13 @@ def customs_rates() -> Any:
         data["currency"] = data["currency"].upper()
         data["per_usd"] = data["per_usd"].replace(",", ".")
         try:
-            loaded = forms.load(RateFormIn(), data, form=request.form, fields=fields)
-            rate = customs.set_rate(db, actor=actor(), **loaded)
-            db.commit()
+            with saving(fields):
+                loaded = forms.load(RateFormIn(), data, form=request.form, fields=fields)
+                rate = customs.set_rate(db, actor=actor(), **loaded)
             flash(_("Rate recorded for %(currency)s.", currency=rate.currency), "ok")
             return redirect(url_for("console.customs_rates"))
-        except (Refused, DomainError) as error:
-            db.rollback()
-            errors, status = _refusal(error, fields)
+        except Refused as refusal:
+            errors, status = refusal.errors, refusal.status
     return render_template(
         "console/customs_rates.html",
         rates=customs.latest_rates(db),
@@ -376,21 +362,6 @@ def _latest_or_404(key: str) -> CustomsRule:
         return customs.latest(get_session(), key)
     except NotFound:
         abort(404)
-
-
-def _refusal(
-    error: Refused | DomainError, fields: tuple[str, ...] | dict[str, str]
-) -> tuple[dict[str, list[str]], int]:
-    """Problems by form field, in the console's language, and the status to answer."""
-    if isinstance(error, Invalid):
-        error = forms.refused(error, fields)
-    if not isinstance(error, Refused):
-        flash(_(error.message, **localized(error.params)), "error")
-        return {}, error.status
-    forms.flash_refusal(error.errors)
-    errors = dict(error.errors)
-    errors.pop(forms.FORM, None)
-    return errors, error.status
 
 
 def _tab(errors: dict[str, list[str]], wanted: str | None = None) -> str:

@@ -30,13 +30,13 @@ _LOCAL_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)
 
 
 class Refused(Exception):
-    """The form's problems, by form field (``_form``: those that name no shown field)."""
+    """The form's problems, by form field (``_form``: those that name no shown field), and
+    the status to answer (422, or a service's refusal's own)."""
 
-    status = 422
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
+    def __init__(self, errors: dict[str, list[str]], *, status: int = 422) -> None:
         super().__init__(errors)
         self.errors = errors
+        self.status = status
 
 
 def load(

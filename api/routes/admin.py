@@ -35,7 +35,7 @@ from api.schemas.campaigns import (
     TokenOut,
 )
 from content.accounts import service as accounts
-from content.accounts.models import Role
+from content.accounts.models import EDITORS, PUBLISHERS, Role
 from content.campaigns import service as campaigns
 from content.campaigns.models import Campaign
 from push import outbox
@@ -47,8 +47,6 @@ blp = Blueprint(
     description="For editors, publishers and admins: `Authorization: Bearer <token>` from "
     "POST /v1/auth/tokens.",
 )
-EDITORS = (Role.EDITOR, Role.PUBLISHER, Role.ADMIN)
-PUBLISHERS = (Role.PUBLISHER, Role.ADMIN)
 
 
 def present_admin(campaign: Campaign) -> dict[str, Any]:
@@ -292,17 +290,10 @@ class AdminImages(MethodView):
         settings = current_app.config["SETTINGS"]
         image = campaigns.store_image(
             get_session(),
+            actor=require_role(*EDITORS),
             data=upload.read(),
             image_dir=settings.image_path,
             max_side=settings.image_max_side_pixels,
-        )
-        accounts.audit(
-            get_session(),
-            actor=require_role(*EDITORS),
-            action="upload_image",
-            object_type="image",
-            object_id=str(image.id),
-            after={"sha256": image.sha256, "content_type": image.content_type},
         )
         return {
             "id": image.id,

@@ -31,6 +31,7 @@ from api.schemas.checkpoints import (
 )
 from api.schemas.common import QueryArgs
 from content import versions
+from content.accounts.service import agency_actor
 from content.checkpoints import history
 from content.checkpoints import service as checkpoints
 from content.checkpoints.labels import (
@@ -279,9 +280,11 @@ class CheckpointStatus(MethodView):
         Needs `Authorization: Bearer <agency key>`; a key posts only for its own country's
         checkpoints. Send `Idempotency-Key` to make retries safe.
         """
+        poster = require_poster()
         report = checkpoints.set_status(
             get_session(),
-            poster=require_poster(),
+            actor=agency_actor(poster),
+            poster=poster,
             checkpoint_id=checkpoint_id,
             state=body["state"],
             reason=body.get("reason"),
@@ -341,9 +344,11 @@ class CheckpointQueues(MethodView):
         All reports are stored, or none. A report older than the lane's current one is
         kept as history and answered with `current: false`.
         """
+        poster = require_poster()
         recorded = checkpoints.record_queues(
             get_session(),
-            poster=require_poster(),
+            actor=agency_actor(poster),
+            poster=poster,
             reports=_queue_reports(body["reports"], checkpoint_id),
         )
         return _posted(recorded)
@@ -362,7 +367,11 @@ class QueueReportBatch(MethodView):
 
         Each report names its checkpoint. All reports are stored, or none.
         """
+        poster = require_poster()
         recorded = checkpoints.record_queues(
-            get_session(), poster=require_poster(), reports=_queue_reports(body["reports"], None)
+            get_session(),
+            actor=agency_actor(poster),
+            poster=poster,
+            reports=_queue_reports(body["reports"], None),
         )
         return _posted(recorded)

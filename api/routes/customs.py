@@ -18,7 +18,6 @@ from api.idempotency import commits
 from api.limits import CUSTOMS_CHECKS, limiter
 from api.presenters.customs import present_rule, present_substance, present_verdict
 from api.routes import USER_SECURITY, declare_errors, declare_if_match, declare_not_modified
-from api.routes.admin import EDITORS
 from api.schemas.common import QueryArgs
 from api.schemas.customs import (
     CheckIn,
@@ -37,6 +36,7 @@ from api.schemas.customs import (
     SubstanceListOut,
     SubstanceOut,
 )
+from content.accounts.models import EDITORS
 from content.customs import checker
 from content.customs import service as customs
 from content.customs.labels import VERDICT_TEXTS

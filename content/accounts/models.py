@@ -66,6 +66,12 @@ class Role(enum.StrEnum):
     BORDER_OFFICER = "border_officer"
 
 
+#: who may edit content (campaigns, customs rules, substances, rates)
+EDITORS = frozenset({Role.EDITOR, Role.PUBLISHER, Role.ADMIN})
+#: who may also return, approve, publish and schedule campaigns, and send broadcasts
+PUBLISHERS = frozenset({Role.PUBLISHER, Role.ADMIN})
+
+
 class User(Base):
     """A console user: an editor, publisher, admin or border officer."""
 

@@ -30,6 +30,24 @@ KEY_PREFIX = "mbk"
 
 
 @dataclass(frozen=True)
+class Actor:
+    """Who is making a change, as the audit log names them: ``user:3 a@b.kz``,
+    ``agency:1 KZ border``, ``cli:alice`` (the operating-system user), ``system:seed``."""
+
+    label: str
+    role: Role | None = None
+    user_id: int | None = None
+    country: str | None = None
+
+    @classmethod
+    def for_user(cls, user: User) -> Actor:
+        return cls(f"user:{user.id} {user.email}", user.role, user.id, user.country)
+
+
+SYSTEM = Actor("system")
+
+
+@dataclass(frozen=True)
 class Poster:
     """Who is posting a status or queue report, and for which checkpoints they may."""
 
@@ -50,20 +68,50 @@ def hash_key(raw_key: str) -> str:
 
 
 def create_agency(
-    session: Session, *, country: str, name: str, checkpoint_ids: list[str] | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    country: str,
+    name: str,
+    checkpoint_ids: list[str] | None = None,
 ) -> Agency:
-    """An agency for a country; `checkpoint_ids` narrows it to those checkpoints."""
+    """An agency for a country; `checkpoint_ids` narrows it to those checkpoints. Audited."""
     country = country.upper()
     if session.scalar(select(Agency).where(Agency.name == name)) is not None:
         raise Conflict(N_("An agency named %(name)s already exists."), name=name)
     agency = Agency(country=country, name=name)
     session.add(agency)
-    set_scope(session, agency=agency, checkpoint_ids=checkpoint_ids)
+    _narrow(session, agency=agency, checkpoint_ids=checkpoint_ids)
+    audit(
+        session,
+        actor=actor,
+        action="create_agency",
+        object_type="agency",
+        object_id=str(agency.id),
+        after={"name": agency.name, "country": agency.country, "scope": agency.checkpoint_ids},
+    )
     return agency
 
 
-def set_scope(session: Session, *, agency: Agency, checkpoint_ids: list[str] | None) -> None:
-    """Narrow the agency to these checkpoints of its country; None or [] is all of them."""
+def set_scope(
+    session: Session, *, actor: Actor, agency: Agency, checkpoint_ids: list[str] | None
+) -> None:
+    """Narrow the agency to these checkpoints of its country; None or [] is all of them.
+    Audited."""
+    before = agency.checkpoint_ids
+    _narrow(session, agency=agency, checkpoint_ids=checkpoint_ids)
+    audit(
+        session,
+        actor=actor,
+        action="set_agency_scope",
+        object_type="agency",
+        object_id=str(agency.id),
+        before={"country": agency.country, "scope": before},
+        after={"country": agency.country, "scope": agency.checkpoint_ids},
+    )
+
+
+def _narrow(session: Session, *, agency: Agency, checkpoint_ids: list[str] | None) -> None:
     from content.checkpoints.models import Checkpoint  # models only: no import cycle
 
     wanted = sorted(set(checkpoint_ids or ()))
@@ -104,11 +152,65 @@ def get_agency_or_raise(session: Session, agency_id: int) -> Agency:
     return agency
 
 
-def issue_key(session: Session, *, agency: Agency) -> tuple[ApiKey, str]:
+def issue_key(session: Session, *, actor: Actor, agency: Agency) -> tuple[ApiKey, str]:
     """Create a key for the agency; returns the row and the raw key, shown only once.
 
-    The key posts within the agency's scope, whatever it is when the key is used.
-    """
+    The key posts within the agency's scope, whatever it is when the key is used. Audited
+    with the key's prefix, never the key."""
+    api_key, raw_key = _new_key(session, agency)
+    audit(
+        session,
+        actor=actor,
+        action="issue_key",
+        object_type="agency",
+        object_id=str(agency.id),
+        after={
+            "key_prefix": api_key.prefix,
+            "country": agency.country,
+            "scope": agency.checkpoint_ids,
+        },
+    )
+    return api_key, raw_key
+
+
+def revoke_keys(
+    session: Session, *, actor: Actor, agency: Agency, now: datetime | None = None
+) -> int:
+    """Revoke every live key of the agency; returns how many were revoked. Audited."""
+    revoked = _revoke(session, agency, now or utcnow())
+    audit(
+        session,
+        actor=actor,
+        action="revoke_keys",
+        object_type="agency",
+        object_id=str(agency.id),
+        before={"key_prefixes": revoked},
+    )
+    return len(revoked)
+
+
+def rotate_key(session: Session, *, actor: Actor, agency: Agency) -> tuple[ApiKey, str]:
+    """Revoke the agency's keys and issue a new one; the agency's scope stays as it is.
+    Audited as one change."""
+    revoked = _revoke(session, agency, utcnow())
+    api_key, raw_key = _new_key(session, agency)
+    audit(
+        session,
+        actor=actor,
+        action="rotate_key",
+        object_type="agency",
+        object_id=str(agency.id),
+        before={"key_prefixes": revoked},
+        after={
+            "key_prefix": api_key.prefix,
+            "country": agency.country,
+            "scope": agency.checkpoint_ids,
+        },
+    )
+    return api_key, raw_key
+
+
+def _new_key(session: Session, agency: Agency) -> tuple[ApiKey, str]:
     prefix = secrets.token_hex(4)
     raw_key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     api_key = ApiKey(agency=agency, prefix=prefix, key_hash=hash_key(raw_key))
@@ -117,24 +219,18 @@ def issue_key(session: Session, *, agency: Agency) -> tuple[ApiKey, str]:
     return api_key, raw_key
 
 
-def revoke_keys(session: Session, *, agency: Agency, now: datetime | None = None) -> int:
-    """Revoke every live key of the agency; returns how many were revoked."""
-    now = now or utcnow()
+def _revoke(session: Session, agency: Agency, now: datetime) -> list[str]:
+    """Revoke the agency's live keys; their prefixes."""
     live = [key for key in agency.keys if key.revoked_at is None]
     for key in live:
         key.revoked_at = now
     session.flush()
-    return len(live)
+    return [key.prefix for key in live]
 
 
-def rotate_key(session: Session, *, agency: Agency) -> tuple[ApiKey, str]:
-    """Revoke the agency's keys and issue a new one; the agency's scope stays as it is."""
-    revoke_keys(session, agency=agency)
-    return issue_key(session, agency=agency)
-
-
-def agency_actor(agency_id: int, name: str | None) -> Actor:
-    return Actor(f"agency:{agency_id} {name or ''}".strip())
+def agency_actor(poster: Poster) -> Actor:
+    """Who an agency key's posts are audited as: ``agency:1 KZ border``."""
+    return Actor(f"agency:{poster.agency_id} {poster.agency_name or ''}".strip())
 
 
 def poster_for_key(session: Session, raw_key: str) -> Poster | None:
@@ -203,26 +299,16 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password")
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who is making a change, as the audit log names them."""
-
-    label: str
-    role: Role | None = None
-    user_id: int | None = None
-    country: str | None = None
-
-    @classmethod
-    def for_user(cls, user: User) -> Actor:
-        return cls(f"user:{user.id} {user.email}", user.role, user.id, user.country)
-
-
-SYSTEM = Actor("system")
-
-
 def create_user(
-    session: Session, *, email: str, password: str, role: Role, country: str | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    email: str,
+    password: str,
+    role: Role,
+    country: str | None = None,
 ) -> User:
+    """A console user; the password is stored as an argon2 hash. Audited (never the password)."""
     email = email.strip().lower()
     if session.scalar(select(User).where(User.email == email)) is not None:
         raise Conflict(N_("A user with the email %(email)s already exists."), email=email)
@@ -240,6 +326,14 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    audit(
+        session,
+        actor=actor,
+        action="create_user",
+        object_type="user",
+        object_id=str(user.id),
+        after={"email": user.email, "role": user.role.value},
+    )
     return user
 
 
@@ -253,6 +347,18 @@ def end_sessions(session: Session, user: User) -> None:
     """End every console session and bearer token of the user at once."""
     user.session_version += 1
     session.flush()
+
+
+def sign_out(session: Session, *, user: User) -> None:
+    """The user signs out: here and everywhere else, every session and token ends. Audited."""
+    end_sessions(session, user)
+    audit(
+        session,
+        actor=Actor.for_user(user),
+        action="sign_out",
+        object_type="user",
+        object_id=str(user.id),
+    )
 
 
 def get_user_by_email_or_raise(session: Session, email: str) -> User:
@@ -433,9 +539,17 @@ def user_for_token(session: Session, raw: str, *, now: datetime | None = None) -
 
 
 def revoke_token(session: Session, raw: str, *, now: datetime | None = None) -> None:
+    """Its user signs a bearer token out. Audited as the user."""
     token = session.scalar(select(AuthToken).where(AuthToken.token_hash == hash_key(raw)))
     if token is not None and token.revoked_at is None:
         token.revoked_at = now or utcnow()
+        audit(
+            session,
+            actor=Actor.for_user(token.user),
+            action="revoke_token",
+            object_type="auth_token",
+            object_id=str(token.id),
+        )
         session.flush()
 
 

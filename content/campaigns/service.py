@@ -22,7 +22,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from content import versions
-from content.accounts.models import Role
+from content.accounts.models import EDITORS, PUBLISHERS, Role
 from content.accounts.service import Actor, audit
 from content.campaigns.labels import ACTION_LABELS, STATUS_LABELS
 from content.campaigns.models import (
@@ -68,11 +68,9 @@ DEMO_LABELS = {
     "tk": "Demo, resmi habar däl",
 }
 
-EDITORS = {Role.EDITOR, Role.PUBLISHER, Role.ADMIN}
-PUBLISHERS = {Role.PUBLISHER, Role.ADMIN}
 
 # action: (allowed from, to, who)
-TRANSITIONS: dict[str, tuple[set[CampaignStatus], CampaignStatus, set[Role]]] = {
+TRANSITIONS: dict[str, tuple[set[CampaignStatus], CampaignStatus, frozenset[Role]]] = {
     "submit": ({CampaignStatus.DRAFT}, CampaignStatus.IN_REVIEW, EDITORS),
     "return": ({CampaignStatus.IN_REVIEW}, CampaignStatus.DRAFT, PUBLISHERS),
     "approve": ({CampaignStatus.IN_REVIEW}, CampaignStatus.APPROVED, PUBLISHERS),
@@ -471,11 +469,29 @@ def get_public(session: Session, slug: str, *, now: datetime | None = None) -> C
 
 
 def store_image(
-    session: Session, *, data: bytes, image_dir: Path, max_side: int = MAX_IMAGE_SIDE
+    session: Session,
+    *,
+    actor: Actor,
+    data: bytes,
+    image_dir: Path,
+    max_side: int = MAX_IMAGE_SIDE,
 ) -> Image:
     """Keep an uploaded image after checking what it is by its content (PNG, JPEG, WebP)
     and that neither side is longer than `max_side` pixels. Only the header is read:
-    the pixels are never decoded here."""
+    the pixels are never decoded here. Every upload is audited, a known image's too."""
+    image = _keep_image(session, data=data, image_dir=image_dir, max_side=max_side)
+    audit(
+        session,
+        actor=actor,
+        action="upload_image",
+        object_type="image",
+        object_id=str(image.id),
+        after={"sha256": image.sha256, "content_type": image.content_type},
+    )
+    return image
+
+
+def _keep_image(session: Session, *, data: bytes, image_dir: Path, max_side: int) -> Image:
     if len(data) > MAX_IMAGE_BYTES:
         raise Invalid([FieldProblem("file", N_("An image may be at most 2 MB."))])
     too_large = FieldProblem(
@@ -530,7 +546,7 @@ def is_https_url(url: str) -> bool:
     return parts.scheme == "https" and bool(_HTTPS_HOST.match(parts.netloc))
 
 
-def _require(actor: Actor, roles: set[Role]) -> None:
+def _require(actor: Actor, roles: frozenset[Role]) -> None:
     if actor.role not in roles:
         raise Forbidden(N_("Your role may not do this."))
 

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from content import versions
-from content.accounts.service import Poster, agency_actor, audit, ensure_may_post
+from content.accounts.service import Actor, Poster, audit, ensure_may_post
 from content.checkpoints.models import (
     Checkpoint,
     CurrentQueue,
@@ -194,9 +194,16 @@ def get_state(
     return state
 
 
+def _ensure_named(actor: Actor | None, poster: Poster | None) -> None:
+    """A post with a poster (an agency key, an officer) is always audited: it names who."""
+    if poster is not None and actor is None:
+        raise TypeError("a post by an agency or an officer names its actor for the audit log")
+
+
 def set_status(
     session: Session,
     *,
+    actor: Actor | None = None,
     poster: Poster | None,
     checkpoint_id: str,
     state: State,
@@ -205,7 +212,11 @@ def set_status(
     now: datetime | None = None,
     demo: bool = False,
 ) -> StatusReport:
-    """Append a status post and make it the checkpoint's current status."""
+    """Append a status post and make it the checkpoint's current status.
+
+    Audited as `actor` (an agency or an officer). A post by a poster must name its actor;
+    only demo data and tests post as nobody."""
+    _ensure_named(actor, poster)
     checkpoint = get_or_raise(session, checkpoint_id)
     if poster is not None:
         ensure_may_post(poster, checkpoint_id=checkpoint.id, country=checkpoint.country)
@@ -254,16 +265,19 @@ def set_status(
     session.execute(stmt)
     if changed and not demo:
         outbox.on_status_change(session, checkpoint, state=state, reason=reason, since=now)
-    if poster is not None and poster.agency_id is not None:
-        # console officers' posts are audited by the console, with the user as actor
+    if actor is not None:
         audit(
             session,
-            actor=agency_actor(poster.agency_id, poster.agency_name),
+            actor=actor,
             action="set_status",
             object_type="checkpoint",
             object_id=checkpoint.id,
             before=before,
-            after={"state": state.value, "reason": reason.value if reason else None},
+            after={
+                "state": state.value,
+                "reason": reason.value if reason else None,
+                "message": message,
+            },
         )
     checkpoint.changed_version = versions.bump(session)
     session.flush()
@@ -274,6 +288,7 @@ def set_status(
 def record_queues(
     session: Session,
     *,
+    actor: Actor | None = None,
     poster: Poster | None,
     reports: Sequence[QueueObservation],
     now: datetime | None = None,
@@ -283,9 +298,12 @@ def record_queues(
     """Append queue reports, all or none, and make each current unless a newer one is.
 
     Every report is checked before any is stored; one bad report refuses the batch.
-    Not audited one by one (the busiest write there is): each row keeps its agency_id
-    and posted_at, which is the trail.
+    An agency's reports are not audited one by one (the busiest write there is): each row
+    keeps its agency_id and posted_at, which is the trail. An officer's row names no
+    agency, so each of their reports is audited as `actor`. A post by a poster must name
+    its actor; only demo data and tests post as nobody.
     """
+    _ensure_named(actor, poster)
     now = now or utcnow()
     checkpoints = get_many(session, [r.checkpoint_id for r in reports])
     problems: list[FieldProblem] = []
@@ -337,6 +355,20 @@ def record_queues(
                 lane=row.lane,
                 wait_minutes=row.wait_minutes,
                 now=now,
+            )
+    if actor is not None and (poster is None or poster.agency_id is None):
+        for row in rows:
+            audit(
+                session,
+                actor=actor,
+                action="record_queue",
+                object_type="checkpoint",
+                object_id=row.checkpoint_id,
+                after={
+                    "direction": row.direction.value,
+                    "lane": row.lane.value,
+                    "wait_minutes": row.wait_minutes,
+                },
             )
     version = versions.bump(session)
     for checkpoint_id in {row.checkpoint_id for row in rows if row.id in current_ids}:

@@ -291,14 +291,14 @@ def find_substance(session: Session, key: str) -> Substance | None:
 def set_rate(
     session: Session,
     *,
+    actor: Actor,
     currency: str,
     per_usd: float,
     as_of: date,
     source: str,
     demo: bool = False,
-    actor: Actor | None = None,
 ) -> ExchangeRate:
-    """Record a dated rate; audited when an actor is named (seed data has none)."""
+    """Record a dated rate. Audited."""
     if not re.fullmatch(r"[A-Za-z]{3}", currency):
         raise Invalid([FieldProblem("currency", N_("A currency is three letters, such as USD."))])
     if per_usd <= 0:
@@ -308,15 +308,14 @@ def set_rate(
     )
     session.add(rate)
     session.flush()
-    if actor is not None:
-        audit(
-            session,
-            actor=actor,
-            action="set_rate",
-            object_type="exchange_rate",
-            object_id=rate.currency,
-            after={"per_usd": per_usd, "as_of": as_of.isoformat(), "source": source},
-        )
+    audit(
+        session,
+        actor=actor,
+        action="set_rate",
+        object_type="exchange_rate",
+        object_id=rate.currency,
+        after={"per_usd": per_usd, "as_of": as_of.isoformat(), "source": source},
+    )
     versions.bump(session)
     return rate
 

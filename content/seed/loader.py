@@ -164,13 +164,15 @@ DEMO_AGENCIES = {
 }
 
 
-def issue_demo_keys(session: Session) -> dict[str, str]:
+def issue_demo_keys(session: Session, *, actor: accounts.Actor) -> dict[str, str]:
     """Create the demo agencies if needed and give each a fresh key; {country: raw key}."""
     keys = {}
     existing = {a.name: a for a in accounts.list_agencies(session)}
     for country, name in DEMO_AGENCIES.items():
-        agency = existing.get(name) or accounts.create_agency(session, country=country, name=name)
-        _, keys[country] = accounts.rotate_key(session, agency=agency)
+        agency = existing.get(name) or accounts.create_agency(
+            session, actor=actor, country=country, name=name
+        )
+        _, keys[country] = accounts.rotate_key(session, actor=actor, agency=agency)
     return keys
 
 
@@ -183,7 +185,7 @@ DEMO_USERS = {
 }
 
 
-def issue_demo_users(session: Session) -> dict[str, str]:
+def issue_demo_users(session: Session, *, actor: accounts.Actor) -> dict[str, str]:
     """One demo user per role, each with a fresh random password; {email: password}."""
     logins = {}
     existing = {u.email: u for u in accounts.list_users(session)}
@@ -192,12 +194,29 @@ def issue_demo_users(session: Session) -> dict[str, str]:
         user = existing.get(email)
         if user is None:
             accounts.create_user(
-                session, email=email, password=password, role=role, country=country
+                session, actor=actor, email=email, password=password, role=role, country=country
             )
         else:
             accounts.set_password(session, user, password)
         logins[email] = password
     return logins
+
+
+def issue_demo_credentials(
+    session: Session, *, actor: accounts.Actor
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Fresh demo agency keys and user passwords, audited as one reset (never the secrets)."""
+    keys = issue_demo_keys(session, actor=actor)
+    logins = issue_demo_users(session, actor=actor)
+    accounts.audit(
+        session,
+        actor=actor,
+        action="reset_demo_credentials",
+        object_type="demo",
+        object_id="credentials",
+        after={"agency_countries": sorted(keys), "users": sorted(logins)},
+    )
+    return keys, logins
 
 
 def load_demo_campaigns(session: Session, path: Path = CAMPAIGNS_FILE) -> int:
@@ -421,6 +440,7 @@ def load_demo_rates(session: Session, path: Path = RATES_FILE) -> int:
     for currency, per_usd in data["per_usd"].items():
         customs.set_rate(
             session,
+            actor=SEED_ACTOR,
             currency=currency,
             per_usd=per_usd,
             as_of=as_of,

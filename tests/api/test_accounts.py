@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from api.config import PROJECT_ROOT
 from content.accounts import service as accounts
 from content.accounts.models import Agency, AuditEntry, Role
+from content.accounts.service import SYSTEM
 from tests.conftest import USER_PASSWORD, bearer
 
 KEY = re.compile(r"mbk_\w+_[\w-]+")
@@ -73,7 +74,7 @@ def test_revoke_then_rotate_keeps_a_narrowed_agency_narrow(
 
 
 def test_agency_cli_actions_are_audited_with_country_and_scope(
-    app: Flask, session: Session
+    app: Flask, session: Session, os_user: str
 ) -> None:
     runner = app.test_cli_runner()
     created = runner.invoke(
@@ -93,7 +94,7 @@ def test_agency_cli_actions_are_audited_with_country_and_scope(
     runner.invoke(args=["agency", "set-scope", agency_id, "--whole-country"])
     runner.invoke(args=["agency", "revoke", agency_id])
     (create,) = entries(session, "create_agency")
-    assert create.actor == "cli"
+    assert create.actor == os_user
     assert create.after["country"] == "KZ"
     assert create.after["scope"] == ["kz-kordai"]
     (rotate,) = entries(session, "rotate_key")
@@ -124,14 +125,16 @@ def test_agency_status_posts_are_audited(
     assert entry.after["state"] == "open"
 
 
-def test_customs_set_rate_from_the_cli_is_audited(app: Flask, session: Session) -> None:
+def test_customs_set_rate_from_the_cli_is_audited(
+    app: Flask, session: Session, os_user: str
+) -> None:
     runner = app.test_cli_runner()
     result = runner.invoke(
         args=["customs", "set-rate", "EUR", "0.5", "--as-of", "2026-01-02", "--source", "probe"]
     )
     assert result.exit_code == 0, result.output
     (entry,) = entries(session, "set_rate")
-    assert entry.actor == "cli"
+    assert entry.actor == os_user
 
 
 def test_image_uploads_are_audited(client: FlaskClient, login: Login, session: Session) -> None:
@@ -223,7 +226,7 @@ def test_a_disabled_users_token_is_refused_and_they_cannot_sign_in(
 
 
 def test_user_cli_role_change_and_sign_out_everywhere(
-    app: Flask, client: FlaskClient, login: Login, session: Session
+    app: Flask, client: FlaskClient, login: Login, session: Session, os_user: str
 ) -> None:
     editor = login(Role.EDITOR)
     runner = app.test_cli_runner()
@@ -241,7 +244,7 @@ def test_user_cli_role_change_and_sign_out_everywhere(
     assert client.get("/v1/admin/campaigns", headers=fresh).status_code == 401
     (role,) = entries(session, "set_role")
     assert (role.before["role"], role.after["role"]) == ("editor", "publisher")
-    assert role.actor == "cli"
+    assert role.actor == os_user
     assert len(entries(session, "sign_out_everywhere")) == 1
 
 
@@ -267,9 +270,11 @@ def test_backfill_takes_the_narrowest_scope_any_key_had() -> None:
 
 
 def test_scope_is_read_from_the_agency(session: Session) -> None:
-    agency = accounts.create_agency(session, country="KZ", name="S", checkpoint_ids=["kz-kordai"])
-    _, raw = accounts.issue_key(session, agency=agency)
-    accounts.set_scope(session, agency=agency, checkpoint_ids=["kz-merke"])
+    agency = accounts.create_agency(
+        session, actor=SYSTEM, country="KZ", name="S", checkpoint_ids=["kz-kordai"]
+    )
+    _, raw = accounts.issue_key(session, actor=SYSTEM, agency=agency)
+    accounts.set_scope(session, actor=SYSTEM, agency=agency, checkpoint_ids=["kz-merke"])
     poster = accounts.poster_for_key(session, raw)
     assert poster is not None
     assert poster.checkpoint_ids == frozenset({"kz-merke"})

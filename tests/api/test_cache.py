@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session
 
 from content.accounts import service as accounts
+from content.accounts.service import SYSTEM
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import State
 from tests import factories
@@ -94,8 +95,8 @@ def _free_port() -> int:
 def gunicorn(committed_database: tuple[str, Engine], tmp_path: Path) -> Iterator[tuple[str, str]]:
     url, engine = committed_database
     with Session(engine) as session:
-        agency = accounts.create_agency(session, country="KZ", name="KZ")
-        _, key = accounts.issue_key(session, agency=agency)
+        agency = accounts.create_agency(session, actor=SYSTEM, country="KZ", name="KZ")
+        _, key = accounts.issue_key(session, actor=SYSTEM, agency=agency)
         session.commit()
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "IMAGE_DIR": str(tmp_path)}

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from content.accounts import service as accounts
+from content.accounts.service import SYSTEM
 from content.checkpoints.models import QueueReport, StatusReport
 from tests import factories
 from tests.conftest import bearer
@@ -128,7 +129,9 @@ def test_no_key_bad_key_and_revoked_key_are_401(
     assert client.post(url, json={"state": "open"}, headers=bearer(key)).status_code == 201
     poster = accounts.poster_for_key(session, key)
     assert poster is not None
-    accounts.revoke_keys(session, agency=accounts.get_agency_or_raise(session, poster.agency_id))
+    accounts.revoke_keys(
+        session, actor=SYSTEM, agency=accounts.get_agency_or_raise(session, poster.agency_id)
+    )
     session.commit()
     assert client.post(url, json={"state": "open"}, headers=bearer(key)).status_code == 401
 

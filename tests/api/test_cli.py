@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import re
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from api.cli import cli_actor
 from tests.conftest import bearer
 
 KEY = re.compile(r"mbk_\w+_[\w-]+")
@@ -72,3 +76,14 @@ def test_seed_with_demo_writes_credentials(app: Flask, tmp_path: Path) -> None:
     assert len(KEY.findall(credentials.read_text())) == 5
     again = app.test_cli_runner().invoke(args=["seed", "--demo"])
     assert "already there" in again.output
+
+
+def test_the_cli_actor_is_the_operating_system_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(getpass, "getuser", lambda: "alice")
+    assert cli_actor().label == "cli:alice"
+
+    def nobody() -> str:
+        raise OSError("no login name")
+
+    monkeypatch.setattr(getpass, "getuser", nobody)
+    assert cli_actor().label == f"cli:uid{os.getuid()}"

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from content.accounts import service as accounts
 from content.accounts.models import AuthToken, Role
+from content.accounts.service import SYSTEM
 from content.checkpoints.models import QueueReport
 from push.models import Device, MessageKind, MessageStatus, OutboxMessage, Platform
 from tests.api.test_cache import _free_port
@@ -87,11 +88,15 @@ def test_web_and_push_workers_write_at_once_without_a_503(
     if not url.startswith("sqlite"):
         pytest.skip("SQLite's write lock only")
     with Session(engine) as session:
-        agency = accounts.create_agency(session, country="KZ", name="KZ")
-        _, key = accounts.issue_key(session, agency=agency)
+        agency = accounts.create_agency(session, actor=SYSTEM, country="KZ", name="KZ")
+        _, key = accounts.issue_key(session, actor=SYSTEM, agency=agency)
         for n in range(4):
             accounts.create_user(
-                session, email=f"u{n}@example.com", password=PASSWORD, role=Role.EDITOR
+                session,
+                actor=SYSTEM,
+                email=f"u{n}@example.com",
+                password=PASSWORD,
+                role=Role.EDITOR,
             )
         session.commit()
     _queue_outbox(engine, 3000)

@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 from api.app import create_app
 from content.accounts import service as accounts
 from content.accounts.models import Role
+from content.accounts.service import SYSTEM
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -54,6 +55,7 @@ def live_server(committed_database: tuple[str, Engine], tmp_path: Path) -> Itera
         for name, (role, country) in USERS.items():
             accounts.create_user(
                 session,
+                actor=SYSTEM,
                 email=f"{name}@browser.test",
                 password=PASSWORD,
                 role=role,

@@ -146,7 +146,7 @@ def test_a_later_send_at_is_kept(
 
 
 def test_the_cli_needs_the_dry_runs_audience_and_is_audited(
-    app: Flask, session: Session, tmp_path: Path
+    app: Flask, session: Session, tmp_path: Path, os_user: str
 ) -> None:
     _phones(session, 2, follow="kz-kordai")
     texts_file = tmp_path / "texts.json"
@@ -167,7 +167,7 @@ def test_the_cli_needs_the_dry_runs_audience_and_is_audited(
     assert sent.exit_code == 0, sent.output
     broadcast = session.scalar(select(Broadcast))
     assert broadcast is not None
-    assert broadcast.created_by == "cli"
+    assert broadcast.created_by == os_user
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "broadcast"))
     assert entry is not None
-    assert (entry.actor, entry.object_id) == ("cli", str(broadcast.id))
+    assert (entry.actor, entry.object_id) == (os_user, str(broadcast.id))

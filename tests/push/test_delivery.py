@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from content.accounts.service import Actor
+from content.accounts.service import SYSTEM, Actor
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import Checkpoint, Direction, Lane, Reason, State
 from content.locales import KNOWN_LOCALES
@@ -109,8 +109,8 @@ def test_a_rejected_post_queues_nothing(client: FlaskClient, session: Session) -
     before = session.scalar(select(func.count()).select_from(OutboxMessage))
     from content.accounts import service as accounts
 
-    agency = accounts.create_agency(session, country="KZ", name="KZ")
-    _, key = accounts.issue_key(session, agency=agency)
+    agency = accounts.create_agency(session, actor=SYSTEM, country="KZ", name="KZ")
+    _, key = accounts.issue_key(session, actor=SYSTEM, agency=agency)
     session.commit()
     now = datetime.now(UTC).isoformat()
     response = client.post(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from content.accounts import service as accounts
 from content.accounts.models import AuditEntry, Role
+from content.accounts.service import SYSTEM
 from content.checkpoints.models import CurrentStatus
 
 PASSWORD = "correct horse battery staple"
@@ -26,7 +27,9 @@ def csrf(client: FlaskClient, path: str) -> str:
 
 def sign_in(client: FlaskClient, session: Session, role: Role, country: str | None = None) -> str:
     email = f"{role.value}@console.test"
-    accounts.create_user(session, email=email, password=PASSWORD, role=role, country=country)
+    accounts.create_user(
+        session, actor=SYSTEM, email=email, password=PASSWORD, role=role, country=country
+    )
     session.commit()
     token = csrf(client, "/console/login")
     response = client.post(
@@ -46,14 +49,18 @@ def test_sign_in_page_and_security_headers(client: FlaskClient) -> None:
 
 
 def test_forms_without_csrf_token_are_refused(client: FlaskClient, session: Session) -> None:
-    accounts.create_user(session, email="a@b.test", password=PASSWORD, role=Role.EDITOR)
+    accounts.create_user(
+        session, actor=SYSTEM, email="a@b.test", password=PASSWORD, role=Role.EDITOR
+    )
     session.commit()
     response = client.post("/console/login", data={"email": "a@b.test", "password": PASSWORD})
     assert response.status_code == 400
 
 
 def test_session_cookie_is_httponly_and_samesite(client: FlaskClient, session: Session) -> None:
-    accounts.create_user(session, email="c@b.test", password=PASSWORD, role=Role.EDITOR)
+    accounts.create_user(
+        session, actor=SYSTEM, email="c@b.test", password=PASSWORD, role=Role.EDITOR
+    )
     session.commit()
     token = csrf(client, "/console/login")
     response = client.post(
@@ -65,7 +72,9 @@ def test_session_cookie_is_httponly_and_samesite(client: FlaskClient, session: S
 
 
 def test_wrong_passwords_lock_the_account(client: FlaskClient, session: Session) -> None:
-    accounts.create_user(session, email="d@b.test", password=PASSWORD, role=Role.EDITOR)
+    accounts.create_user(
+        session, actor=SYSTEM, email="d@b.test", password=PASSWORD, role=Role.EDITOR
+    )
     session.commit()
     client.application.extensions["sign_in_guard"].enabled = True
     for _ in range(5):

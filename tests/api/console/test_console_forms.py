@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from content.accounts import service as accounts
 from content.accounts.models import Agency, AuditEntry, Role, User
+from content.accounts.service import SYSTEM
 from content.campaigns import service as campaigns
 from content.campaigns.models import Campaign, CampaignRevision
 from content.checkpoints.models import QueueReport, StatusReport
@@ -73,7 +74,9 @@ def test_sign_in_refuses_bad_input_beside_the_field(
 
 
 def test_sign_in_refuses_a_nul_in_the_password(client: FlaskClient, session: Session) -> None:
-    accounts.create_user(session, email="n@b.test", password=PASSWORD, role=Role.EDITOR)
+    accounts.create_user(
+        session, actor=SYSTEM, email="n@b.test", password=PASSWORD, role=Role.EDITOR
+    )
     session.commit()
     token = csrf(client, "/console/login")
     response = client.post(

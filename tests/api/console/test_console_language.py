@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from content.accounts import service as accounts
 from content.accounts.labels import ROLE_LABELS
 from content.accounts.models import Role
+from content.accounts.service import SYSTEM
 from content.campaigns import service as campaigns
 from content.campaigns.labels import ACTION_LABELS, STATUS_LABELS
 from content.campaigns.models import CampaignStatus
@@ -42,7 +43,9 @@ def visible_text(page: str) -> str:
 def sign_in_as(client: FlaskClient, session: Session, role: Role, locale: str) -> None:
     # a neutral address: the header shows it, and it must not look like a role
     email = "someone@console.test"
-    accounts.create_user(session, email=email, password=PASSWORD, role=role, country=None)
+    accounts.create_user(
+        session, actor=SYSTEM, email=email, password=PASSWORD, role=role, country=None
+    )
     session.commit()
     token = csrf(client, "/console/login")
     response = client.post(
@@ -66,7 +69,7 @@ def test_campaign_and_user_pages_speak_the_consoles_language(
     sign_in_as(client, session, Role.ADMIN, locale)
     for role in (Role.EDITOR, Role.PUBLISHER, Role.BORDER_OFFICER):
         accounts.create_user(
-            session, email=f"user{len(role.value)}@console.test", password=PASSWORD,
+            session, actor=SYSTEM, email=f"user{len(role.value)}@console.test", password=PASSWORD,
             role=role, country="KZ",
         )  # fmt: skip
     session.commit()

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from content.accounts.models import AuditEntry, Role
+from content.accounts.service import SYSTEM
 from content.customs import service as customs
 from content.customs.labels import SUBSTANCE_ACTION_LABELS
 from content.customs.models import SUBSTANCE_ACTIONS, CustomsRule, ExchangeRate, Substance
@@ -369,7 +370,9 @@ def test_editing_a_substance(client: FlaskClient, session: Session, cash_rule: C
 
 
 def test_recording_a_rate(client: FlaskClient, session: Session) -> None:
-    customs.set_rate(session, currency="KZT", per_usd=500, as_of=date(2026, 1, 1), source="old")
+    customs.set_rate(
+        session, actor=SYSTEM, currency="KZT", per_usd=500, as_of=date(2026, 1, 1), source="old"
+    )
     session.commit()
     email = sign_in(client, session, Role.EDITOR)
     token = csrf(client, "/console/customs/rates")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from content.accounts import service as accounts
 from content.accounts.models import Role
+from content.accounts.service import SYSTEM
 
 PASSWORD = "correct horse battery staple"
 
@@ -41,7 +42,9 @@ class CountingHasher:
 def test_every_sign_in_path_runs_one_argon2_verify(
     session: Session, monkeypatch: pytest.MonkeyPatch, email: str, password: str, disabled: bool
 ) -> None:
-    user = accounts.create_user(session, email="known@x.test", password=PASSWORD, role=Role.EDITOR)
+    user = accounts.create_user(
+        session, actor=SYSTEM, email="known@x.test", password=PASSWORD, role=Role.EDITOR
+    )
     user.disabled = disabled
     hasher = CountingHasher(accounts._hasher)
     monkeypatch.setattr(accounts, "_hasher", hasher)
@@ -51,8 +54,12 @@ def test_every_sign_in_path_runs_one_argon2_verify(
 
 
 def test_session_version_moves_on_every_ending(session: Session) -> None:
-    admin = accounts.create_user(session, email="a@x.test", password=PASSWORD, role=Role.ADMIN)
-    user = accounts.create_user(session, email="u@x.test", password=PASSWORD, role=Role.EDITOR)
+    admin = accounts.create_user(
+        session, actor=SYSTEM, email="a@x.test", password=PASSWORD, role=Role.ADMIN
+    )
+    user = accounts.create_user(
+        session, actor=SYSTEM, email="u@x.test", password=PASSWORD, role=Role.EDITOR
+    )
     actor = accounts.Actor.for_user(admin)
     versions = [user.session_version]
     accounts.set_password(session, user, "another long passphrase")
