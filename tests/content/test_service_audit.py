@@ -18,7 +18,7 @@ from content.accounts.service import Actor, Poster
 from content.campaigns import service as campaigns
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import Direction, Lane, State
-from content.checkpoints.service import QueueReportIn
+from content.checkpoints.service import QueueObservation
 from content.customs import service as customs
 from content.locales import KNOWN_LOCALES
 from content.seed import loader
@@ -164,9 +164,9 @@ def test_an_officers_queue_report_is_audited_an_agencys_is_not(
 ) -> None:
     """An agency's rows keep their agency (the trail); an officer's name no one."""
 
-    def report(wait: int) -> list[QueueReportIn]:
+    def report(wait: int) -> list[QueueObservation]:
         observed = datetime.now(UTC)
-        return [QueueReportIn("kz-kordai", Direction.EXIT, Lane.CAR, wait, observed)]
+        return [QueueObservation("kz-kordai", Direction.EXIT, Lane.CAR, wait, observed)]
 
     checkpoints.record_queues(
         session,

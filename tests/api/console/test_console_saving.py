@@ -16,7 +16,7 @@ from api.config import PROJECT_ROOT
 from content.accounts.models import Role
 from content.checkpoints.models import State
 from content.checkpoints.service import get_state
-from tests.console.test_console import csrf, sign_in
+from tests.api.console.test_console import csrf, sign_in
 
 CONSOLE = PROJECT_ROOT / "api" / "console"
 PAGES = ("auth", "campaigns", "board", "admin", "customs")
