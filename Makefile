@@ -73,8 +73,9 @@ run: seed ## development only, on 127.0.0.1: API on :$(PORT), push worker, fake 
 	DATABASE_URL=$(DATABASE_URL) BIND=127.0.0.1:$(PORT) WEB_CONCURRENCY=2 $(BIN)/gunicorn \
 		-c gunicorn.conf.py wsgi:app
 
-lint: $(VENV)/.installed-dev ## ruff
+lint: $(VENV)/.installed-dev ## ruff: the checks, and the format (`ruff format .` fixes it)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.installed-dev ## mypy on the packages
 	$(BIN)/mypy
@@ -102,6 +103,7 @@ test: lint typecheck content-check pytest ## everything CI checks
 
 test-fast: $(VENV)/.installed-dev translations-compile ## inner loop: ruff, then pytest on SQLite only without the slow tests, stopping at the first failure
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q -x -m "not slow"
 
 bench: $(VENV)/.installed-dev translations-compile ## benchmarks (ratios against in-run baselines)

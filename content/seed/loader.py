@@ -345,9 +345,8 @@ def load_customs(session: Session, directory: Path = CUSTOMS_DIR) -> CustomsLoad
             customs.create_rule(session, actor=SEED_ACTOR, fields=_rule_fields_of(entry))
             done.added += 1
             continue
-        if (
-            first.effective_from_precision == "unknown"
-            and first.effective_from.isoformat() == str(entry["effective_from"])
+        if first.effective_from_precision == "unknown" and first.effective_from.isoformat() == str(
+            entry["effective_from"]
         ):
             first.effective_from_precision = entry["effective_from_precision"]
             session.flush()

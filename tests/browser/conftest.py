@@ -38,7 +38,6 @@ USERS = {
 }
 
 
-
 @pytest.hookimpl(tryfirst=True)  # before `-m "not slow"` deselects
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every browser test is slow (a live server and Chromium): `make test-fast` skips them."""

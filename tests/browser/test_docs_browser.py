@@ -8,9 +8,7 @@ from typing import Any
 from tests.browser.conftest import ARTIFACTS
 
 
-def test_docs_lists_the_operations_with_the_network_blocked(
-    browser: Any, live_server: str
-) -> None:
+def test_docs_lists_the_operations_with_the_network_blocked(browser: Any, live_server: str) -> None:
     context = browser.new_context(locale="en-GB")
     blocked: list[str] = []
 

@@ -124,9 +124,7 @@ def test_a_database_seeded_earlier_follows_the_files(session: Session, tmp_path:
     """Review §2, §3, §10: rules were corrected, split and removed in the files; a
     database seeded before must not keep serving the old ones."""
     _write(tmp_path)
-    assert loader.load_customs(session, tmp_path) == loader.CustomsLoad(
-        added=2, substances_added=1
-    )
+    assert loader.load_customs(session, tmp_path) == loader.CustomsLoad(added=2, substances_added=1)
     assert loader.load_customs(session, tmp_path) == loader.CustomsLoad()  # nothing changed
 
     _write(tmp_path, cash_limit=5000, with_alcohol=False, action="permit")
@@ -166,9 +164,7 @@ def test_what_an_editor_changed_since_the_seed_is_left_alone(
         rules=[{"country": "KZ", "action": "prohibited", "source": {"url": "https://e.test"}}],
     )  # fmt: skip
     _write(tmp_path, cash_limit=5000, with_alcohol=False, action="permit")
-    assert loader.load_customs(session, tmp_path) == loader.CustomsLoad(
-        withdrawn=1, kept_edited=2
-    )
+    assert loader.load_customs(session, tmp_path) == loader.CustomsLoad(withdrawn=1, kept_edited=2)
     assert customs.latest(session, "t-cash").limit_value == 7000
     rules = customs.search_substances(session, "tramadol")[0].rules
     assert [r.action for r in rules] == ["prohibited"]
