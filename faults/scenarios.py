@@ -126,11 +126,14 @@ def database_restart(ctx: Context, outage_seconds: float = 5.0) -> Result:
             posters = _posters(server.base, ctx.keys)
             with Load(server.base, posters, readers=0, post_interval=0.5) as posts_load:
                 time.sleep(3)
-                down_at = time.monotonic()
                 ctx.postgres.stop()
+                # the outage is the time the database was surely down: from the moment
+                # the fast shutdown finished (a post in flight while it ran may still
+                # commit) to the moment it is asked to start (one in flight then may too)
+                down_at = time.monotonic()
                 time.sleep(outage_seconds)
-                ctx.postgres.start()
                 up_at = time.monotonic()
+                ctx.postgres.start()
                 time.sleep(8)
         answers = reads.snapshot() + posts_load.snapshot()
     reads = [a for a in answers if a.kind == "read"]
