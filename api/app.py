@@ -147,14 +147,16 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     observability.init_app(app)
 
-    from api.routes import admin, campaigns, checkpoints, customs, devices, images, meta
+    from api.routes import audit, auth, campaigns, checkpoints, customs, devices, images, meta, push
 
     api.register_blueprint(meta.blp)
     api.register_blueprint(checkpoints.blp)
     api.register_blueprint(devices.blp)
     api.register_blueprint(campaigns.blp)
     api.register_blueprint(customs.blp)
-    api.register_blueprint(admin.blp)
+    api.register_blueprint(auth.blp)
+    api.register_blueprint(push.blp)
+    api.register_blueprint(audit.blp)
     app.register_blueprint(images.blp)
     app.register_blueprint(apidocs.blp)
     console.init_app(app)

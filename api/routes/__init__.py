@@ -1,4 +1,5 @@
-"""One flask-smorest Blueprint per resource."""
+"""One flask-smorest Blueprint per resource, its admin routes included; what route modules
+share lives here, since they never import each other (tests/test_layers.py)."""
 
 from __future__ import annotations
 

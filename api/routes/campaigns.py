@@ -1,20 +1,39 @@
-"""Drug-awareness campaigns, as travellers read them."""
+"""Drug-awareness campaigns: as travellers read them, and as editors and publishers
+write, schedule and publish them (with their images)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from flask import url_for
+from flask import current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api.auth import authorize, require_role
 from api.cache import cached_read, note_valid_until
 from api.db import get_session
+from api.etags import expected_version, version_etag
 from api.i18n import current_locale
-from api.routes import declare_errors, declare_not_modified
-from api.schemas.campaigns import CampaignListArgs, CampaignListOut, CampaignOut
+from api.idempotency import commits
+from api.routes import USER_SECURITY, declare_errors, declare_if_match, declare_not_modified
+from api.schemas.campaigns import (
+    CampaignAdminListOut,
+    CampaignAdminOut,
+    CampaignCreateIn,
+    CampaignIn,
+    CampaignListArgs,
+    CampaignListOut,
+    CampaignOut,
+    DiffArgs,
+    DiffOut,
+    ImageIn,
+    ImageOut,
+    RevisionListOut,
+    ScheduleIn,
+)
 from api.schemas.common import QueryArgs
+from content.accounts.models import EDITORS, PUBLISHERS
 from content.campaigns import service as campaigns
 from content.campaigns.models import Campaign
 from content.db import utcnow
@@ -23,8 +42,10 @@ from content.errors import N_, NotFound
 blp = Blueprint(
     "campaigns",
     __name__,
-    url_prefix="/v1/campaigns",
-    description="Public information campaigns about illicit drugs, in the reader's language.",
+    url_prefix="/v1",
+    description="Public information campaigns about illicit drugs, in the reader's language; "
+    "editors and publishers write them under /v1/admin/campaigns with "
+    "`Authorization: Bearer <token>` from POST /v1/auth/tokens.",
 )
 
 
@@ -60,7 +81,33 @@ def present_campaign(campaign: Campaign, locale: str, *, full: bool) -> dict[str
     return item
 
 
-@blp.route("")
+def present_admin(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "slug": campaign.slug,
+        "status": campaign.status,
+        "version": campaign.version,
+        "priority": campaign.priority,
+        "countries": campaign.countries,
+        "checkpoints": campaign.checkpoints,
+        "starts_at": campaign.starts_at,
+        "ends_at": campaign.ends_at,
+        "publish_at": campaign.publish_at,
+        "unpublish_at": campaign.unpublish_at,
+        "demo": campaign.demo,
+        "translations": dict(campaign.translations),
+        "missing": campaigns.completeness(campaign),
+    }
+
+
+def _with_etag(campaign: Campaign) -> tuple[dict[str, Any], int, dict[str, str]]:
+    return present_admin(campaign), 200, {"ETag": version_etag(campaign.version)}
+
+
+def _require_complete() -> bool:
+    return bool(current_app.config["SETTINGS"].campaigns_require_all_locales)
+
+
+@blp.route("/campaigns")
 class CampaignList(MethodView):
     @cached_read
     @blp.arguments(CampaignListArgs, location="query")
@@ -81,7 +128,7 @@ class CampaignList(MethodView):
         return {"items": [i for i in items if i], "as_of": utcnow()}
 
 
-@blp.route("/<string:slug>")
+@blp.route("/campaigns/<string:slug>")
 class CampaignDetail(MethodView):
     @cached_read
     @blp.arguments(QueryArgs, location="query")
@@ -99,3 +146,188 @@ class CampaignDetail(MethodView):
         if item is None:
             raise NotFound(N_("No campaign %(slug)s."), slug=slug)
         return item
+
+
+@blp.route("/admin/campaigns")
+class AdminCampaigns(MethodView):
+    @blp.response(200, CampaignAdminListOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 401, 403)
+    def get(self) -> dict[str, Any]:
+        """Every campaign, with its status and what each language still lacks"""
+        require_role(*EDITORS)
+        return {"items": [present_admin(c) for c in campaigns.list_(get_session())]}
+
+    @authorize(*EDITORS)
+    @commits
+    @blp.arguments(CampaignCreateIn)
+    @blp.response(201, CampaignAdminOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 400, 401, 403, 409, 413, 415)
+    def post(self, body: dict[str, Any]) -> Any:
+        """Create a draft campaign"""
+        actor = require_role(*EDITORS)
+        slug = body.pop("slug")
+        campaign = campaigns.create(get_session(), actor=actor, slug=slug, fields=body)
+        return present_admin(campaign), 201, {"ETag": version_etag(campaign.version)}
+
+
+@blp.route("/admin/campaigns/<string:slug>")
+class AdminCampaign(MethodView):
+    @blp.response(200, CampaignAdminOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 401, 403, 404)
+    def get(self, slug: str) -> Any:
+        """One campaign as editors see it; its ETag goes back in If-Match"""
+        require_role(*EDITORS)
+        return _with_etag(campaigns.get_or_raise(get_session(), slug))
+
+    @authorize(*EDITORS)
+    @commits
+    @blp.arguments(CampaignIn, required=False)  # every field is optional
+    @blp.response(200, CampaignAdminOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_if_match(blp)
+    @declare_errors(blp, 400, 401, 403, 404, 409, 412, 413, 415, 428)
+    def patch(self, body: dict[str, Any], slug: str) -> Any:
+        """Change a campaign; needs If-Match with the ETag you read (428 without, 412 if stale)"""
+        actor = require_role(*EDITORS)
+        session = get_session()
+        campaign = campaigns.get_or_raise(session, slug)
+        campaigns.update(
+            session,
+            actor=actor,
+            campaign=campaign,
+            expected_version=expected_version(),
+            fields=body,
+        )
+        return _with_etag(campaign)
+
+
+@blp.route("/admin/campaigns/<string:slug>/actions/<string:action>")
+class AdminCampaignAction(MethodView):
+    @commits
+    @blp.response(200, CampaignAdminOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 401, 403, 404, 409, 422)
+    def post(self, slug: str, action: str) -> Any:
+        """Move a campaign along its workflow
+
+        Actions: `submit` (editors), `return`, `approve`, `publish`, `unpublish`, `archive`
+        (publishers). Publishing needs title, summary and body in all six languages.
+        """
+        actor = require_role(*EDITORS)
+        session = get_session()
+        campaign = campaigns.get_or_raise(session, slug)
+        campaigns.transition(
+            session,
+            actor=actor,
+            campaign=campaign,
+            action=action,
+            require_complete=_require_complete(),
+        )
+        return _with_etag(campaign)
+
+
+@blp.route("/admin/campaigns/<string:slug>/schedule")
+class AdminCampaignSchedule(MethodView):
+    @authorize(*PUBLISHERS)
+    @commits
+    @blp.arguments(ScheduleIn)
+    @blp.response(200, CampaignAdminOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 400, 401, 403, 404, 413, 415)
+    def put(self, body: dict[str, Any], slug: str) -> Any:
+        """Schedule publication and withdrawal; the push worker applies them on time"""
+        actor = require_role(*PUBLISHERS)
+        session = get_session()
+        campaign = campaigns.get_or_raise(session, slug)
+        campaigns.schedule(
+            session,
+            actor=actor,
+            campaign=campaign,
+            publish_at=body["publish_at"],
+            unpublish_at=body["unpublish_at"],
+        )
+        return _with_etag(campaign)
+
+
+@blp.route("/admin/campaigns/<string:slug>/revisions")
+class AdminCampaignRevisions(MethodView):
+    @blp.response(200, RevisionListOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 401, 403, 404)
+    def get(self, slug: str) -> dict[str, Any]:
+        """Every saved revision of a campaign"""
+        require_role(*EDITORS)
+        session = get_session()
+        return {"items": campaigns.revisions(session, campaigns.get_or_raise(session, slug))}
+
+
+@blp.route("/admin/campaigns/<string:slug>/revisions/diff")
+class AdminCampaignDiff(MethodView):
+    @authorize(*EDITORS)
+    @blp.arguments(DiffArgs, location="query")
+    @blp.response(200, DiffOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 401, 403, 404)
+    def get(self, args: dict[str, Any], slug: str) -> dict[str, Any]:
+        """A unified diff between two revisions"""
+        require_role(*EDITORS)
+        session = get_session()
+        campaign = campaigns.get_or_raise(session, slug)
+        return {"lines": campaigns.diff(session, campaign, args["from_"], args["to"])}
+
+
+@blp.route("/admin/campaigns/<string:slug>/revisions/<id:number>/restore")
+class AdminCampaignRestore(MethodView):
+    @commits
+    @blp.response(200, CampaignAdminOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_if_match(blp)
+    @declare_errors(blp, 401, 403, 404, 409, 412, 428)
+    def post(self, slug: str, number: int) -> Any:
+        """Make an old revision current again (as a new revision); needs If-Match"""
+        actor = require_role(*EDITORS)
+        session = get_session()
+        campaign = campaigns.get_or_raise(session, slug)
+        campaigns.restore(
+            session,
+            actor=actor,
+            campaign=campaign,
+            number=number,
+            expected_version=expected_version(),
+        )
+        return _with_etag(campaign)
+
+
+@blp.route("/admin/images")
+class AdminImages(MethodView):
+    @authorize(*EDITORS)
+    @commits
+    @blp.arguments(ImageIn, location="files")
+    @blp.response(201, ImageOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 400, 401, 403, 413, 415, 422)
+    def post(self, files: dict[str, Any]) -> dict[str, Any]:
+        """Upload an image (multipart field `file`): PNG, JPEG or WebP, at most 2 MB
+
+        ---
+        Neither side may be longer than IMAGE_MAX_SIDE_PIXELS (4096 by default): 422.
+        """
+        upload = files["file"]
+        settings = current_app.config["SETTINGS"]
+        image = campaigns.store_image(
+            get_session(),
+            actor=require_role(*EDITORS),
+            data=upload.read(),
+            image_dir=settings.image_path,
+            max_side=settings.image_max_side_pixels,
+        )
+        return {
+            "id": image.id,
+            "url": f"/media/images/{image.id}",
+            "content_type": image.content_type,
+            "width": image.width,
+            "height": image.height,
+        }
