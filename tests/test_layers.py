@@ -1,5 +1,8 @@
 """The layers, read from the source: api/ on top of content/ and push/, which never import
-Flask; content/ reaches push/ only through the outbox; nothing below api/ imports it.
+Flask; content/ reaches push/ only through the outbox; nothing below api/ imports it. Inside
+api/, a route module is imported by the app factory alone: neither another route module nor
+the console imports one (what both need lives in api.routes itself, api.presenters or
+api.etags).
 
 Every import counts, at the top of a module or inside a function.
 """
@@ -13,6 +16,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BELOW_API = ("content", "push", "migrations")
+ROUTES = "api.routes"
+#: the packages whose modules may import the package api.routes but none of its modules
+NO_ROUTE_MODULES = (ROUTES, "api.console")
 FLASK = ("flask", "werkzeug")
 #: the one way content/ reaches push/: writing outbox rows in the caller's transaction
 CONTENT_MAY_IMPORT_FROM_PUSH = "push.outbox"
@@ -49,6 +55,19 @@ def _within(name: str, package: str) -> bool:
     return name == package or name.startswith(package + ".")
 
 
+def route_module(name: str) -> str | None:
+    """The route module an imported name lies in (`api.routes.customs.present_rule` is in
+    `api.routes.customs`); None for anything else, such as the package's own helpers
+    (`api.routes.declare_errors`)."""
+    parts = name.split(".")
+    if len(parts) < 3 or not _within(name, ROUTES):
+        return None
+    path = ROOT.joinpath(*parts[:3])
+    if path.with_suffix(".py").is_file() or (path / "__init__.py").is_file():
+        return ".".join(parts[:3])
+    return None
+
+
 def layer_problems(source: str, module: str, *, is_package: bool = False) -> list[str]:
     """What the module's imports break, one line each."""
     layer = module.partition(".")[0]
@@ -65,12 +84,20 @@ def layer_problems(source: str, module: str, *, is_package: bool = False) -> lis
             problems.append(f"{module} imports {name}: content/ may use only push.outbox")
         if layer in BELOW_API and top == "api" and (module, name) not in ALLOWED:
             problems.append(f"{module} imports {name}: api/ is the top layer")
+        imported_route = route_module(name)
+        if imported_route is not None and imported_route != module:
+            if _within(module, ROUTES):
+                problems.append(f"{module} imports {name}: route modules never import each other")
+            elif _within(module, "api.console"):
+                problems.append(f"{module} imports {name}: the console imports no route module")
     return problems
 
 
 def test_the_source_tree_keeps_its_layers() -> None:
-    paths = [path for layer in BELOW_API for path in sorted((ROOT / layer).rglob("*.py"))]
+    checked = [*BELOW_API, *(package.replace(".", "/") for package in NO_ROUTE_MODULES)]
+    paths = [path for layer in checked for path in sorted((ROOT / layer).rglob("*.py"))]
     assert len(paths) > 20  # the tree was found
+    assert {module_name(path).rpartition(".")[0] for path in paths} >= set(NO_ROUTE_MODULES)
     problems = [
         problem
         for path in paths
@@ -97,6 +124,15 @@ def test_the_source_tree_keeps_its_layers() -> None:
         ("migrations.versions.0009_x", "import api.config", "top layer"),
         ("migrations.env", "from api.routes import checkpoints", "top layer"),
         ("content.accounts.service", "from ...api import errors", "top layer"),
+        ("api.routes.customs", "from api.routes import checkpoints", "each other"),
+        ("api.routes.campaigns", "from api.routes.customs import present_rule", "each other"),
+        ("api.routes.push", "import api.routes.audit", "each other"),
+        ("api.routes.devices", "from . import checkpoints", "each other"),
+        ("api.routes.devices", "def f():\n    from .campaigns import blp\n", "each other"),
+        ("api.console.customs", "from api.routes.customs import present_rule", "the console"),
+        ("api.console.campaigns", "from api.routes import campaigns", "the console"),
+        ("api.console.admin", "def f():\n    import api.routes.audit\n", "the console"),
+        ("api.console.board", "from ..routes import checkpoints", "the console"),
     ],
 )
 def test_each_kind_of_break_is_caught(module: str, source: str, broken: str) -> None:
@@ -115,6 +151,13 @@ def test_each_kind_of_break_is_caught(module: str, source: str, broken: str) -> 
         ("api.app", "from flask import Flask\nfrom push import worker"),
         ("migrations.env", "from api.config import Settings"),
         ("content.customs.service", "from .models import CustomsRule"),
+        ("api.routes.customs", "from api.routes import USER_SECURITY, declare_errors"),
+        ("api.routes.campaigns", "from . import declare_errors, declare_not_modified"),
+        ("api.routes.auth", "from api.auth import current_user"),
+        ("api.routes.push", "from push import outbox"),
+        ("api.console.customs", "from api.presenters.customs import present_rule"),
+        ("api.console", "from api import routes"),
+        ("api.app", "from api.routes import audit, auth, campaigns, push"),
     ],
 )
 def test_what_the_layers_allow_passes(module: str, source: str) -> None:
