@@ -27,7 +27,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
+
+from faults.servers import flask, free_port  # noqa: E402  # after the path is set
+
 GUNICORN = [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py")]
 LOCALES = ["kk", "ru", "uz", "ky", "tg", "tk", "en"]
 ENDPOINTS = {
@@ -60,12 +62,6 @@ SCALE_FIGURES = (
     "POST of one queue report, 10 M rows",
     "history, 30-day range, 10 M rows",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes] | None = None) -> None:
@@ -135,17 +131,6 @@ def wrk(
         "p99_ms": float(p99.group(1)) * scale,
         "non_2xx": "Non-2xx" in output,
     }
-
-
-def flask(args: list[str], env: dict[str, str]) -> str:
-    return subprocess.run(
-        [str(BIN / "flask"), "--app", "wsgi", *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 def read_rows(args: argparse.Namespace, tmp: Path, results: dict) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from api.db import make_engine  # noqa: E402  # after the path is set
 from content.checkpoints import service as checkpoints  # noqa: E402  # after the path is set
 from content.checkpoints.models import Direction, Lane  # noqa: E402  # after the path is set
 from content.seed import loader  # noqa: E402  # after the path is set
+from faults.servers import free_port  # noqa: E402  # after the path is set
 from push.models import (  # noqa: E402  # after the path is set
     Device,
     MessageKind,
@@ -54,12 +54,6 @@ PAYLOAD = {
     "data": {"type": "queue"},
     "ttl_seconds": 3600,
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_fake() -> tuple[subprocess.Popen[bytes], str]:

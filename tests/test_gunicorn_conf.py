@@ -13,14 +13,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from tests.api.test_cache import _free_port
+from tests.servers import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_a_request_is_logged_once(committed_database: tuple[str, Engine], tmp_path: Path) -> None:
     url, _ = committed_database
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -39,14 +39,7 @@ def test_a_request_is_logged_once(committed_database: tuple[str, Engine], tmp_pa
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz").read()  # noqa: S310  # loopback
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.1)
+        wait_until_healthy(base)
         time.sleep(0.3)  # past the request log's flush interval, so this line is flushed
         request = urllib.request.Request(  # noqa: S310  # loopback
             base + "/v1/locales", headers={"X-Request-ID": "logged-once"}

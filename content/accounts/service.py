@@ -82,12 +82,11 @@ def create_agency(
     agency = Agency(country=country, name=name)
     session.add(agency)
     _narrow(session, agency=agency, checkpoint_ids=checkpoint_ids)
-    audit(
+    _audit_agency(
         session,
         actor=actor,
         action="create_agency",
-        object_type="agency",
-        object_id=str(agency.id),
+        agency=agency,
         after={"name": agency.name, "country": agency.country, "scope": agency.checkpoint_ids},
     )
     return agency
@@ -100,14 +99,33 @@ def set_scope(
     Audited."""
     before = agency.checkpoint_ids
     _narrow(session, agency=agency, checkpoint_ids=checkpoint_ids)
-    audit(
+    _audit_agency(
         session,
         actor=actor,
         action="set_agency_scope",
-        object_type="agency",
-        object_id=str(agency.id),
+        agency=agency,
         before={"country": agency.country, "scope": before},
         after={"country": agency.country, "scope": agency.checkpoint_ids},
+    )
+
+
+def _audit_agency(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    agency: Agency,
+    before: Any = None,
+    after: Any = None,
+) -> None:
+    audit(
+        session,
+        actor=actor,
+        action=action,
+        object_type="agency",
+        object_id=str(agency.id),
+        before=before,
+        after=after,
     )
 
 
@@ -158,17 +176,8 @@ def issue_key(session: Session, *, actor: Actor, agency: Agency) -> tuple[ApiKey
     The key posts within the agency's scope, whatever it is when the key is used. Audited
     with the key's prefix, never the key."""
     api_key, raw_key = _new_key(session, agency)
-    audit(
-        session,
-        actor=actor,
-        action="issue_key",
-        object_type="agency",
-        object_id=str(agency.id),
-        after={
-            "key_prefix": api_key.prefix,
-            "country": agency.country,
-            "scope": agency.checkpoint_ids,
-        },
+    _audit_agency(
+        session, actor=actor, action="issue_key", agency=agency, after=_issued(api_key, agency)
     )
     return api_key, raw_key
 
@@ -178,13 +187,8 @@ def revoke_keys(
 ) -> int:
     """Revoke every live key of the agency; returns how many were revoked. Audited."""
     revoked = _revoke(session, agency, now or utcnow())
-    audit(
-        session,
-        actor=actor,
-        action="revoke_keys",
-        object_type="agency",
-        object_id=str(agency.id),
-        before={"key_prefixes": revoked},
+    _audit_agency(
+        session, actor=actor, action="revoke_keys", agency=agency, before={"key_prefixes": revoked}
     )
     return len(revoked)
 
@@ -194,20 +198,20 @@ def rotate_key(session: Session, *, actor: Actor, agency: Agency) -> tuple[ApiKe
     Audited as one change."""
     revoked = _revoke(session, agency, utcnow())
     api_key, raw_key = _new_key(session, agency)
-    audit(
+    _audit_agency(
         session,
         actor=actor,
         action="rotate_key",
-        object_type="agency",
-        object_id=str(agency.id),
+        agency=agency,
         before={"key_prefixes": revoked},
-        after={
-            "key_prefix": api_key.prefix,
-            "country": agency.country,
-            "scope": agency.checkpoint_ids,
-        },
+        after=_issued(api_key, agency),
     )
     return api_key, raw_key
+
+
+def _issued(api_key: ApiKey, agency: Agency) -> dict[str, Any]:
+    """What the audit log keeps of a new key: its prefix (never the key) and what it may post."""
+    return {"key_prefix": api_key.prefix, "country": agency.country, "scope": agency.checkpoint_ids}
 
 
 def _new_key(session: Session, agency: Agency) -> tuple[ApiKey, str]:
@@ -351,18 +355,38 @@ def end_sessions(session: Session, user: User) -> None:
 
 def sign_out(session: Session, *, user: User) -> None:
     """The user signs out: here and everywhere else, every session and token ends. Audited."""
+    _end_sessions_audited(session, actor=Actor.for_user(user), action="sign_out", user=user)
+
+
+def _end_sessions_audited(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    user: User,
+    before: Any = None,
+    after: Any = None,
+) -> None:
+    """End every session and token of a user whose account just changed, and audit the change."""
     end_sessions(session, user)
     audit(
         session,
-        actor=Actor.for_user(user),
-        action="sign_out",
+        actor=actor,
+        action=action,
         object_type="user",
         object_id=str(user.id),
+        before=before,
+        after=after,
     )
 
 
+def _find_user_by_email(session: Session, email: str) -> User | None:
+    """Emails are stored trimmed and lower-cased; look them up the same way."""
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
 def get_user_by_email_or_raise(session: Session, email: str) -> User:
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = _find_user_by_email(session, email)
     if user is None:
         raise NotFound(N_("No user with the email %(email)s."), email=email)
     return user
@@ -394,13 +418,11 @@ def set_disabled(session: Session, *, actor: Actor, user: User, disabled: bool) 
         _ensure_an_admin_remains(session, user)
     before = {"disabled": user.disabled}
     user.disabled = disabled
-    end_sessions(session, user)
-    audit(
+    _end_sessions_audited(
         session,
         actor=actor,
         action="disable_user" if disabled else "enable_user",
-        object_type="user",
-        object_id=str(user.id),
+        user=user,
         before=before,
         after={"disabled": disabled, "email": user.email},
     )
@@ -417,13 +439,11 @@ def set_role(
     before = {"role": user.role.value, "country": user.country}
     user.role = role
     user.country = country.upper() if role == Role.BORDER_OFFICER and country else None
-    end_sessions(session, user)
-    audit(
+    _end_sessions_audited(
         session,
         actor=actor,
         action="set_role",
-        object_type="user",
-        object_id=str(user.id),
+        user=user,
         before=before,
         after={"role": role.value, "country": user.country, "email": user.email},
     )
@@ -431,14 +451,8 @@ def set_role(
 
 def sign_out_everywhere(session: Session, *, actor: Actor, user: User) -> None:
     """End every session and token of the user, as an admin's incident response. Audited."""
-    end_sessions(session, user)
-    audit(
-        session,
-        actor=actor,
-        action="sign_out_everywhere",
-        object_type="user",
-        object_id=str(user.id),
-        after={"email": user.email},
+    _end_sessions_audited(
+        session, actor=actor, action="sign_out_everywhere", user=user, after={"email": user.email}
     )
 
 
@@ -454,7 +468,7 @@ def authenticate_user(session: Session, *, email: str, password: str) -> User | 
     failures are throttled per client IP and per account + IP by the caller (api.limits).
     Writes an audit entry for the sign-in or the failure (never the password).
     """
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = _find_user_by_email(session, email)
     try:
         _hasher.verify(user.password_hash if user is not None else _DUMMY_HASH, password)
         verified = user is not None
@@ -462,15 +476,7 @@ def authenticate_user(session: Session, *, email: str, password: str) -> User | 
         verified = False
     if user is None or not verified or user.disabled:
         reason = "unknown_account" if user is None else "disabled" if verified else "wrong_password"
-        audit(
-            session,
-            actor=Actor(f"user:{user.id} {user.email}" if user else "anonymous"),
-            action="sign_in_failed",
-            object_type="user",
-            object_id=str(user.id) if user else "-",
-            after={"reason": reason},
-        )
-        session.flush()
+        _audit_sign_in_attempt(session, user, "sign_in_failed", after={"reason": reason})
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
@@ -487,13 +493,21 @@ def authenticate_user(session: Session, *, email: str, password: str) -> User | 
 
 def record_lockout(session: Session, *, email: str) -> None:
     """Audit that an account's sign-ins from one client IP are now refused for a while."""
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = _find_user_by_email(session, email)
+    _audit_sign_in_attempt(session, user, "sign_in_locked")
+
+
+def _audit_sign_in_attempt(
+    session: Session, user: User | None, action: str, *, after: Any = None
+) -> None:
+    """Audit a refused sign-in as the account it named, or as anonymous when none matched."""
     audit(
         session,
         actor=Actor(f"user:{user.id} {user.email}" if user else "anonymous"),
-        action="sign_in_locked",
+        action=action,
         object_type="user",
         object_id=str(user.id) if user else "-",
+        after=after,
     )
     session.flush()
 

@@ -106,16 +106,7 @@ def create_rule(session: Session, *, actor: Actor, fields: dict[str, Any]) -> Cu
         raise Invalid([FieldProblem("key", N_("A rule with this key exists: edit it instead."))])
     rule = CustomsRule(**rule_fields(fields), version=1)
     session.add(rule)
-    session.flush()
-    audit(
-        session,
-        actor=actor,
-        action="create",
-        object_type="customs_rule",
-        object_id=rule.key,
-        after=rule_snapshot(rule),
-    )
-    versions.bump(session)
+    _rule_changed(session, actor=actor, action="create", before=None, rule=rule)
     return rule
 
 
@@ -138,17 +129,7 @@ def revise_rule(
         current.retired = True
     current.superseded_at = utcnow()
     session.add(new)
-    session.flush()
-    audit(
-        session,
-        actor=actor,
-        action="revise",
-        object_type="customs_rule",
-        object_id=key,
-        before=rule_snapshot(current),
-        after=rule_snapshot(new),
-    )
-    versions.bump(session)
+    _rule_changed(session, actor=actor, action="revise", before=rule_snapshot(current), rule=new)
     return new
 
 
@@ -169,18 +150,26 @@ def retire_rule(session: Session, *, actor: Actor, key: str, on: date | None = N
         )
     before = rule_snapshot(current)
     current.effective_to = on - timedelta(days=1)
+    _rule_changed(session, actor=actor, action="retire", before=before, rule=current)
+    return current
+
+
+def _rule_changed(
+    session: Session, *, actor: Actor, action: str, before: dict[str, Any] | None, rule: CustomsRule
+) -> None:
+    """Write a rule change out, audit it (the rule as it now is after `before`) and tell
+    polling clients that customs content changed."""
     session.flush()
     audit(
         session,
         actor=actor,
-        action="retire",
+        action=action,
         object_type="customs_rule",
-        object_id=key,
+        object_id=rule.key,
         before=before,
-        after=rule_snapshot(current),
+        after=rule_snapshot(rule),
     )
     versions.bump(session)
-    return current
 
 
 def rule_snapshot(rule: CustomsRule) -> dict[str, Any]:
@@ -198,17 +187,7 @@ def withdraw_rule(session: Session, *, actor: Actor, key: str) -> CustomsRule:
     before = rule_snapshot(current)
     current.retired = True
     current.superseded_at = utcnow()
-    session.flush()
-    audit(
-        session,
-        actor=actor,
-        action="withdraw",
-        object_type="customs_rule",
-        object_id=key,
-        before=before,
-        after=rule_snapshot(current),
-    )
-    versions.bump(session)
+    _rule_changed(session, actor=actor, action="withdraw", before=before, rule=current)
     return current
 
 

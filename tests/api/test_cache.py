@@ -7,7 +7,6 @@ import gzip
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from content.accounts.service import SYSTEM
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import State
 from tests import factories
+from tests.servers import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,12 +85,6 @@ def test_delta_sync_returns_only_what_changed(client: FlaskClient, session: Sess
     assert client.get(f"/v1/checkpoints?changed_since={delta['cursor']}").get_json()["items"] == []
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def gunicorn(committed_database: tuple[str, Engine], tmp_path: Path) -> Iterator[tuple[str, str]]:
     url, engine = committed_database
@@ -98,7 +92,7 @@ def gunicorn(committed_database: tuple[str, Engine], tmp_path: Path) -> Iterator
         agency = accounts.create_agency(session, actor=SYSTEM, country="KZ", name="KZ")
         _, key = accounts.issue_key(session, actor=SYSTEM, agency=agency)
         session.commit()
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "IMAGE_DIR": str(tmp_path)}
     process = subprocess.Popen(  # noqa: S603  # our own server, fixed arguments
         [
@@ -116,14 +110,7 @@ def gunicorn(committed_database: tuple[str, Engine], tmp_path: Path) -> Iterator
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz").read()  # noqa: S310  # loopback
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.1)
+        wait_until_healthy(base)
         yield base, key
     finally:
         process.send_signal(signal.SIGTERM)

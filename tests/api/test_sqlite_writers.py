@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -24,7 +23,7 @@ from content.accounts.models import AuthToken, Role
 from content.accounts.service import SYSTEM
 from content.checkpoints.models import QueueReport
 from push.models import Device, MessageKind, MessageStatus, OutboxMessage, Platform
-from tests.api.test_cache import _free_port
+from tests.servers import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
@@ -100,7 +99,7 @@ def test_web_and_push_workers_write_at_once_without_a_503(
             )
         session.commit()
     _queue_outbox(engine, 3000)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -154,14 +153,7 @@ def test_web_and_push_workers_write_at_once_without_a_503(
                 statuses.append(("queue", status))
 
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz").read()  # noqa: S310  # loopback
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.1)
+        wait_until_healthy(base)
         threads = [threading.Thread(target=sign_ins, args=(n,)) for n in range(4)]
         threads += [threading.Thread(target=queue_posts, args=(n,)) for n in range(4)]
         for thread in threads:
