@@ -84,7 +84,8 @@ browser-deps: ## Debian's Chromium for the browser tests (never a downloaded bro
 	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
 
 pytest: $(VENV)/.installed-dev translations-compile browser-deps ## the test suite on SQLite, then on PostgreSQL when one answers
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --cov --cov-report=
+	@echo "== coverage of api/, content/, push/ (lines and branches, SQLite run): $$($(BIN)/coverage report --format=total) %"
 	@if url=$$($(BIN)/python -m tests.postgres_url); then \
 		echo "== again on PostgreSQL ($$url)"; \
 		TEST_DATABASE_URL=$$url $(BIN)/pytest -q; \

@@ -23,9 +23,9 @@ def server() -> Iterator[FakeFCMServer]:
     server.server_close()
 
 
-def _send_and_hang_up(server: FakeFCMServer, token: str) -> None:
+def _send_and_hang_up(server: FakeFCMServer, token: str) -> int:
     """Send a message, then reset the connection before the answer, as a client whose
-    timeout ran out does."""
+    timeout ran out does; returns the client's port."""
     body = json.dumps({"message": {"token": token, "data": {"k": "v"}}}).encode()
     head = (
         "POST /v1/projects/fake/messages:send HTTP/1.1\r\nHost: fake\r\n"
@@ -38,6 +38,8 @@ def _send_and_hang_up(server: FakeFCMServer, token: str) -> None:
             assert time.monotonic() < deadline, "the fake never read the request"
             time.sleep(0.01)
         client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        port: int = client.getsockname()[1]
+    return port
 
 
 def test_a_client_that_gave_up_leaves_one_debug_line_and_no_traceback(
@@ -45,11 +47,16 @@ def test_a_client_that_gave_up_leaves_one_debug_line_and_no_traceback(
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="push.fake_fcm")
     server.state.behaviours["slow"] = Behaviour(delay=0.3)
-    _send_and_hang_up(server, "slow")
+    port = _send_and_hang_up(server, "slow")
+
+    def ours() -> list[logging.LogRecord]:
+        # a fake FCM server of an earlier test may still be logging a client of its own
+        return [r for r in caplog.records if f", {port})" in r.getMessage()]
+
     deadline = time.monotonic() + 5
-    while not caplog.records and time.monotonic() < deadline:
+    while not ours() and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.1)  # whatever else the handler thread would print
-    assert [(r.levelno, r.name) for r in caplog.records] == [(logging.DEBUG, "push.fake_fcm")]
-    assert "left before its answer" in caplog.records[0].getMessage()
+    assert [(r.levelno, r.name) for r in ours()] == [(logging.DEBUG, "push.fake_fcm")]
+    assert "left before its answer" in ours()[0].getMessage()
     assert capsys.readouterr().err == ""
