@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from api.console import actor, blp, forms, saving, signed_in
 from api.console.forms import Refused
 from api.db import get_session
-from api.schemas.admin import AgencyCreateIn, AgencyRevokeIn, UserCreateIn
+from api.schemas.accounts import AgencyCreateIn, AgencyRevokeIn, UserCreateIn
 from content.accounts import service as accounts
 from content.accounts.models import Role
 

@@ -11,7 +11,7 @@ from api.console import blp, forms, saving, signed_in
 from api.console.forms import Refused
 from api.db import get_session
 from api.limits import client_ip, sign_in_guard
-from api.schemas.campaigns import TokenIn
+from api.schemas.auth import TokenIn
 from content.accounts import service as accounts
 from content.accounts.models import Role, User
 

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from api.auth import require_role
 from api.db import get_session
 from api.routes import USER_SECURITY, declare_errors
-from api.schemas.admin import AuditListOut
+from api.schemas.audit import AuditListOut
 from content.accounts import service as accounts
 from content.accounts.models import Role
 

@@ -14,7 +14,7 @@ from api.db import get_session
 from api.idempotency import commits
 from api.limits import Throttled, client_ip, sign_in_guard
 from api.routes import USER_SECURITY, declare_errors
-from api.schemas.campaigns import TokenIn, TokenOut
+from api.schemas.auth import TokenIn, TokenOut
 from content.accounts import service as accounts
 
 blp = Blueprint(

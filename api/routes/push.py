@@ -11,7 +11,7 @@ from api.auth import authorize, require_role
 from api.db import get_session
 from api.idempotency import commits
 from api.routes import USER_SECURITY, declare_errors
-from api.schemas.admin import BroadcastIn, BroadcastOut, PushStatsOut
+from api.schemas.push import BroadcastIn, BroadcastOut, PushStatsOut
 from content.accounts.models import PUBLISHERS
 from push import outbox
 

@@ -159,16 +159,3 @@ class ImageOut(ma.Schema):
     content_type = ma.fields.String()
     width = ma.fields.Integer()
     height = ma.fields.Integer()
-
-
-class TokenIn(StrictSchema):
-    email = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=254))
-    password = ma.fields.String(
-        required=True, load_only=True, validate=ma.validate.Length(min=1, max=500)
-    )
-
-
-class TokenOut(ma.Schema):
-    token = ma.fields.String()
-    expires_at = ma.fields.DateTime()
-    role = ma.fields.String()

@@ -1,16 +1,11 @@
-"""Broadcasts, push statistics and the audit log."""
+"""Broadcasts as editors write them, and the push statistics."""
 
 from __future__ import annotations
 
 import marshmallow as ma
 
-from api.schemas.common import RowId, StrictBoolean, StrictSchema, WholeNumber
-from api.schemas.customs import COUNTRIES
-from content.accounts.models import Role
+from api.schemas.common import StrictBoolean, StrictSchema, WholeNumber
 from content.locales import KNOWN_LOCALES
-
-#: an address with one @ and no spaces; the mail server is the real check
-EMAIL = [ma.validate.Length(min=3, max=254), ma.validate.Regexp(r"^[^@\s]+@[^@\s]+$")]
 
 
 class BroadcastText(StrictSchema):
@@ -46,28 +41,6 @@ class BroadcastIn(StrictSchema):
     )
 
 
-class UserCreateIn(StrictSchema):
-    email = ma.fields.String(required=True, validate=EMAIL)
-    password = ma.fields.String(
-        required=True, load_only=True, validate=ma.validate.Length(min=12, max=500)
-    )
-    role = ma.fields.Enum(Role, by_value=True, required=True)
-    country = ma.fields.String(
-        allow_none=True,
-        validate=ma.validate.OneOf(COUNTRIES),
-        metadata={"description": "Required for border officers"},
-    )
-
-
-class AgencyCreateIn(StrictSchema):
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
-    country = ma.fields.String(required=True, validate=ma.validate.OneOf(COUNTRIES))
-
-
-class AgencyRevokeIn(StrictSchema):
-    revoke = RowId(required=True, metadata={"description": "The agency whose keys end now"})
-
-
 class BroadcastOut(ma.Schema):
     id = ma.fields.Integer(allow_none=True)
     dry_run = ma.fields.Boolean()
@@ -101,18 +74,3 @@ class PushStatsOut(ma.Schema):
         }
     )
     oldest_due_seconds = ma.fields.Float()
-
-
-class AuditEntryOut(ma.Schema):
-    id = ma.fields.Integer()
-    actor = ma.fields.String()
-    action = ma.fields.String()
-    object_type = ma.fields.String()
-    object_id = ma.fields.String()
-    before = ma.fields.Raw(allow_none=True)
-    after = ma.fields.Raw(allow_none=True)
-    at = ma.fields.DateTime()
-
-
-class AuditListOut(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(AuditEntryOut))
