@@ -184,7 +184,15 @@ class Gunicorn:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], log: Path, workers: int = 3) -> Iterator[Gunicorn]:
+def gunicorn(
+    env: dict[str, str],
+    log: Path,
+    workers: int = 3,
+    app: str = "wsgi:app",
+    probe: str = "/healthz",
+) -> Iterator[Gunicorn]:
+    """`app` under gunicorn.conf.py on a free loopback port, once `probe` answers and every
+    worker is up; its log goes to `log`."""
     port = free_port()
     full_env = {
         **os.environ,
@@ -195,7 +203,7 @@ def gunicorn(env: dict[str, str], log: Path, workers: int = 3) -> Iterator[Gunic
     }
     with log.open("ab") as log_file:
         process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
+            [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), app],
             cwd=ROOT,
             env=full_env,
             stdout=subprocess.DEVNULL,
@@ -205,7 +213,7 @@ def gunicorn(env: dict[str, str], log: Path, workers: int = 3) -> Iterator[Gunic
     try:
         wait_until(
             lambda: (
-                urllib.request.urlopen(server.base + "/healthz", timeout=2).status == 200
+                urllib.request.urlopen(server.base + probe, timeout=2).status == 200
                 and len(server.workers()) == workers
             ),
             60,
