@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import shutil
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.app import create_app
 from content import checks
 from content.checkpoints.models import Checkpoint
 from content.seed import loader
@@ -131,3 +133,30 @@ def test_the_command_checks_the_database(app: Flask, session: Session) -> None:
     assert result.exit_code == 1
     assert "database: checkpoint kz-kordai name" in result.output
     assert "kk: Latin «Qorday»" in result.output
+
+
+@pytest.mark.parametrize("made", [False, True], ids=["no-file", "not-migrated"])
+def test_the_command_checks_the_files_when_there_is_no_database_yet(
+    tmp_path: Path, made: bool
+) -> None:
+    """A fresh checkout: `flask content check` before `make seed` gave a traceback."""
+    path = tmp_path / "instance" / "myborder.db"
+    if made:
+        path.parent.mkdir()
+        sqlite3.connect(path).close()
+    app = create_app({"database_url": f"sqlite:///{path}"})
+    result = app.test_cli_runner().invoke(args=["content", "check"])
+    assert result.exit_code == 0, result.output
+    assert "checked the seed files and catalogs only" in result.output
+    assert "content check: no problems" in result.output
+    assert path.exists() == made  # nothing made on the way
+    app.extensions["db"].engine.dispose()
+
+
+def test_a_database_that_does_not_answer_is_an_error_not_a_skip() -> None:
+    app = create_app({"database_url": "postgresql://postgres@127.0.0.1:1/none"})
+    result = app.test_cli_runner().invoke(args=["content", "check"])
+    assert result.exit_code == 1
+    assert "the database does not answer" in result.output
+    assert "Traceback" not in result.output
+    app.extensions["db"].engine.dispose()
