@@ -28,12 +28,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from content.campaigns.models import Campaign
+from content.campaigns.service import demo_label_missing
+from content.checkpoints.checks import (
+    hours_problems,
+    partner_distance_problems,
+    placements_from_seed,
+)
+from content.checkpoints.models import Checkpoint
+from content.customs.models import DATE_PRECISIONS, CustomsRule, Substance
+from content.glossary import Text, catalog_texts, check_glossary
 from content.locales import KNOWN_LOCALES
+from content.sources import check_sources
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 CYRILLIC_LOCALES = ("ru", "kk", "ky", "tg")
 LATIN_LOCALES = ("en", "uz", "tk")
-PRECISIONS = ("day", "month", "year", "unknown")
 
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
@@ -99,10 +109,6 @@ def seed_facts(seed_dir: Path = SEED_DIR) -> Facts:
 def database_facts(session: Session) -> Facts:
     """The served facts: every checkpoint, every rule version in force or to come, every
     substance and campaign, turned into the seed files' shape."""
-    from content.campaigns.models import Campaign
-    from content.checkpoints.models import Checkpoint
-    from content.customs.models import CustomsRule, Substance
-
     checkpoints = [
         {
             "id": c.id,
@@ -125,7 +131,7 @@ def database_facts(session: Session) -> Facts:
             "title": r.titles,
             "explanation": r.explanations,
             "source": r.source,
-            "effective_from_precision": getattr(r, "effective_from_precision", None),
+            "effective_from_precision": r.effective_from_precision,
         }
         for r in session.scalars(
             select(CustomsRule)
@@ -242,10 +248,10 @@ def check_date_precision(facts: Facts) -> list[Problem]:
         Problem(
             "date_precision",
             f"rule {r['key']}",
-            "effective_from_precision must be one of " + ", ".join(PRECISIONS),
+            "effective_from_precision must be one of " + ", ".join(DATE_PRECISIONS),
         )
         for r in facts.rules
-        if r.get("effective_from_precision") not in PRECISIONS
+        if r.get("effective_from_precision") not in DATE_PRECISIONS
     ]
 
 
@@ -267,15 +273,6 @@ def _sources(facts: Facts) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def run(facts: Facts, *, catalogs: bool = False) -> list[Problem]:
     """Every check over these facts, and over the catalogs' messages when asked."""
-    from content.campaigns.service import demo_label_missing
-    from content.checkpoints.checks import (
-        hours_problems,
-        partner_distance_problems,
-        placements_from_seed,
-    )
-    from content.glossary import Text, catalog_texts, check_glossary
-    from content.sources import check_sources
-
     problems: list[Problem] = []
     texts = [Text(where, locale, text) for where, locale, _kind, text in _texts(facts)]
     messages = list(catalog_texts()) if catalogs else []
