@@ -49,6 +49,22 @@ def hourly_waits(
         raise Invalid(
             [FieldProblem("from", N_("The range may span at most %(days)s days."), {"days": 31})]
         )
+    return hour_buckets(
+        session, checkpoint_id=checkpoint_id, direction=direction, lane=lane, start=start, end=end
+    )
+
+
+def hour_buckets(
+    session: Session,
+    *,
+    checkpoint_id: str,
+    direction: Direction,
+    lane: Lane,
+    start: datetime,
+    end: datetime,
+) -> list[HourBucket]:
+    """The hourly buckets of one lane over [start, end), from raw reports and, where those
+    were pruned, from the hourly aggregates; any range (the typical week reads 8 weeks)."""
     result = _hour_buckets(
         session,
         QueueReport.checkpoint_id == checkpoint_id,
