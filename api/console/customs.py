@@ -203,7 +203,7 @@ def _rule_page(
         "console/customs_rule.html",
         rule=rule,
         shown=present_rule(rule),
-        versions=[(v, present_rule(v)) for v in customs.history(db, rule)],
+        versions=[(v, present_rule(v)) for v in customs.rule_versions(db, rule)],
         values=values,
         references=_rule_values(rule),
         errors=errors,

@@ -293,7 +293,7 @@ class CheckpointStatus(MethodView):
         return report
 
 
-def _posted(recorded: list[checkpoints.RecordedQueueReport]) -> dict[str, Any]:
+def present_posted_queues(recorded: list[checkpoints.RecordedQueueReport]) -> dict[str, Any]:
     return {
         "items": [
             {
@@ -351,7 +351,7 @@ class CheckpointQueues(MethodView):
             poster=poster,
             reports=_queue_reports(body["reports"], checkpoint_id),
         )
-        return _posted(recorded)
+        return present_posted_queues(recorded)
 
 
 @blp.route("/queue-reports")
@@ -374,4 +374,4 @@ class QueueReportBatch(MethodView):
             poster=poster,
             reports=_queue_reports(body["reports"], None),
         )
-        return _posted(recorded)
+        return present_posted_queues(recorded)

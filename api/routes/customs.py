@@ -86,7 +86,7 @@ class Rule(MethodView):
         rule = customs.get_or_raise(session, rule_id)
         return {
             **present_rule(rule),
-            "versions": [present_rule(v) for v in customs.history(session, rule)],
+            "versions": [present_rule(v) for v in customs.rule_versions(session, rule)],
         }
 
 

@@ -35,7 +35,7 @@ blp = Blueprint(
 DEVICE_SECURITY: list[dict[str, list[str]]] = [{"deviceSecret": []}]
 
 
-def _view(device: Device) -> dict[str, Any]:
+def present_device(device: Device) -> dict[str, Any]:
     session = get_session()
     quiet = {"start": device.quiet_start, "end": device.quiet_end} if device.quiet_start else None
     return {
@@ -91,7 +91,7 @@ class DeviceDetail(MethodView):
     @declare_errors(blp, 401, 404)
     def get(self, device_id: int) -> dict[str, Any]:
         """Read the device's settings, follows and alerts"""
-        return _view(require_device(device_id))
+        return present_device(require_device(device_id))
 
     @commits
     @blp.arguments(DevicePatchIn, required=False)  # every field is optional; none is a no-op
@@ -113,7 +113,7 @@ class DeviceDetail(MethodView):
             quiet = body["quiet_hours"]
             changes["quiet_hours"] = (quiet["start"], quiet["end"]) if quiet else None
         devices.update(get_session(), device, **changes)
-        return _view(device)
+        return present_device(device)
 
     @commits
     @blp.response(204)

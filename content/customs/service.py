@@ -82,7 +82,8 @@ def get_or_raise(session: Session, rule_id: int) -> CustomsRule:
     return rule
 
 
-def history(session: Session, rule: CustomsRule) -> list[CustomsRule]:
+def rule_versions(session: Session, rule: CustomsRule) -> list[CustomsRule]:
+    """Every version of the rule, oldest first (the current one included)."""
     return list(
         session.scalars(
             select(CustomsRule).where(CustomsRule.key == rule.key).order_by(CustomsRule.version)

@@ -134,7 +134,7 @@ def test_a_database_seeded_earlier_follows_the_files(session: Session, tmp_path:
     assert _keys_in_force(session) == ["t-cash"]
     cash = customs.latest(session, "t-cash")
     assert (cash.version, cash.limit_value) == (2, 5000)
-    assert [r.version for r in customs.history(session, cash)] == [1, 2]  # the old stays
+    assert [r.version for r in customs.rule_versions(session, cash)] == [1, 2]  # the old stays
     substance = customs.search_substances(session, "tramadol")[0]
     assert [r.action for r in substance.rules] == ["permit"]
     actions = [
