@@ -188,6 +188,10 @@ def test_patch(client: FlaskClient, patch: dict[str, Any], status: int) -> None:
     device = register(client)
     response = client.patch(f"/v1/devices/{device['id']}", json=patch, headers=auth(device))
     assert response.status_code == status, response.get_json()
+    stored = client.get(f"/v1/devices/{device['id']}", headers=auth(device)).get_json()
+    for field, value in patch.items():
+        if field in stored:  # the token is write-only: never served back
+            assert (stored[field] == value) is (status == 200), (field, stored[field])
 
 
 def test_delete_removes_everything_and_leaves_topics(client: FlaskClient, session: Session) -> None:

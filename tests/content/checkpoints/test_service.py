@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from content import versions
@@ -112,10 +112,22 @@ def test_list_reads_only_current_state(session: Session) -> None:
         ],
         now=NOW,
     )
-    (state,) = checkpoints.list_(
-        session, filters=checkpoints.CheckpointFilter(ids=["kz-kordai"]), now=NOW
-    )
+    statements: list[str] = []
+
+    def log(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", log)
+    try:
+        (state,) = checkpoints.list_(
+            session, filters=checkpoints.CheckpointFilter(ids=["kz-kordai"]), now=NOW
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", log)
     assert [q.wait_minutes for q in state.queues] == [0]
+    assert statements, "the list was answered without a query: the listener saw nothing"
+    assert not [s for s in statements if "queue_report" in s or "queue_hourly" in s]
 
 
 def test_writes_bump_the_data_version(session: Session) -> None:
