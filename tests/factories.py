@@ -27,7 +27,7 @@ from content.customs import service as customs
 from content.customs.models import CustomsRule
 from content.locales import KNOWN_LOCALES
 from push import devices
-from push.models import Device, Platform
+from push.models import Device, Platform, QueueAlert
 
 USER_PASSWORD = "correct horse battery staple"
 #: who makes test data where a service asks: an admin may do anything
@@ -163,6 +163,19 @@ def device(
         session, token=token or _unique("test-token"), platform=platform, locale=locale, **overrides
     )
     return registered
+
+
+def kordai_car_alert(session: Session, device: Device, **overrides: Any) -> QueueAlert:
+    """The device's alert for when the car queue leaving Kazakhstan at Kordai drops below
+    30 minutes."""
+    fields: dict[str, Any] = {
+        "checkpoint_id": "kz-kordai",
+        "direction": Direction.EXIT,
+        "lane": Lane.CAR,
+        "below_minutes": 30,
+        **overrides,
+    }
+    return devices.add_alert(session, device, **fields)
 
 
 def campaign_translations(prefix: str = "") -> dict[str, dict[str, str]]:
