@@ -77,7 +77,7 @@ lint: $(VENV)/.installed-dev ## ruff: the checks, and the format (`ruff format .
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(VENV)/.installed-dev ## mypy on the packages
+typecheck: $(VENV)/.installed-dev ## mypy on the packages, bench/ and faults/ (pyproject.toml lists them)
 	$(BIN)/mypy
 
 browser-deps: ## Debian's Chromium for the browser tests (never a downloaded browser)

@@ -26,12 +26,19 @@ class KeyRequired(Unauthorized):
         return [*super().get_headers(environ, scope), ("WWW-Authenticate", BEARER_CHALLENGE)]
 
 
+def _credentials(scheme: str) -> str | None:
+    """What follows `scheme` (lower case) in the request's Authorization header; None when
+    the header is missing, names another scheme, or carries nothing."""
+    given, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if given.lower() != scheme or not credentials.strip():
+        return None
+    return credentials.strip()
+
+
 def require_poster() -> Poster:
     """The agency behind the request's ``Authorization: Bearer <key>``, or 401."""
-    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not credentials.strip():
-        raise KeyRequired()
-    poster = accounts.poster_for_key(get_session(), credentials.strip())
+    key = _credentials("bearer")
+    poster = accounts.poster_for_key(get_session(), key) if key else None
     if poster is None:
         raise KeyRequired()
     return poster
@@ -50,10 +57,8 @@ def require_device(device_id: int) -> Device:
 
     A secret opens only its own device: another device's id answers 401, as an unknown one.
     """
-    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "device" or not secret.strip():
-        raise DeviceSecretRequired()
-    device = devices.authenticate(get_session(), device_id, secret.strip())
+    secret = _credentials("device")
+    device = devices.authenticate(get_session(), device_id, secret) if secret else None
     if device is None:
         raise DeviceSecretRequired()
     return device
@@ -69,10 +74,8 @@ def current_user() -> User:
     if "user" in g:
         user: User = g.user
         return user
-    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not credentials.strip():
-        raise UserTokenRequired()
-    found = accounts.user_for_token(get_session(), credentials.strip())
+    token = _credentials("bearer")
+    found = accounts.user_for_token(get_session(), token) if token else None
     if found is None:
         raise UserTokenRequired()
     g.user = found

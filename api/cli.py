@@ -10,6 +10,7 @@ import signal
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from api.config import PROJECT_ROOT, Settings
 from api.db import get_db, get_session
 from content import checks
 from content.accounts import service as accounts
-from content.accounts.models import Role, User
+from content.accounts.models import Role
 from content.campaigns import service as campaigns
 from content.checkpoints import history
 from content.customs import service as customs
@@ -69,28 +70,27 @@ def user_create(email: str, role: str, country: str | None, password: str) -> No
     click.echo(f"user {user.id} {user.email} ({user.role.value})")
 
 
-def _user(email: str) -> User:
-    return accounts.get_user_by_email_or_raise(get_session(), email)
+def _change_user(email: str, change: Callable[..., None], done: str, **options: Any) -> None:
+    """Make one audited change to the user with EMAIL, commit it, and say what was done."""
+    session = get_session()
+    user = accounts.get_user_by_email_or_raise(session, email)
+    change(session, actor=cli_actor(), user=user, **options)
+    session.commit()
+    click.echo(f"{email}: {done}")
 
 
 @user_cli.command("disable")
 @click.argument("email")
 def user_disable(email: str) -> None:
     """Disable a user: every session and token of theirs ends at once."""
-    session = get_session()
-    accounts.set_disabled(session, actor=cli_actor(), user=_user(email), disabled=True)
-    session.commit()
-    click.echo(f"{email}: disabled; sessions and tokens ended")
+    _change_user(email, accounts.set_disabled, "disabled; sessions and tokens ended", disabled=True)
 
 
 @user_cli.command("enable")
 @click.argument("email")
 def user_enable(email: str) -> None:
     """Enable a disabled user again (they sign in afresh)."""
-    session = get_session()
-    accounts.set_disabled(session, actor=cli_actor(), user=_user(email), disabled=False)
-    session.commit()
-    click.echo(f"{email}: enabled")
+    _change_user(email, accounts.set_disabled, "enabled", disabled=False)
 
 
 @user_cli.command("set-role")
@@ -99,22 +99,20 @@ def user_enable(email: str) -> None:
 @click.option("--country", help="For border officers: their country (ISO code)")
 def user_set_role(email: str, role: str, country: str | None) -> None:
     """Give a user another role; their sessions and tokens end."""
-    session = get_session()
-    accounts.set_role(
-        session, actor=cli_actor(), user=_user(email), role=Role(role), country=country
+    _change_user(
+        email,
+        accounts.set_role,
+        f"now {role}; sessions and tokens ended",
+        role=Role(role),
+        country=country,
     )
-    session.commit()
-    click.echo(f"{email}: now {role}; sessions and tokens ended")
 
 
 @user_cli.command("sign-out-everywhere")
 @click.argument("email")
 def user_sign_out_everywhere(email: str) -> None:
     """End every console session and bearer token of a user at once."""
-    session = get_session()
-    accounts.sign_out_everywhere(session, actor=cli_actor(), user=_user(email))
-    session.commit()
-    click.echo(f"{email}: every session and token ended")
+    _change_user(email, accounts.sign_out_everywhere, "every session and token ended")
 
 
 def alembic_config(database_url: str) -> AlembicConfig:

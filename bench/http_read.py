@@ -31,9 +31,10 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -331,22 +332,27 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    return run("http_read", partial(read_rows, args), seconds=args.seconds, runs=args.runs)
+
+
+def run(benchmark: str, measure: Callable[[Path, dict], None], **settings: object) -> int:
+    """Measure in a temporary directory into results that start with the benchmark's name,
+    the time and `settings`, then write what was measured, even if a later part failed.
+    2 when wrk, which measures, is missing."""
     if not shutil.which("wrk"):
         print("wrk is missing: apt-get install wrk (make bench does it)", file=sys.stderr)
         return 2
     results: dict = {
-        "benchmark": "http_read",
+        "benchmark": benchmark,
         "when": datetime.now(UTC).isoformat(),
-        "seconds": args.seconds,
-        "runs": args.runs,
+        **settings,
         "rows": [],
     }
     with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
         try:
-            read_rows(args, tmp, results)
+            measure(Path(tmp_name), results)
         finally:
-            write(results, "http_read")  # what was measured, even if a later part failed
+            write(results, benchmark)
     return 0
 
 

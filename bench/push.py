@@ -13,11 +13,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,10 +30,9 @@ from api.db import make_engine  # noqa: E402  # after the path is set
 from content.checkpoints import service as checkpoints  # noqa: E402  # after the path is set
 from content.checkpoints.models import Direction, Lane  # noqa: E402  # after the path is set
 from content.seed import loader  # noqa: E402  # after the path is set
-from faults.servers import free_port  # noqa: E402  # after the path is set
+from faults.servers import fake_fcm  # noqa: E402  # after the path is set
 from push.models import (  # noqa: E402  # after the path is set
     Device,
-    MessageKind,
     OutboxMessage,
     Platform,
     QueueAlert,
@@ -46,6 +43,7 @@ from push.senders import (  # noqa: E402  # after the path is set
     fake_service_account,
 )
 from push.worker import Worker  # noqa: E402  # after the path is set
+from tests import factories  # noqa: E402  # after the path is set
 
 PAYLOAD = {
     "title": "Қордай: кезек қысқарды",
@@ -54,23 +52,6 @@ PAYLOAD = {
     "data": {"type": "queue"},
     "ttl_seconds": 3600,
 }
-
-
-def start_fake() -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "push.fake_fcm", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/_fake/health")
-            return process, url
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("fake FCM did not start")
 
 
 def sdk_rate(sender: FCMSender, count: int) -> float:
@@ -84,25 +65,9 @@ def sdk_rate(sender: FCMSender, count: int) -> float:
 
 
 def worker_rate(sessions: sessionmaker[Session], sender: FCMSender, count: int) -> float:
-    now = datetime.now(UTC)
     with sessions() as session:
         session.execute(delete(OutboxMessage))
-        session.execute(
-            insert(OutboxMessage),
-            [
-                {
-                    "kind": MessageKind.QUEUE_ALERT,
-                    "status": "pending",
-                    "token": f"w-{n}",
-                    "payload": PAYLOAD,
-                    "attempts": 0,
-                    "available_at": now,
-                    "created_at": now,
-                    "expires_at": now + timedelta(hours=1),
-                }
-                for n in range(count)
-            ],
-        )
+        factories.pending_alerts(session, [f"w-{n}" for n in range(count)], payload=PAYLOAD)
         session.commit()
     worker = Worker(sessions, sender, batch_size=500)
     started = time.perf_counter()
@@ -185,18 +150,14 @@ def main() -> int:
         with sessions() as session:
             loader.load_checkpoints(session)
             session.commit()
-        fake, fake_url = start_fake()
-        try:
-            account = fake_service_account(fake_url, Path(tmp) / "sa.json")
-            sender = FCMSender(credentials=account, base_url=fake_url, http_timeout=30)
+        with fake_fcm(Path(tmp) / "fake-fcm.log") as fake:
+            account = fake_service_account(fake.url, Path(tmp) / "sa.json")
+            sender = FCMSender(credentials=account, base_url=fake.url, http_timeout=30)
             sdk_rate(sender, 1000)  # warm-up: connections, token
             sdk = sdk_rate(sender, args.messages)
             drained = worker_rate(sessions, sender, args.messages)
             fan_out = enqueue_seconds(sessions, args.devices)
             sender.close()
-        finally:
-            fake.terminate()
-            fake.wait()
         engine.dispose()
 
     result = {

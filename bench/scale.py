@@ -22,21 +22,23 @@ import argparse
 import json
 import os
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from http_read import ENDPOINTS, gunicorn, row, write, wrk  # noqa: E402  # bench/ is the script's directory
-
+from bench.http_read import ENDPOINTS, gunicorn, row, run, wrk  # noqa: E402  # after the path is set
 from faults.servers import flask  # noqa: E402  # after the path is set
+
+if TYPE_CHECKING:
+    import psycopg
 
 GENERATE_QUEUE = """
 INSERT INTO queue_report (checkpoint_id, direction, lane, wait_minutes, observed_at,
@@ -71,12 +73,32 @@ def postgres_url() -> str | None:
         return None
 
 
+class Measured(TypedDict):
+    """One database's figures: each run's rates (req/s), their medians, the history call (ms).
+    The list rate's key is "list" as in results/scale.json: it comes last, after the fields
+    typed with the builtin list."""
+
+    list_runs: list[float]
+    post_runs: list[float]
+    post: float
+    history_ms: float
+    list: float
+
+
+def count(conn: psycopg.Connection[Any], sql: str) -> int:
+    """The number a `SELECT count(*)` answers."""
+    answer = conn.execute(sql).fetchone()
+    if answer is None:
+        raise RuntimeError(f"no row from {sql}")
+    return int(answer[0])
+
+
 def grow(dsn: str, table: str, target: int, ids: list[str]) -> None:
     import psycopg
 
     sql = GENERATE_QUEUE if table == "queue_report" else GENERATE_STATUS
     with psycopg.connect(dsn, autocommit=True) as conn:
-        have = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608  # table is one of two constants
+        have = count(conn, f"SELECT count(*) FROM {table}")  # noqa: S608  # table is one of two constants
         step = 1_000_000
         for start in range(have, target, step):
             stop = min(target, start + step)
@@ -148,9 +170,10 @@ def settle(dsn: str, tables: tuple[str, ...] = ("queue_report", "status_report")
         conn.execute("CHECKPOINT")
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
-            busy = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
-            ).fetchone()[0]
+            busy = count(
+                conn,
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'",
+            )
             if not busy:
                 break
             time.sleep(1)
@@ -241,13 +264,13 @@ def scale_rows(args: argparse.Namespace, tmp: Path, results: dict) -> None:
                         )["rate"]
                     )
         measured = {
-            label: {
-                "list": statistics.median(lists[label]),
-                "post": statistics.median(posts[label]),
-                "list_runs": lists[label],
-                "post_runs": posts[label],
-                "history_ms": history_ms(databases[label][0]),
-            }
+            label: Measured(
+                list=statistics.median(lists[label]),
+                post=statistics.median(posts[label]),
+                list_runs=lists[label],
+                post_runs=posts[label],
+                history_ms=history_ms(databases[label][0]),
+            )
             for label in databases
         }
         results["scale"] = measured
@@ -296,23 +319,13 @@ def main() -> int:
     # so the ratios take the median of more alternated runs
     parser.add_argument("--scale-runs", type=int, default=5)
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        print("wrk is missing: apt-get install wrk (make bench does it)", file=sys.stderr)
-        return 2
-    results: dict = {
-        "benchmark": "scale",
-        "when": datetime.now(UTC).isoformat(),
-        "seconds": args.seconds,
-        "scale_runs": args.scale_runs,
-        "queue_rows": args.rows,
-        "rows": [],
-    }
-    with tempfile.TemporaryDirectory() as tmp_name:
-        try:
-            scale_rows(args, Path(tmp_name), results)
-        finally:
-            write(results, "scale")  # what was measured, even if a later part failed
-    return 0
+    return run(
+        "scale",
+        partial(scale_rows, args),
+        seconds=args.seconds,
+        scale_runs=args.scale_runs,
+        queue_rows=args.rows,
+    )
 
 
 if __name__ == "__main__":

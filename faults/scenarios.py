@@ -121,7 +121,7 @@ def database_restart(ctx: Context, outage_seconds: float = 5.0) -> Result:
     with gunicorn(env, ctx.logs / "gunicorn-restart.log") as server:
         # the cache is per worker: reads alone first, so that every worker has served each
         # read of the mix (a read a worker never served gets 503 while the database is down)
-        with Load(server.base, [], readers=3) as reads:
+        with Load(server.base, [], readers=3) as reads_load:
             time.sleep(2)
             posters = _posters(server.base, ctx.keys)
             with Load(server.base, posters, readers=0, post_interval=0.5) as posts_load:
@@ -135,7 +135,7 @@ def database_restart(ctx: Context, outage_seconds: float = 5.0) -> Result:
                 up_at = time.monotonic()
                 ctx.postgres.start()
                 time.sleep(8)
-        answers = reads.snapshot() + posts_load.snapshot()
+        answers = reads_load.snapshot() + posts_load.snapshot()
     reads = [a for a in answers if a.kind == "read"]
     posts = _count_posts(result, answers, database_url)
     result.sent += len(reads)
@@ -168,13 +168,13 @@ def database_restart(ctx: Context, outage_seconds: float = 5.0) -> Result:
     )
     result.check(
         "every post during the outage got 503",
-        posts_during and all(a.status == 503 for a in posts_during),
+        bool(posts_during) and all(a.status == 503 for a in posts_during),
     )
     refused = [a for a in answers if a.status == 503]
     result.check("every 503 carried Retry-After", all(a.retry_after for a in refused))
     result.check(
         "cached reads were served through the outage",
-        reads_during and all(a.status == 200 for a in reads_during),
+        bool(reads_during) and all(a.status == 200 for a in reads_during),
     )
     result.check("every answer came back (no dropped connection)", all(a.status for a in answers))
     return result

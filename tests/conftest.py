@@ -7,6 +7,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import socket
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ import pytest
 from alembic import command
 from argon2 import PasswordHasher
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -262,6 +263,36 @@ def customs_data(session: Session) -> None:
 
 def bearer(raw_key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {raw_key}"}
+
+
+#: a border-service API key as the CLI prints it
+API_KEY = re.compile(r"mbk_\w+_[\w-]+")
+
+
+def issued_key(output: str) -> str:
+    """The API key a `flask agency` command printed."""
+    key = API_KEY.search(output)
+    assert key, output
+    return key.group()
+
+
+def cli_agency(
+    runner: FlaskCliRunner, *, country: str, name: str, checkpoint: str | None = None
+) -> tuple[str, str]:
+    """An agency made with `flask agency create` (narrowed to `checkpoint` when given):
+    its id and the first key it printed."""
+    args = ["agency", "create", "--country", country, "--name", name]
+    if checkpoint:
+        args += ["--checkpoint", checkpoint]
+    created = runner.invoke(args=args)
+    assert created.exit_code == 0, created.output
+    return created.output.split()[1], issued_key(created.output)
+
+
+def post_status(client: FlaskClient, key: str, checkpoint: str) -> int:
+    """The HTTP status of an agency posting "open" for the checkpoint with `key`."""
+    url = f"/v1/checkpoints/{checkpoint}/status"
+    return client.post(url, json={"state": "open"}, headers=bearer(key)).status_code
 
 
 @pytest.fixture(scope="session", autouse=True)

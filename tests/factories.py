@@ -8,9 +8,11 @@ run as in production) and is flushed, never committed: the test decides when to 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from content.accounts import service as accounts
@@ -27,7 +29,7 @@ from content.customs import service as customs
 from content.customs.models import CustomsRule
 from content.locales import KNOWN_LOCALES
 from push import devices
-from push.models import Device, Platform
+from push.models import Device, MessageKind, MessageStatus, OutboxMessage, Platform, QueueAlert
 
 USER_PASSWORD = "correct horse battery staple"
 #: who makes test data where a service asks: an admin may do anything
@@ -163,6 +165,68 @@ def device(
         session, token=token or _unique("test-token"), platform=platform, locale=locale, **overrides
     )
     return registered
+
+
+def kordai_car_alert(session: Session, device: Device, **overrides: Any) -> QueueAlert:
+    """The device's alert for when the car queue leaving Kazakhstan at Kordai drops below
+    30 minutes."""
+    fields: dict[str, Any] = {
+        "checkpoint_id": "kz-kordai",
+        "direction": Direction.EXIT,
+        "lane": Lane.CAR,
+        "below_minutes": 30,
+        **overrides,
+    }
+    return devices.add_alert(session, device, **fields)
+
+
+#: what a queue alert in the outbox carries, short: tests and benchmarks of sending
+ALERT_PAYLOAD = {
+    "title": "t",
+    "body": "b",
+    "collapse_key": "cp-kz-kordai",
+    "data": {},
+    "ttl_seconds": 3600,
+}
+
+
+def pending_alerts(
+    session: Session, tokens: Sequence[str], *, payload: dict[str, Any] | None = None
+) -> None:
+    """A Russian-reading phone per token with one queue alert to it due now, as the outbox
+    holds them after a queue post. Inserted in bulk, past the services: thousands of rows
+    for tests of sending and for the push benchmark."""
+    now = datetime.now(UTC)
+    session.execute(
+        insert(Device),
+        [
+            {
+                "token": token,
+                "platform": Platform.ANDROID,
+                "locale": "ru",
+                "secret_hash": token,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for token in tokens
+        ],
+    )
+    session.execute(
+        insert(OutboxMessage),
+        [
+            {
+                "kind": MessageKind.QUEUE_ALERT,
+                "status": MessageStatus.PENDING,
+                "token": token,
+                "payload": payload or ALERT_PAYLOAD,
+                "attempts": 0,
+                "available_at": now,
+                "created_at": now,
+                "expires_at": now + timedelta(hours=1),
+            }
+            for token in tokens
+        ],
+    )
 
 
 def campaign_translations(prefix: str = "") -> dict[str, dict[str, str]]:

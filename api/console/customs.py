@@ -105,14 +105,7 @@ def customs_rules() -> Any:
             flatten_errors(error.messages), ("country", "category", "direction")
         )
         filters = {}
-    on = filters.get("on") or date.today()
-    rules = customs.in_force(
-        get_session(),
-        country=filters.get("country"),
-        on=on,
-        direction=filters.get("direction"),
-        category=filters.get("category"),
-    )
+    on, rules = customs.rules_in_force(get_session(), filters=filters)
     return render_template(
         "console/customs_rules.html",
         rules=[present_rule(r) for r in rules],

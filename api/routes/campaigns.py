@@ -3,6 +3,7 @@ write, schedule and publish them (with their images)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -33,7 +34,7 @@ from api.schemas.campaigns import (
     ScheduleIn,
 )
 from api.schemas.common import QueryArgs
-from content.accounts.models import EDITORS, PUBLISHERS
+from content.accounts.models import EDITORS, PUBLISHERS, Role
 from content.campaigns import service as campaigns
 from content.campaigns.models import Campaign
 from content.db import utcnow
@@ -101,6 +102,25 @@ def present_admin(campaign: Campaign) -> dict[str, Any]:
 
 def _with_etag(campaign: Campaign) -> tuple[dict[str, Any], int, dict[str, str]]:
     return present_admin(campaign), 200, {"ETag": version_etag(campaign.version)}
+
+
+def _change(
+    slug: str,
+    roles: frozenset[Role],
+    verb: Callable[..., Campaign],
+    *,
+    if_match: bool = False,
+    **options: Any,
+) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Change the campaign at `slug` through a service verb, as the caller (who needs one of
+    `roles`), with the If-Match version when `if_match`; answer it with its new ETag."""
+    actor = require_role(*roles)
+    session = get_session()
+    campaign = campaigns.get_or_raise(session, slug)
+    if if_match:
+        options["expected_version"] = expected_version()
+    verb(session, actor=actor, campaign=campaign, **options)
+    return _with_etag(campaign)
 
 
 def _require_complete() -> bool:
@@ -191,17 +211,7 @@ class AdminCampaign(MethodView):
     @declare_errors(blp, 400, 401, 403, 404, 409, 412, 413, 415, 428)
     def patch(self, body: dict[str, Any], slug: str) -> Any:
         """Change a campaign; needs If-Match with the ETag you read (428 without, 412 if stale)"""
-        actor = require_role(*EDITORS)
-        session = get_session()
-        campaign = campaigns.get_or_raise(session, slug)
-        campaigns.update(
-            session,
-            actor=actor,
-            campaign=campaign,
-            expected_version=expected_version(),
-            fields=body,
-        )
-        return _with_etag(campaign)
+        return _change(slug, EDITORS, campaigns.update, if_match=True, fields=body)
 
 
 @blp.route("/admin/campaigns/<string:slug>/actions/<string:action>")
@@ -216,17 +226,13 @@ class AdminCampaignAction(MethodView):
         Actions: `submit` (editors), `return`, `approve`, `publish`, `unpublish`, `archive`
         (publishers). Publishing needs title, summary and body in all six languages.
         """
-        actor = require_role(*EDITORS)
-        session = get_session()
-        campaign = campaigns.get_or_raise(session, slug)
-        campaigns.transition(
-            session,
-            actor=actor,
-            campaign=campaign,
+        return _change(
+            slug,
+            EDITORS,
+            campaigns.transition,
             action=action,
             require_complete=_require_complete(),
         )
-        return _with_etag(campaign)
 
 
 @blp.route("/admin/campaigns/<string:slug>/schedule")
@@ -239,17 +245,13 @@ class AdminCampaignSchedule(MethodView):
     @declare_errors(blp, 400, 401, 403, 404, 413, 415)
     def put(self, body: dict[str, Any], slug: str) -> Any:
         """Schedule publication and withdrawal; the push worker applies them on time"""
-        actor = require_role(*PUBLISHERS)
-        session = get_session()
-        campaign = campaigns.get_or_raise(session, slug)
-        campaigns.schedule(
-            session,
-            actor=actor,
-            campaign=campaign,
+        return _change(
+            slug,
+            PUBLISHERS,
+            campaigns.schedule,
             publish_at=body["publish_at"],
             unpublish_at=body["unpublish_at"],
         )
-        return _with_etag(campaign)
 
 
 @blp.route("/admin/campaigns/<string:slug>/revisions")
@@ -288,17 +290,7 @@ class AdminCampaignRestore(MethodView):
     @declare_errors(blp, 401, 403, 404, 409, 412, 428)
     def post(self, slug: str, number: int) -> Any:
         """Make an old revision current again (as a new revision); needs If-Match"""
-        actor = require_role(*EDITORS)
-        session = get_session()
-        campaign = campaigns.get_or_raise(session, slug)
-        campaigns.restore(
-            session,
-            actor=actor,
-            campaign=campaign,
-            number=number,
-            expected_version=expected_version(),
-        )
-        return _with_etag(campaign)
+        return _change(slug, EDITORS, campaigns.restore, if_match=True, number=number)
 
 
 @blp.route("/admin/images")

@@ -61,15 +61,7 @@ class Rules(MethodView):
         """The customs rules in force on a day, by country, direction, mode and category"""
         if "on" not in args:  # "in force today" changes at midnight
             note_valid_until(datetime.combine(date.today() + timedelta(days=1), time(), UTC))
-        on = args.get("on") or date.today()
-        rules = customs.in_force(
-            get_session(),
-            country=args.get("country"),
-            on=on,
-            direction=args.get("direction"),
-            mode=args.get("mode"),
-            category=args.get("category"),
-        )
+        on, rules = customs.rules_in_force(get_session(), filters=args)
         return {"items": [present_rule(r) for r in rules], "on": on, "as_of": utcnow()}
 
 

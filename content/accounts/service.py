@@ -82,11 +82,11 @@ def create_agency(
     agency = Agency(country=country, name=name)
     session.add(agency)
     _narrow(session, agency=agency, checkpoint_ids=checkpoint_ids)
-    _audit_agency(
+    _audit_row(
         session,
+        agency,
         actor=actor,
         action="create_agency",
-        agency=agency,
         after={"name": agency.name, "country": agency.country, "scope": agency.checkpoint_ids},
     )
     return agency
@@ -99,31 +99,36 @@ def set_scope(
     Audited."""
     before = agency.checkpoint_ids
     _narrow(session, agency=agency, checkpoint_ids=checkpoint_ids)
-    _audit_agency(
+    _audit_row(
         session,
+        agency,
         actor=actor,
         action="set_agency_scope",
-        agency=agency,
         before={"country": agency.country, "scope": before},
         after={"country": agency.country, "scope": agency.checkpoint_ids},
     )
 
 
-def _audit_agency(
+#: how the audit log names the kind of each account row it records a change to
+_OBJECT_TYPES: dict[type, str] = {Agency: "agency", User: "user", AuthToken: "auth_token"}
+
+
+def _audit_row(
     session: Session,
+    row: Agency | User | AuthToken,
     *,
     actor: Actor,
     action: str,
-    agency: Agency,
     before: Any = None,
     after: Any = None,
 ) -> None:
+    """Audit a change to one agency, user or token, named by its kind and id."""
     audit(
         session,
         actor=actor,
         action=action,
-        object_type="agency",
-        object_id=str(agency.id),
+        object_type=_OBJECT_TYPES[type(row)],
+        object_id=str(row.id),
         before=before,
         after=after,
     )
@@ -176,9 +181,7 @@ def issue_key(session: Session, *, actor: Actor, agency: Agency) -> tuple[ApiKey
     The key posts within the agency's scope, whatever it is when the key is used. Audited
     with the key's prefix, never the key."""
     api_key, raw_key = _new_key(session, agency)
-    _audit_agency(
-        session, actor=actor, action="issue_key", agency=agency, after=_issued(api_key, agency)
-    )
+    _audit_row(session, agency, actor=actor, action="issue_key", after=_issued(api_key, agency))
     return api_key, raw_key
 
 
@@ -187,9 +190,7 @@ def revoke_keys(
 ) -> int:
     """Revoke every live key of the agency; returns how many were revoked. Audited."""
     revoked = _revoke(session, agency, now or utcnow())
-    _audit_agency(
-        session, actor=actor, action="revoke_keys", agency=agency, before={"key_prefixes": revoked}
-    )
+    _audit_row(session, agency, actor=actor, action="revoke_keys", before={"key_prefixes": revoked})
     return len(revoked)
 
 
@@ -198,11 +199,11 @@ def rotate_key(session: Session, *, actor: Actor, agency: Agency) -> tuple[ApiKe
     Audited as one change."""
     revoked = _revoke(session, agency, utcnow())
     api_key, raw_key = _new_key(session, agency)
-    _audit_agency(
+    _audit_row(
         session,
+        agency,
         actor=actor,
         action="rotate_key",
-        agency=agency,
         before={"key_prefixes": revoked},
         after=_issued(api_key, agency),
     )
@@ -330,12 +331,11 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    audit(
+    _audit_row(
         session,
+        user,
         actor=actor,
         action="create_user",
-        object_type="user",
-        object_id=str(user.id),
         after={"email": user.email, "role": user.role.value},
     )
     return user
@@ -355,29 +355,8 @@ def end_sessions(session: Session, user: User) -> None:
 
 def sign_out(session: Session, *, user: User) -> None:
     """The user signs out: here and everywhere else, every session and token ends. Audited."""
-    _end_sessions_audited(session, actor=Actor.for_user(user), action="sign_out", user=user)
-
-
-def _end_sessions_audited(
-    session: Session,
-    *,
-    actor: Actor,
-    action: str,
-    user: User,
-    before: Any = None,
-    after: Any = None,
-) -> None:
-    """End every session and token of a user whose account just changed, and audit the change."""
     end_sessions(session, user)
-    audit(
-        session,
-        actor=actor,
-        action=action,
-        object_type="user",
-        object_id=str(user.id),
-        before=before,
-        after=after,
-    )
+    _audit_row(session, user, actor=Actor.for_user(user), action="sign_out")
 
 
 def _find_user_by_email(session: Session, email: str) -> User | None:
@@ -418,11 +397,12 @@ def set_disabled(session: Session, *, actor: Actor, user: User, disabled: bool) 
         _ensure_an_admin_remains(session, user)
     before = {"disabled": user.disabled}
     user.disabled = disabled
-    _end_sessions_audited(
+    end_sessions(session, user)
+    _audit_row(
         session,
+        user,
         actor=actor,
         action="disable_user" if disabled else "enable_user",
-        user=user,
         before=before,
         after={"disabled": disabled, "email": user.email},
     )
@@ -439,11 +419,12 @@ def set_role(
     before = {"role": user.role.value, "country": user.country}
     user.role = role
     user.country = country.upper() if role == Role.BORDER_OFFICER and country else None
-    _end_sessions_audited(
+    end_sessions(session, user)
+    _audit_row(
         session,
+        user,
         actor=actor,
         action="set_role",
-        user=user,
         before=before,
         after={"role": role.value, "country": user.country, "email": user.email},
     )
@@ -451,8 +432,9 @@ def set_role(
 
 def sign_out_everywhere(session: Session, *, actor: Actor, user: User) -> None:
     """End every session and token of the user, as an admin's incident response. Audited."""
-    _end_sessions_audited(
-        session, actor=actor, action="sign_out_everywhere", user=user, after={"email": user.email}
+    end_sessions(session, user)
+    _audit_row(
+        session, user, actor=actor, action="sign_out_everywhere", after={"email": user.email}
     )
 
 
@@ -480,13 +462,7 @@ def authenticate_user(session: Session, *, email: str, password: str) -> User | 
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    audit(
-        session,
-        actor=Actor.for_user(user),
-        action="sign_in",
-        object_type="user",
-        object_id=str(user.id),
-    )
+    _audit_row(session, user, actor=Actor.for_user(user), action="sign_in")
     session.flush()
     return user
 
@@ -527,12 +503,11 @@ def issue_token(
     )
     session.add(token)
     session.flush()
-    audit(
+    _audit_row(
         session,
+        token,
         actor=Actor.for_user(user),
         action="issue_token",
-        object_type="auth_token",
-        object_id=str(token.id),
         after={"expires_at": token.expires_at.isoformat()},
     )
     return token, raw
@@ -557,13 +532,7 @@ def revoke_token(session: Session, raw: str, *, now: datetime | None = None) -> 
     token = session.scalar(select(AuthToken).where(AuthToken.token_hash == hash_key(raw)))
     if token is not None and token.revoked_at is None:
         token.revoked_at = now or utcnow()
-        audit(
-            session,
-            actor=Actor.for_user(token.user),
-            action="revoke_token",
-            object_type="auth_token",
-            object_id=str(token.id),
-        )
+        _audit_row(session, token, actor=Actor.for_user(token.user), action="revoke_token")
         session.flush()
 
 

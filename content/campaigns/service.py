@@ -236,7 +236,6 @@ def create(session: Session, *, actor: Actor, slug: str, fields: dict[str, Any])
     campaign = Campaign(slug=slug, countries=[], checkpoints=[])
     session.add(campaign)
     _apply(session, campaign, fields)
-    session.flush()
     _saved(session, actor, campaign, action="create", before=None)
     return campaign
 
@@ -265,7 +264,6 @@ def update(
             raise Invalid(problems)  # a published demo campaign keeps its label
     campaign.version += 1
     campaign.updated_at = utcnow()
-    session.flush()
     _saved(session, actor, campaign, action="update", before=before)
     return campaign
 
@@ -594,6 +592,7 @@ def _apply(session: Session, campaign: Campaign, fields: dict[str, Any]) -> None
 
 def _saved(session: Session, actor: Actor, campaign: Campaign, *, action: str, before: Any) -> None:
     """Every save is a revision, an audit entry, and (if public) a new data version."""
+    session.flush()  # a new campaign gets its id, which the revision names
     after = snapshot(campaign)
     number = len(revisions(session, campaign)) + 1
     session.add(

@@ -107,23 +107,20 @@ def lane_problems(
     """What is wrong with naming this lane and direction of the checkpoint (nothing when it
     has both), as problems under `path` (a queue report's place in a batch, say)."""
     prefix = f"{path}." if path else ""
+    checks = (
+        ("lane", lane, checkpoint.lanes, N_("Checkpoint %(checkpoint)s has no lane %(lane)s.")),
+        (
+            "direction",
+            direction,
+            checkpoint.directions,
+            N_("Checkpoint %(checkpoint)s has no direction %(direction)s."),
+        ),
+    )
     problems = []
-    if lane.value not in checkpoint.lanes:
-        problems.append(
-            FieldProblem(
-                f"{prefix}lane",
-                N_("Checkpoint %(checkpoint)s has no lane %(lane)s."),
-                {"checkpoint": checkpoint.id, "lane": lane.value},
-            )
-        )
-    if direction.value not in checkpoint.directions:
-        problems.append(
-            FieldProblem(
-                f"{prefix}direction",
-                N_("Checkpoint %(checkpoint)s has no direction %(direction)s."),
-                {"checkpoint": checkpoint.id, "direction": direction.value},
-            )
-        )
+    for name, named, offered, message in checks:
+        if named.value not in offered:
+            params = {"checkpoint": checkpoint.id, name: named.value}
+            problems.append(FieldProblem(f"{prefix}{name}", message, params))
     return problems
 
 

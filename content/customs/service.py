@@ -5,6 +5,7 @@ rates. The allowance checker that reads them is in content.customs.checker.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -73,6 +74,23 @@ def in_force(
             continue
         rules.append(rule)
     return rules
+
+
+def rules_in_force(
+    session: Session, *, filters: Mapping[str, Any]
+) -> tuple[date, list[CustomsRule]]:
+    """The day a rule query names (today when it names none) and the rules in force then,
+    for its country, direction, mode and category, each optional."""
+    on = filters.get("on") or date.today()
+    rules = in_force(
+        session,
+        country=filters.get("country"),
+        on=on,
+        direction=filters.get("direction"),
+        mode=filters.get("mode"),
+        category=filters.get("category"),
+    )
+    return on, rules
 
 
 def get_or_raise(session: Session, rule_id: int) -> CustomsRule:

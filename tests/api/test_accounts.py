@@ -20,9 +20,8 @@ from api.config import PROJECT_ROOT
 from content.accounts import service as accounts
 from content.accounts.models import Agency, AuditEntry, Role
 from content.accounts.service import SYSTEM
-from tests.conftest import USER_PASSWORD, bearer
+from tests.conftest import USER_PASSWORD, cli_agency, issued_key, post_status
 
-KEY = re.compile(r"mbk_\w+_[\w-]+")
 Login = Callable[..., dict[str, str]]
 
 
@@ -34,41 +33,20 @@ def entries(session: Session, action: str) -> list[AuditEntry]:
     )
 
 
-def post_status(client: FlaskClient, key: str, checkpoint: str) -> int:
-    url = f"/v1/checkpoints/{checkpoint}/status"
-    return client.post(url, json={"state": "open"}, headers=bearer(key)).status_code
-
-
 def test_revoke_then_rotate_keeps_a_narrowed_agency_narrow(
     app: Flask, client: FlaskClient, session: Session
 ) -> None:
     """Review 1c/1d: revoke followed by rotate-key used to give a country-wide key."""
     runner = app.test_cli_runner()
-    created = runner.invoke(
-        args=[
-            "agency",
-            "create",
-            "--country",
-            "KZ",
-            "--name",
-            "Narrow",
-            "--checkpoint",
-            "kz-kordai",
-        ]
-    )
-    assert created.exit_code == 0, created.output
-    agency_id = created.output.split()[1]
+    agency_id, _ = cli_agency(runner, country="KZ", name="Narrow", checkpoint="kz-kordai")
     assert runner.invoke(args=["agency", "revoke", agency_id]).exit_code == 0
-    rotated = runner.invoke(args=["agency", "rotate-key", agency_id])
-    key = KEY.search(rotated.output)
-    assert key, rotated.output
-    assert post_status(client, key.group(), "kz-kordai") == 201
-    assert post_status(client, key.group(), "kz-zhibek-zholy") == 403
-    assert post_status(client, key.group(), "kz-merke") == 403
+    key = issued_key(runner.invoke(args=["agency", "rotate-key", agency_id]).output)
+    assert post_status(client, key, "kz-kordai") == 201
+    assert post_status(client, key, "kz-zhibek-zholy") == 403
+    assert post_status(client, key, "kz-merke") == 403
     # a second rotation, with a live key this time, keeps it too
-    again = KEY.search(runner.invoke(args=["agency", "rotate-key", agency_id]).output)
-    assert again
-    assert post_status(client, again.group(), "kz-zhibek-zholy") == 403
+    again = issued_key(runner.invoke(args=["agency", "rotate-key", agency_id]).output)
+    assert post_status(client, again, "kz-zhibek-zholy") == 403
     listed = runner.invoke(args=["agency", "list"]).output
     assert re.search(rf"^{agency_id}\tKZ\tNarrow\tscope: kz-kordai\t", listed, re.M), listed
 
@@ -77,19 +55,7 @@ def test_agency_cli_actions_are_audited_with_country_and_scope(
     app: Flask, session: Session, os_user: str
 ) -> None:
     runner = app.test_cli_runner()
-    created = runner.invoke(
-        args=[
-            "agency",
-            "create",
-            "--country",
-            "kz",
-            "--name",
-            "Audited",
-            "--checkpoint",
-            "kz-kordai",
-        ]
-    )
-    agency_id = created.output.split()[1]
+    agency_id, _ = cli_agency(runner, country="kz", name="Audited", checkpoint="kz-kordai")
     runner.invoke(args=["agency", "rotate-key", agency_id])
     runner.invoke(args=["agency", "set-scope", agency_id, "--whole-country"])
     runner.invoke(args=["agency", "revoke", agency_id])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -12,58 +11,28 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from api.cli import cli_actor
-from tests.conftest import bearer
-
-KEY = re.compile(r"mbk_\w+_[\w-]+")
+from tests.conftest import API_KEY, cli_agency, issued_key, post_status
 
 
 def test_agency_create_rotate_revoke(app: Flask, client: FlaskClient) -> None:
     runner = app.test_cli_runner()
-    created = runner.invoke(args=["agency", "create", "--country", "KZ", "--name", "KZ border"])
-    assert created.exit_code == 0, created.output
-    first_key = KEY.search(created.output)
-    assert first_key
-    agency_id = created.output.split()[1]
-
-    def post(key: str) -> int:
-        url = "/v1/checkpoints/kz-kordai/status"
-        return client.post(url, json={"state": "open"}, headers=bearer(key)).status_code
-
-    assert post(first_key.group()) == 201
-    rotated = runner.invoke(args=["agency", "rotate-key", agency_id])
-    second_key = KEY.search(rotated.output)
-    assert second_key
-    assert post(first_key.group()) == 401
-    assert post(second_key.group()) == 201
+    agency_id, first_key = cli_agency(runner, country="KZ", name="KZ border")
+    assert post_status(client, first_key, "kz-kordai") == 201
+    second_key = issued_key(runner.invoke(args=["agency", "rotate-key", agency_id]).output)
+    assert post_status(client, first_key, "kz-kordai") == 401
+    assert post_status(client, second_key, "kz-kordai") == 201
     listed = runner.invoke(args=["agency", "list"])
     assert "KZ border" in listed.output
     revoked = runner.invoke(args=["agency", "revoke", agency_id])
     assert "revoked 1 key" in revoked.output
-    assert post(second_key.group()) == 401
+    assert post_status(client, second_key, "kz-kordai") == 401
 
 
 def test_agency_key_narrowed_to_checkpoints(app: Flask, client: FlaskClient) -> None:
-    runner = app.test_cli_runner()
-    created = runner.invoke(
-        args=[
-            "agency",
-            "create",
-            "--country",
-            "KZ",
-            "--name",
-            "Kordai post",
-            "--checkpoint",
-            "kz-kordai",
-        ]
+    _, key = cli_agency(
+        app.test_cli_runner(), country="KZ", name="Kordai post", checkpoint="kz-kordai"
     )
-    key = KEY.search(created.output)
-    assert key
-    other = client.post(
-        "/v1/checkpoints/kz-zhibek-zholy/status",
-        json={"state": "open"},
-        headers=bearer(key.group()),
-    )
-    assert other.status_code == 403
+    assert post_status(client, key, "kz-zhibek-zholy") == 403
 
 
 def test_seed_with_demo_writes_credentials(app: Flask, tmp_path: Path) -> None:
@@ -73,7 +42,7 @@ def test_seed_with_demo_writes_credentials(app: Flask, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "demo data:" in result.output
-    assert len(KEY.findall(credentials.read_text())) == 5
+    assert len(API_KEY.findall(credentials.read_text())) == 5
     again = app.test_cli_runner().invoke(args=["seed", "--demo"])
     assert "already there" in again.output
 

@@ -15,55 +15,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from content.accounts import service as accounts
 from content.accounts.models import AuthToken, Role
 from content.accounts.service import SYSTEM
 from content.checkpoints.models import QueueReport
-from push.models import Device, MessageKind, MessageStatus, OutboxMessage, Platform
+from push.models import MessageStatus, OutboxMessage
+from tests import factories
 from tests.servers import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
-
-
-def _queue_outbox(engine: Engine, count: int) -> None:
-    now = datetime.now(UTC)
-    payload = {"title": "t", "body": "b", "collapse_key": "c", "data": {}, "ttl_seconds": 3600}
-    with Session(engine) as session:
-        session.execute(
-            insert(Device),
-            [
-                {
-                    "token": f"t-{n}",
-                    "platform": Platform.ANDROID,
-                    "locale": "ru",
-                    "secret_hash": f"t-{n}",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for n in range(count)
-            ],
-        )
-        session.execute(
-            insert(OutboxMessage),
-            [
-                {
-                    "kind": MessageKind.QUEUE_ALERT,
-                    "status": MessageStatus.PENDING,
-                    "token": f"t-{n}",
-                    "payload": payload,
-                    "attempts": 0,
-                    "available_at": now,
-                    "created_at": now,
-                    "expires_at": now + timedelta(hours=1),
-                }
-                for n in range(count)
-            ],
-        )
-        session.commit()
 
 
 def _post(url: str, body: dict[str, object], headers: dict[str, str]) -> int:
@@ -98,7 +62,9 @@ def test_web_and_push_workers_write_at_once_without_a_503(
                 role=Role.EDITOR,
             )
         session.commit()
-    _queue_outbox(engine, 3000)
+    with Session(engine) as session:
+        factories.pending_alerts(session, [f"t-{n}" for n in range(3000)])
+        session.commit()
     port = free_port()
     env = {
         **os.environ,

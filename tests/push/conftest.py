@@ -45,6 +45,14 @@ class FakeFCM:
             return {topic: set(tokens) for topic, tokens in self.server.state.topics.items()}
 
 
+def drain(worker: Worker) -> int:
+    """Run the worker until the outbox has nothing due; how many messages it handled."""
+    total = 0
+    while handled := worker.run_once():
+        total += handled
+    return total
+
+
 @pytest.fixture(scope="session")
 def fake_fcm_server() -> Iterator[FakeFCMServer]:
     server = FakeFCMServer(0)

@@ -19,29 +19,9 @@ from push import devices, messages, outbox
 from push.models import Device, MessageKind, MessageStatus, OutboxMessage, Platform
 from push.worker import Worker
 from tests import factories
-from tests.push.conftest import FakeFCM
+from tests.push.conftest import FakeFCM, drain
 
 CLI = Actor("cli")
-
-
-def _kordai_car_alert(session: Session, device: Device, **options: Any) -> Any:
-    """Tell the device when the car queue leaving Kazakhstan at Kordai drops below 30."""
-    return devices.add_alert(
-        session,
-        device,
-        checkpoint_id="kz-kordai",
-        direction=Direction.EXIT,
-        lane=Lane.CAR,
-        below_minutes=30,
-        **options,
-    )
-
-
-def _drain(worker: Worker) -> int:
-    total = 0
-    while handled := worker.run_once():
-        total += handled
-    return total
 
 
 def _status(session: Session, rows: Any) -> list[MessageStatus]:
@@ -54,7 +34,7 @@ def test_a_closure_reaches_followers_in_their_language(
     for token, locale in (("kk-phone", "kk"), ("ru-phone", "ru"), ("tk-phone", "tk")):
         devices.follow(session, factories.device(session, token=token, locale=locale), "kz-kordai")
     session.commit()
-    _drain(worker)
+    drain(worker)
     topics = fake_fcm.topics()
     assert topics["cp.kz-kordai.kk"] == {"kk-phone"}
     assert topics["country.KZ.ru"] == {"ru-phone"}
@@ -63,7 +43,7 @@ def test_a_closure_reaches_followers_in_their_language(
         session, poster=None, checkpoint_id="kz-kordai", state=State.CLOSED, reason=Reason.WEATHER
     )
     session.commit()
-    assert _drain(worker) == 3
+    assert drain(worker) == 3
     sent = {m["topic"]: m for m in fake_fcm.messages()}
     assert set(sent) == {"cp.kz-kordai.kk", "cp.kz-kordai.ru", "cp.kz-kordai.tk"}
     kazakh = sent["cp.kz-kordai.kk"]
@@ -88,7 +68,7 @@ def test_nothing_is_sent_for_a_rolled_back_event(
 ) -> None:
     devices.follow(session, factories.device(session, token="phone"), "kz-kordai")
     session.commit()
-    _drain(worker)
+    drain(worker)
     nested = session.begin_nested()
     checkpoints.set_status(session, poster=None, checkpoint_id="kz-kordai", state=State.CLOSED)
     assert session.scalar(
@@ -98,13 +78,13 @@ def test_nothing_is_sent_for_a_rolled_back_event(
     assert not session.scalar(
         select(func.count()).where(OutboxMessage.kind == MessageKind.STATUS_CHANGE)
     )
-    assert _drain(worker) == 0
+    assert drain(worker) == 0
     assert fake_fcm.messages() == []
 
 
 def test_a_rejected_post_queues_nothing(client: FlaskClient, session: Session) -> None:
     device = factories.device(session, token="phone")
-    _kordai_car_alert(session, device)
+    factories.kordai_car_alert(session, device)
     session.commit()
     before = session.scalar(select(func.count()).select_from(OutboxMessage))
     from content.accounts import service as accounts
@@ -143,9 +123,9 @@ def test_queue_alert_fires_once_and_rearms_with_hysteresis(
     session: Session, worker: Worker, fake_fcm: FakeFCM
 ) -> None:
     device = factories.device(session, token="alert-phone", locale="ru")
-    _kordai_car_alert(session, device)
+    factories.kordai_car_alert(session, device)
     session.commit()
-    _drain(worker)
+    drain(worker)
 
     def alerts_sent() -> list[dict[str, Any]]:
         return [m for m in fake_fcm.messages() if m.get("token") == "alert-phone"]
@@ -154,12 +134,12 @@ def test_queue_alert_fires_once_and_rearms_with_hysteresis(
     for wait, expected in ((45, 0), (20, 1), (25, 1), (29, 1), (33, 1), (31, 1)):
         factories.record_queue(session, wait_minutes=wait)
         session.commit()
-        _drain(worker)
+        drain(worker)
         assert len(alerts_sent()) == expected, wait
     factories.record_queue(session, wait_minutes=40)  # back above 36: re-armed
     factories.record_queue(session, wait_minutes=12)  # fires again
     session.commit()
-    _drain(worker)
+    drain(worker)
     sent = alerts_sent()
     assert len(sent) == 2
     assert sent[-1]["data"]["wait_minutes"] == "12"
@@ -169,7 +149,7 @@ def test_queue_alert_fires_once_and_rearms_with_hysteresis(
 
 def test_expired_alerts_do_not_fire(session: Session) -> None:
     device = factories.device(session, token="phone")
-    _kordai_car_alert(
+    factories.kordai_car_alert(
         session, device, lifetime=timedelta(hours=1), now=datetime.now(UTC) - timedelta(hours=2)
     )
     factories.record_queue(session, wait_minutes=5)
@@ -186,7 +166,7 @@ def test_quiet_hours_hold_back_alerts_but_not_closures(session: Session) -> None
     end = (local + timedelta(hours=1)).strftime("%H:%M")
     devices.update(session, device, timezone="Asia/Almaty", quiet_hours=(start, end))
     devices.follow(session, device, "kz-kordai")
-    alert = _kordai_car_alert(session, device)
+    alert = factories.kordai_car_alert(session, device)
     factories.record_queue(session, wait_minutes=5)
     assert not session.scalar(
         select(func.count()).where(OutboxMessage.kind == MessageKind.QUEUE_ALERT)
@@ -201,7 +181,7 @@ def test_quiet_hours_hold_back_alerts_but_not_closures(session: Session) -> None
 
 def _alert_row(session: Session, token: str) -> OutboxMessage:
     device = factories.device(session, token=token)
-    _kordai_car_alert(session, device)
+    factories.kordai_car_alert(session, device)
     factories.record_queue(session, wait_minutes=5)
     session.commit()
     row = session.scalar(
@@ -222,13 +202,19 @@ def _only_alerts(session: Session) -> None:
     session.commit()
 
 
+def _lone_alert(session: Session, fake_fcm: FakeFCM, token: str, **behaviour: Any) -> OutboxMessage:
+    """The one message due: an alert to `token`, which the fake FCM answers with `behaviour`."""
+    row = _alert_row(session, token)
+    _only_alerts(session)
+    fake_fcm.behave(token, **behaviour)
+    return row
+
+
 def test_unregistered_token_deletes_the_device(
     session: Session, worker: Worker, fake_fcm: FakeFCM
 ) -> None:
-    row = _alert_row(session, "gone-token")
-    _only_alerts(session)
-    fake_fcm.behave("gone-token", error="UNREGISTERED")
-    _drain(worker)
+    row = _lone_alert(session, fake_fcm, "gone-token", error="UNREGISTERED")
+    drain(worker)
     session.refresh(row)
     assert row.status == MessageStatus.PRUNED
     assert session.scalar(select(Device).where(Device.token == "gone-token")) is None
@@ -237,10 +223,8 @@ def test_unregistered_token_deletes_the_device(
 def test_invalid_argument_is_dead_at_once(
     session: Session, worker: Worker, fake_fcm: FakeFCM
 ) -> None:
-    row = _alert_row(session, "bad-message")
-    _only_alerts(session)
-    fake_fcm.behave("bad-message", error="INVALID_ARGUMENT")
-    _drain(worker)
+    row = _lone_alert(session, fake_fcm, "bad-message", error="INVALID_ARGUMENT")
+    drain(worker)
     session.refresh(row)
     assert (row.status, row.attempts, row.last_error) == (MessageStatus.DEAD, 1, "INVALID_ARGUMENT")
 
@@ -248,11 +232,9 @@ def test_invalid_argument_is_dead_at_once(
 def test_quota_exceeded_backs_off_honouring_retry_after(
     session: Session, worker: Worker, fake_fcm: FakeFCM
 ) -> None:
-    row = _alert_row(session, "busy")
-    _only_alerts(session)
-    fake_fcm.behave("busy", error="QUOTA_EXCEEDED", retry_after=300)
+    row = _lone_alert(session, fake_fcm, "busy", error="QUOTA_EXCEEDED", retry_after=300)
     before = datetime.now(UTC)
-    _drain(worker)
+    drain(worker)
     session.refresh(row)
     assert row.status == MessageStatus.PENDING
     assert row.last_error == "QUOTA_EXCEEDED"
@@ -263,18 +245,16 @@ def test_quota_exceeded_backs_off_honouring_retry_after(
 def test_server_errors_back_off_then_deliver(
     session: Session, worker: Worker, fake_fcm: FakeFCM, error: str
 ) -> None:
-    row = _alert_row(session, "flaky")
-    _only_alerts(session)
-    fake_fcm.behave("flaky", error=error, times=1)
+    row = _lone_alert(session, fake_fcm, "flaky", error=error, times=1)
     before = datetime.now(UTC)
-    _drain(worker)
+    drain(worker)
     session.refresh(row)
     assert row.status == MessageStatus.PENDING
     assert row.available_at > before + timedelta(seconds=2)
     # the backoff passes
     row.available_at = datetime.now(UTC)
     session.commit()
-    _drain(worker)
+    drain(worker)
     session.refresh(row)
     assert (row.status, row.attempts) == (MessageStatus.SENT, 2)
     assert [m["token"] for m in fake_fcm.messages()] == ["flaky"]
@@ -283,13 +263,11 @@ def test_server_errors_back_off_then_deliver(
 def test_out_of_attempts_is_dead_not_dropped(
     session: Session, worker: Worker, fake_fcm: FakeFCM
 ) -> None:
-    row = _alert_row(session, "down")
-    _only_alerts(session)
-    fake_fcm.behave("down", error="UNAVAILABLE")
+    row = _lone_alert(session, fake_fcm, "down", error="UNAVAILABLE")
     for _ in range(worker.retry.max_attempts):
         row.available_at = datetime.now(UTC)
         session.commit()
-        _drain(worker)
+        drain(worker)
         session.refresh(row)
     assert (row.status, row.attempts, row.last_error) == (MessageStatus.DEAD, 3, "UNAVAILABLE")
     stats = outbox.daily_stats(session)
@@ -302,10 +280,10 @@ def test_out_of_attempts_is_dead_not_dropped(
 def test_a_slow_fcm_times_out_and_the_message_is_retried(
     session: Session, worker: Worker, fake_fcm: FakeFCM
 ) -> None:
-    row = _alert_row(session, "slow")
-    _only_alerts(session)
-    fake_fcm.behave("slow", delay=3, times=1)  # longer than the SDK's 2 s timeout
-    _drain(worker)
+    row = _lone_alert(
+        session, fake_fcm, "slow", delay=3, times=1
+    )  # longer than the SDK's 2 s timeout
+    drain(worker)
     session.refresh(row)
     assert row.status == MessageStatus.PENDING
     assert row.last_error == "DEADLINE_EXCEEDED"
@@ -318,7 +296,7 @@ def test_an_expired_message_is_dead_not_sent(
     _only_alerts(session)
     row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
     session.commit()
-    _drain(worker)
+    drain(worker)
     session.refresh(row)
     assert (row.status, row.last_error) == (MessageStatus.DEAD, "EXPIRED")
     assert fake_fcm.messages() == []
@@ -422,7 +400,7 @@ def test_broadcast_needs_every_language_then_goes_per_locale(
         session, actor=CLI, texts=texts, target="country", target_id="KZ", confirm_audience=0
     )
     session.commit()
-    _drain(worker)
+    drain(worker)
     sent = {m["topic"]: m["notification"]["title"] for m in fake_fcm.messages()}
     assert sent == {f"country.KZ.{loc}": f"T-{loc}" for loc in KNOWN_LOCALES}
 
@@ -438,7 +416,7 @@ def test_a_scheduled_broadcast_waits(session: Session, worker: Worker, fake_fcm:
         confirm_audience=0,
     )
     session.commit()
-    assert _drain(worker) == 0
+    assert drain(worker) == 0
     assert fake_fcm.messages() == []
 
 
@@ -448,7 +426,7 @@ def test_enqueue_for_many_followers_is_one_insert_per_chunk(session: Session) ->
         device = Device(token=token, platform=Platform.IOS, locale="ru", secret_hash=token)
         session.add(device)
         session.flush()
-        _kordai_car_alert(session, device)
+        factories.kordai_car_alert(session, device)
     factories.record_queue(session, wait_minutes=10)
     assert (
         session.scalar(select(func.count()).where(OutboxMessage.kind == MessageKind.QUEUE_ALERT))
@@ -466,7 +444,7 @@ def test_a_stale_registration_is_pruned_when_fcm_says_its_token_is_gone(
     fake_fcm.behave("lost-secret-token", error="UNREGISTERED")
     devices.follow(session, old, "kz-kordai")
     session.commit()
-    _drain(worker)
+    drain(worker)
     print("DBG", [(r.kind, r.status, r.last_error) for r in session.scalars(select(OutboxMessage))])
     assert session.scalar(select(Device).where(Device.token == "lost-secret-token")) is None
     statuses = set(

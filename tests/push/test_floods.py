@@ -18,32 +18,19 @@ from push import devices, outbox
 from push.models import Device, MessageKind, MessageStatus, OutboxMessage, Platform
 from push.senders import FCMSender
 from push.worker import RetryPolicy, Worker
+from tests import factories
 from tests.conftest import bearer
-from tests.push.conftest import FakeFCM
+from tests.push.conftest import FakeFCM, drain
 
 TOKEN = "flooded-phone"
 TOPIC = "cp.kz-kordai.kk"
-
-
-def _drain(worker: Worker) -> int:
-    total = 0
-    while handled := worker.run_once():
-        total += handled
-    return total
 
 
 def _follower(session: Session) -> Device:
     """The review's phone: Kazakh, follows Kordai, wants to know when cars wait < 30 min."""
     device, _ = devices.register(session, token=TOKEN, platform=Platform.ANDROID, locale="kk")
     devices.follow(session, device, "kz-kordai")
-    devices.add_alert(
-        session,
-        device,
-        checkpoint_id="kz-kordai",
-        direction=Direction.EXIT,
-        lane=Lane.CAR,
-        below_minutes=30,
-    )
+    factories.kordai_car_alert(session, device)
     session.commit()
     return device
 
@@ -69,14 +56,14 @@ def test_the_reviews_burst_reaches_a_follower_as_the_cap_then_the_last_state(
     """40 toggles and 40 reports alternating 10 and 90 minutes, with the worker sending
     after every post (the worst case: nothing is left to collapse)."""
     _follower(session)
-    _drain(worker)
+    drain(worker)
     key = bearer(agency_key("KZ"))
     start = datetime.now(UTC) - timedelta(minutes=2)
     states = ["closed", "open"] * 20
     for n, state in enumerate(states):
         status = client.post("/v1/checkpoints/kz-kordai/status", json={"state": state}, headers=key)
         assert status.status_code == 201, status.get_json()
-        _drain(worker)
+        drain(worker)
         report = {
             "checkpoint": "kz-kordai",
             "direction": "exit",
@@ -86,7 +73,7 @@ def test_the_reviews_burst_reaches_a_follower_as_the_cap_then_the_last_state(
         }
         queued = client.post("/v1/queue-reports", json={"reports": [report]}, headers=key)
         assert queued.status_code == 201, queued.get_json()
-        _drain(worker)
+        drain(worker)
 
     assert len(_status_messages(fake_fcm)) == outbox.STATUS_PUSHES_PER_HOUR
     assert len(_alert_messages(fake_fcm)) == outbox.ALERTS_PER_DEVICE_PER_HOUR
@@ -105,7 +92,7 @@ def test_the_reviews_burst_reaches_a_follower_as_the_cap_then_the_last_state(
         retry=RetryPolicy(max_attempts=3),
         clock=lambda: datetime.now(UTC) + timedelta(hours=1, minutes=1),
     )
-    assert _drain(later) == 1
+    assert drain(later) == 1
     sent = _status_messages(fake_fcm)
     assert len(sent) == outbox.STATUS_PUSHES_PER_HOUR + 1
     assert sent[-1]["data"]["state"] == states[-1]
@@ -118,7 +105,7 @@ def test_a_burst_before_the_worker_runs_collapses_into_its_last_state(
     session: Session, worker: Worker, fake_fcm: FakeFCM
 ) -> None:
     _follower(session)
-    _drain(worker)
+    drain(worker)
     for n in range(40):
         state = State.CLOSED if n % 2 == 0 else State.RESTRICTED
         checkpoints.set_status(session, poster=None, checkpoint_id="kz-kordai", state=state)
@@ -129,7 +116,7 @@ def test_a_burst_before_the_worker_runs_collapses_into_its_last_state(
         )
     )
     assert len(rows) == 1
-    assert _drain(worker) == 1
+    assert drain(worker) == 1
     (message,) = _status_messages(fake_fcm)
     assert message["data"]["state"] == "restricted"
 
@@ -140,14 +127,14 @@ def test_a_message_being_sent_is_not_rewritten(
     """A state that arrives while the worker holds the previous message goes in a row of
     its own, so the newer state is never lost behind an older one marked sent."""
     _follower(session)
-    _drain(worker)
+    drain(worker)
     checkpoints.set_status(session, poster=None, checkpoint_id="kz-kordai", state=State.CLOSED)
     session.commit()
     claimed = worker.claim()
     checkpoints.set_status(session, poster=None, checkpoint_id="kz-kordai", state=State.OPEN)
     session.commit()
     worker.process(claimed)
-    _drain(worker)
+    drain(worker)
     assert [m["data"]["state"] for m in _status_messages(fake_fcm)] == ["closed", "open"]
 
 

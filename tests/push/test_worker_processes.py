@@ -12,12 +12,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from push.models import Device, MessageKind, MessageStatus, OutboxMessage, Platform
+from push.models import MessageStatus, OutboxMessage
 from push.senders import FCMSender
 from push.worker import Worker
+from tests import factories
 from tests.push.conftest import FakeFCM
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,45 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _queue_alerts(engine: Engine, count: int) -> list[str]:
     tokens = [f"proc-{n}" for n in range(count)]
-    now = datetime.now(UTC)
-    payload = {
-        "title": "t",
-        "body": "b",
-        "collapse_key": "cp-kz-kordai",
-        "data": {},
-        "ttl_seconds": 3600,
-    }
     with Session(engine) as session:
-        session.execute(
-            insert(Device),
-            [
-                {
-                    "token": t,
-                    "platform": Platform.ANDROID,
-                    "locale": "ru",
-                    "secret_hash": t,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for t in tokens
-            ],
-        )
-        session.execute(
-            insert(OutboxMessage),
-            [
-                {
-                    "kind": MessageKind.QUEUE_ALERT,
-                    "status": MessageStatus.PENDING,
-                    "token": t,
-                    "payload": payload,
-                    "attempts": 0,
-                    "available_at": now,
-                    "created_at": now,
-                    "expires_at": now + timedelta(hours=1),
-                }
-                for t in tokens
-            ],
-        )
+        factories.pending_alerts(session, tokens)
         session.commit()
     return tokens
 

@@ -25,8 +25,16 @@ def csrf(client: FlaskClient, path: str) -> str:
     return match.group(1)
 
 
-def sign_in(client: FlaskClient, session: Session, role: Role, country: str | None = None) -> str:
-    email = f"{role.value}@console.test"
+def sign_in(
+    client: FlaskClient,
+    session: Session,
+    role: Role,
+    country: str | None = None,
+    *,
+    email: str | None = None,
+) -> str:
+    """A new console user with `role` (by default at <role>@console.test), signed in."""
+    email = email or f"{role.value}@console.test"
     accounts.create_user(
         session, actor=SYSTEM, email=email, password=PASSWORD, role=role, country=country
     )

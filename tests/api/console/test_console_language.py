@@ -20,7 +20,7 @@ from content.campaigns.models import CampaignStatus
 from content.locales import CYRILLIC_LOCALES, has_latin, translations
 from content.seed import loader
 from tests import factories
-from tests.api.console.test_console import PASSWORD, csrf
+from tests.api.console.test_console import PASSWORD, csrf, sign_in
 
 #: what the pages used to show: enum values and the English labels
 ENGLISH = re.compile(
@@ -42,16 +42,7 @@ def visible_text(page: str) -> str:
 
 def sign_in_as(client: FlaskClient, session: Session, role: Role, locale: str) -> None:
     # a neutral address: the header shows it, and it must not look like a role
-    email = "someone@console.test"
-    accounts.create_user(
-        session, actor=SYSTEM, email=email, password=PASSWORD, role=role, country=None
-    )
-    session.commit()
-    token = csrf(client, "/console/login")
-    response = client.post(
-        "/console/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
-    )
-    assert response.status_code == 302
+    sign_in(client, session, role, email="someone@console.test")
     client.get(f"/console/?lang={locale}")  # the session keeps the language from here on
 
 

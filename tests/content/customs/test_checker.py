@@ -200,13 +200,19 @@ def test_more_of_an_item_is_never_more_permissive(
     assert SEVERITY[more_verdict] >= SEVERITY[less_verdict]
 
 
+#: an adult entering Kazakhstan by road, as the check API takes the trip
+KZ_ROAD_ENTRY = {
+    "country": "KZ",
+    "direction": "entry",
+    "mode": "road",
+    "date": "2026-06-01",
+    "traveller": {"age": 30},
+}
+
+
 def test_check_api_localised(client: FlaskClient) -> None:
     body = {
-        "country": "KZ",
-        "direction": "entry",
-        "mode": "road",
-        "date": "2026-06-01",
-        "traveller": {"age": 30},
+        **KZ_ROAD_ENTRY,
         "items": [
             {"category": "alcohol", "quantity": 4, "unit": "l"},
             {"category": "cash", "value": 12000, "currency": "USD"},
@@ -242,11 +248,7 @@ def test_check_api_refuses_bad_input(client: FlaskClient) -> None:
 @pytest.mark.parametrize("locale", ["ru", "kk", "ky", "uz", "tg", "tk"])
 def test_every_verdict_is_translated(client: FlaskClient, locale: str) -> None:
     body = {
-        "country": "KZ",
-        "direction": "entry",
-        "mode": "road",
-        "date": "2026-06-01",
-        "traveller": {"age": 30},
+        **KZ_ROAD_ENTRY,
         "items": [
             {"category": "alcohol", "quantity": 1, "unit": "l"},
             {
