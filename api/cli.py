@@ -156,7 +156,7 @@ def db_revision(message: str) -> None:
 
 @click.command("seed")
 @with_appcontext
-@click.option("--demo", is_flag=True, help="Also add demo statuses and 14 days of queues.")
+@click.option("--demo", is_flag=True, help="Also add demo statuses and 16 weeks of hourly queues.")
 @click.option(
     "--credentials-file",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -8,6 +8,7 @@ run as in production) and is flushed, never committed: the test decides when to 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -21,7 +22,7 @@ from content.accounts.service import SYSTEM, Actor
 from content.campaigns import service as campaigns
 from content.campaigns.models import Campaign
 from content.checkpoints import service as checkpoints
-from content.checkpoints.models import Checkpoint, Direction, Kind, Lane
+from content.checkpoints.models import Checkpoint, Direction, Kind, Lane, QueueHourly
 
 # the service's input for one queue report, imported here only: tests ask this module
 from content.checkpoints.service import QueueObservation as QueueReportData
@@ -95,6 +96,28 @@ def record_queue(
         session, poster=None, reports=[queue_report(**overrides)], now=now, check_age=check_age
     )
     return recorded
+
+
+def queue_hourly(session: Session, **overrides: Any) -> QueueHourly:
+    """One hour's rolled-up aggregate (what is left of its reports after pruning): cars
+    leaving Kazakhstan at Kordai, one report of 35 minutes; `median_wait` alone is what the
+    typical week and the forecast read."""
+    fields: dict[str, Any] = {
+        "checkpoint_id": "kz-kordai",
+        "direction": Direction.EXIT,
+        "lane": Lane.CAR,
+        "hour": datetime(2026, 11, 30, 10, tzinfo=UTC),
+        "median_wait": 35.0,
+    }
+    fields.update(overrides)
+    wait = fields["median_wait"]
+    fields.setdefault("reports", 1)
+    fields.setdefault("min_wait", math.floor(wait))
+    fields.setdefault("max_wait", math.ceil(wait))
+    row = QueueHourly(**fields)
+    session.add(row)
+    session.flush()
+    return row
 
 
 def queue_report_json(**overrides: Any) -> dict[str, Any]:

@@ -28,11 +28,13 @@ from api.schemas.checkpoints import (
     QueueReportsPostedOut,
     StatusIn,
     StatusPostedOut,
+    TypicalArgs,
+    TypicalWeekOut,
 )
 from api.schemas.common import QueryArgs
 from content import versions
 from content.accounts.service import agency_actor
-from content.checkpoints import history
+from content.checkpoints import history, typical
 from content.checkpoints import service as checkpoints
 from content.checkpoints.labels import (
     DIRECTION_LABELS,
@@ -264,6 +266,39 @@ class CheckpointHistory(MethodView):
             ],
             "as_of": now,
         }
+
+
+@blp.route("/checkpoints/<string:checkpoint_id>/typical")
+class CheckpointTypicalWeek(MethodView):
+    @cached_read
+    @blp.arguments(TypicalArgs, location="query")
+    @blp.response(200, TypicalWeekOut)
+    @declare_not_modified(blp)
+    @declare_errors(blp, 404)
+    def get(self, args: dict[str, Any], checkpoint_id: str) -> typical.TypicalWeek:
+        """The typical week of one direction and lane: when to cross
+
+        For each weekday and hour in the checkpoint's own time zone, the median and 80th
+        percentile wait over the last 8 weeks. Public holidays of both countries are left
+        out: they are not typical. A cell resting on fewer than 3 hours of reports has no
+        figures. `best` names the three quietest cells.
+        ---
+        The window is the 8 whole weeks before the current hour (`as_of`, UTC), so the
+        answer changes on the hour even when no report arrives; the cached copy expires
+        then. Hours come from `content.checkpoints.series`: the median of each hour's
+        reports, or its rolled-up aggregate once the raw reports are pruned. 422 when the
+        checkpoint has no such lane or direction.
+        """
+        now = utcnow()
+        week = typical.typical_week(
+            get_session(),
+            checkpoint_id=checkpoint_id,
+            direction=args["direction"],
+            lane=args["lane"],
+            now=now,
+        )
+        note_valid_until(week.as_of + timedelta(hours=1))  # the window moves on the hour
+        return week
 
 
 @blp.route("/checkpoints/<string:checkpoint_id>/status")

@@ -65,6 +65,11 @@ class HistoryArgs(QueryArgs):
     to = ma.fields.AwareDateTime(metadata={"description": "End, exclusive (default: now)"})
 
 
+class TypicalArgs(QueryArgs):
+    direction = ma.fields.Enum(Direction, by_value=True, required=True)
+    lane = ma.fields.Enum(Lane, by_value=True, required=True)
+
+
 class LocationOut(ma.Schema):
     lat = ma.fields.Float()
     lon = ma.fields.Float()
@@ -203,6 +208,58 @@ class HistoryOut(ma.Schema):
     to = ma.fields.DateTime()
     items = ma.fields.List(ma.fields.Nested(HourBucketOut))
     as_of = ma.fields.DateTime()
+
+
+MINUTES_OR_NULL = "Minutes; null when the cell has fewer than 3 samples"
+
+
+class TypicalCellOut(ma.Schema):
+    weekday = ma.fields.Integer(
+        metadata={"description": "0 = Monday … 6 = Sunday, in the checkpoint's time zone"}
+    )
+    hour = ma.fields.Integer(
+        metadata={"description": "0-23: the hour starting then, in the checkpoint's time zone"}
+    )
+    p50 = ma.fields.Float(
+        allow_none=True, metadata={"description": f"Median wait. {MINUTES_OR_NULL}"}
+    )
+    p80 = ma.fields.Float(
+        allow_none=True,
+        metadata={"description": f"80th percentile: 4 waits in 5 were shorter. {MINUTES_OR_NULL}"},
+    )
+    samples = ma.fields.Integer(
+        metadata={"description": "Hours in the window with a reported wait, holidays left out"}
+    )
+
+
+class TypicalBestOut(ma.Schema):
+    weekday = ma.fields.Integer()
+    hour = ma.fields.Integer()
+    p50 = ma.fields.Float(metadata={"description": "Median wait in minutes"})
+
+
+class TypicalWeekOut(ma.Schema):
+    checkpoint = ma.fields.String(metadata={"example": "kz-kordai"})
+    direction = ma.fields.Enum(Direction, by_value=True)
+    lane = ma.fields.Enum(Lane, by_value=True)
+    timezone = ma.fields.String(
+        metadata={"description": "IANA time zone of `weekday` and `hour`", "example": "Asia/Almaty"}
+    )
+    weeks = ma.fields.Integer(metadata={"description": "Weeks the window spans", "example": 8})
+    cells = ma.fields.List(
+        ma.fields.Nested(TypicalCellOut),
+        metadata={"description": "168 cells, Monday 00:00 first"},
+    )
+    best = ma.fields.List(
+        ma.fields.Nested(TypicalBestOut),
+        metadata={"description": "Up to 3 cells with the lowest median wait, lowest first"},
+    )
+    as_of = ma.fields.DateTime(
+        metadata={
+            "description": "End of the window (exclusive, UTC): the start of the current hour; "
+            "the window is the `weeks` whole weeks before it"
+        }
+    )
 
 
 class StatusIn(StrictSchema):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import random
 import secrets
 import tomllib
@@ -11,6 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from content.accounts import service as accounts
 from content.accounts.models import AuditEntry, Role
 from content.campaigns import service as campaigns
 from content.campaigns.models import Campaign
+from content.checkpoints import series
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import (
     Checkpoint,
@@ -34,13 +35,13 @@ from content.checkpoints.service import QueueObservation
 from content.customs import service as customs
 from content.customs.models import DATE_PRECISIONS, CustomsRule, ExchangeRate, Substance
 from content.db import utcnow
+from content.seed import demo_queues
 
 SEED_DIR = Path(__file__).resolve().parent
 CHECKPOINTS_FILE = SEED_DIR / "checkpoints.toml"
-DEMO_DAYS = 14
-
-# typical waits in minutes, by lane, around which the demo history varies
-_DEMO_BASE_WAIT = {Lane.CAR: 35, Lane.TRUCK: 150, Lane.BUS: 25, Lane.PEDESTRIAN: 10}
+#: demo history: 8 weeks for the typical week, 4 for the forecast's backtest, and slack
+DEMO_DAYS = 16 * 7
+HOUR = timedelta(hours=1)
 
 
 def read_checkpoints(path: Path = CHECKPOINTS_FILE) -> list[dict[str, Any]]:
@@ -85,15 +86,17 @@ def has_demo_data(session: Session) -> bool:
 
 
 def load_demo(
-    session: Session, *, now: datetime | None = None, seed: int = 2026
+    session: Session, *, now: datetime | None = None, seed: int = 2026, days: int = DEMO_DAYS
 ) -> tuple[int, int]:
-    """Plausible current statuses and 14 days of hourly queues for every road checkpoint.
+    """Plausible current statuses and `days` of hourly queue history (16 weeks unless
+    told) for every road checkpoint, direction and lane; see content/seed/demo_queues.py.
 
     Everything it writes is marked ``demo`` so that nobody mistakes it for real figures.
     Returns (statuses, queue reports) written.
     """
     now = now or utcnow()
     rng = random.Random(seed)  # noqa: S311  # demo figures, not secrets
+    waits_rng = np.random.default_rng(seed)
     road = list(session.scalars(select(Checkpoint).where(Checkpoint.kind == Kind.ROAD)))
     statuses = 0
     for checkpoint in session.scalars(select(Checkpoint).order_by(Checkpoint.id)):
@@ -113,45 +116,59 @@ def load_demo(
 
     history: list[dict[str, Any]] = []
     latest: list[QueueObservation] = []
-    start = now.replace(minute=0, second=0, microsecond=0) - timedelta(days=DEMO_DAYS)
+    start = now.replace(minute=0, second=0, microsecond=0) - timedelta(days=days)
+    hours = days * 24 + 1  # up to the hour in progress
+    hour_starts = [start + index * HOUR for index in range(hours)]
     for checkpoint in road:
-        for direction in checkpoint.directions:
-            for lane in checkpoint.lanes:
-                base = _DEMO_BASE_WAIT[Lane(lane)] * rng.uniform(0.5, 1.6)
-                hour = start
-                while hour < now - timedelta(hours=1):
-                    history.append(
-                        {
-                            "checkpoint_id": checkpoint.id,
-                            "direction": Direction(direction),
-                            "lane": Lane(lane),
-                            "wait_minutes": _demo_wait(base, hour, rng),
-                            "observed_at": hour + timedelta(minutes=rng.randint(0, 59)),
-                            "posted_at": hour + timedelta(minutes=59),
-                            "demo": True,
-                        }
-                    )
-                    hour += timedelta(hours=1)
+        slots, local_dates = series.local_calendar(start, hours, checkpoint.timezone)
+        sides = tuple(c for c in (checkpoint.country, checkpoint.neighbor) if c)
+        holiday = series.holiday_mask(local_dates, sides)
+        for direction in map(Direction, checkpoint.directions):
+            for lane in map(Lane, checkpoint.lanes):
+                queue = demo_queues.demo_queue(
+                    waits_rng,
+                    base=demo_queues.BASE_WAIT[lane] * waits_rng.uniform(0.5, 1.6),
+                    slots=slots,
+                    holiday=holiday,
+                    lane=lane,
+                    direction=direction,
+                )
+                observed_at = now - timedelta(minutes=rng.randint(3, 40))
+                # history ends before the current report's hour, so that report is the newest
+                current = (observed_at.replace(minute=0, second=0, microsecond=0) - start) // HOUR
+                waits = queue.waits.astype(int).tolist()
+                minutes = waits_rng.integers(0, 59, hours).tolist()
+                history += [
+                    {
+                        "checkpoint_id": checkpoint.id,
+                        "direction": direction,
+                        "lane": lane,
+                        "wait_minutes": waits[index],
+                        "observed_at": hour_starts[index] + _MINUTES[minutes[index]],
+                        "posted_at": hour_starts[index] + _MINUTES[59],
+                        "demo": True,
+                    }
+                    for index in np.flatnonzero(queue.reported[:current]).tolist()
+                ]
                 latest.append(
                     QueueObservation(
                         checkpoint_id=checkpoint.id,
-                        direction=Direction(direction),
-                        lane=Lane(lane),
-                        wait_minutes=_demo_wait(base, now, rng),
-                        observed_at=now - timedelta(minutes=rng.randint(3, 40)),
+                        direction=direction,
+                        lane=lane,
+                        wait_minutes=waits[current],
+                        observed_at=observed_at,
                         lanes_open=rng.randint(1, 6),
                     )
                 )
-    if history:
-        session.execute(insert(QueueReport), history)
+    if history:  # Core's executemany: the ORM's bulk insert takes twice as long
+        session.connection().execute(
+            insert(QueueReport.metadata.tables[QueueReport.__tablename__]), history
+        )
     checkpoints.record_queues(session, poster=None, reports=latest, now=now, demo=True)
     return statuses, len(history) + len(latest)
 
 
-def _demo_wait(base: float, moment: datetime, rng: random.Random) -> int:
-    """A daily rhythm: short queues at night, long ones in the afternoon."""
-    daily = 1 + 0.7 * math.sin((moment.hour - 9) / 24 * 2 * math.pi)
-    return max(0, min(4320, round(base * daily * rng.uniform(0.75, 1.25))))
+_MINUTES = [timedelta(minutes=minute) for minute in range(60)]
 
 
 #: one demo agency per country, so a newcomer can post for any checkpoint

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 from pathlib import Path
@@ -11,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from api.cli import cli_actor
+from content.seed import loader
 from tests.conftest import API_KEY, cli_agency, issued_key, post_status
 
 
@@ -35,7 +37,11 @@ def test_agency_key_narrowed_to_checkpoints(app: Flask, client: FlaskClient) -> 
     assert post_status(client, key, "kz-zhibek-zholy") == 403
 
 
-def test_seed_with_demo_writes_credentials(app: Flask, tmp_path: Path) -> None:
+def test_seed_with_demo_writes_credentials(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # two days of demo history, not the seed's 16 weeks: this is about the credentials
+    monkeypatch.setattr(loader, "load_demo", functools.partial(loader.load_demo, days=2))
     credentials = tmp_path / "demo-credentials.txt"
     result = app.test_cli_runner().invoke(
         args=["seed", "--demo", "--credentials-file", str(credentials)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -88,7 +89,8 @@ def test_loading_twice_changes_nothing(session: Session) -> None:
 
 def test_demo_data_is_labelled_and_loads_once(session: Session) -> None:
     assert not loader.has_demo_data(session)
-    statuses, reports = loader.load_demo(session)
+    # three weeks: the seed writes 16 (loader.DEMO_DAYS), which takes seconds
+    statuses, reports = loader.load_demo(session, days=21)
     assert statuses == len(ENTRIES)
     assert reports > 0
     assert loader.has_demo_data(session)
@@ -107,9 +109,24 @@ def test_demo_data_is_labelled_and_loads_once(session: Session) -> None:
         for q in session.scalars(select(CurrentQueue))
     }
     assert current == road_lanes
-    # 14 days of hourly history for each road lane
+    # 21 days of hourly history for each road lane, less the hours nobody reported
     per_lane = reports / len(road_lanes)
-    assert 14 * 24 - 2 <= per_lane <= 14 * 24 + 1
+    assert 0.7 * 21 * 24 <= per_lane <= 21 * 24 + 1
+    newest = session.scalar(select(func.max(QueueReport.observed_at)))
+    oldest = session.scalar(select(func.min(QueueReport.observed_at)))
+    assert newest is not None
+    assert oldest is not None
+    assert timedelta(days=20) < newest - oldest <= timedelta(days=21, hours=1)
+    # the current report of each lane is its newest
+    for queue in session.scalars(select(CurrentQueue)):
+        lane_newest = session.scalar(
+            select(func.max(QueueReport.observed_at)).where(
+                QueueReport.checkpoint_id == queue.checkpoint_id,
+                QueueReport.direction == queue.direction,
+                QueueReport.lane == queue.lane,
+            )
+        )
+        assert lane_newest == queue.observed_at
 
 
 def test_demo_keys_one_agency_per_country(session: Session) -> None:
