@@ -306,7 +306,9 @@ def _poster(planned: PlannedStatus, checkpoint: Checkpoint) -> Poster | None:
 def _check(*, state: State, starts_at: datetime, ends_at: datetime, now: datetime) -> None:
     problems = []
     if state not in PLANNABLE:
-        problems.append(FieldProblem("state", N_("Only a closure or a restriction is planned.")))
+        problems.append(
+            FieldProblem("state", N_("Only a closure or a restriction can be planned."))
+        )
     if starts_at < now - START_GRACE:
         problems.append(FieldProblem("starts_at", N_("This time is in the past.")))
     elif starts_at > now + HORIZON:
