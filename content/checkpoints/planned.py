@@ -3,7 +3,7 @@
 A border service (an agency key, or a border officer in the console) announces that a
 checkpoint will be closed or restricted from ``starts_at`` to ``ends_at``. Followers are
 told when it is announced and when it is cancelled. ``apply_planned`` (the push worker
-runs it every 30 seconds; `flask --app wsgi planned apply` runs it once) makes it the
+runs it every 30 seconds; `flask --app wsgi apply-planned` runs it once) makes it the
 checkpoint's status at the start, through ``set_status`` like any post, so history, the
 data version and the status push stay right; the status push is the "it has started"
 message. At the end it posts the status it replaced, unless someone posted a newer

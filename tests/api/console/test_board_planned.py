@@ -3,6 +3,7 @@ sees it listed, and cancels it; bad values are shown beside their fields."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -93,7 +94,11 @@ def test_bad_values_are_shown_beside_their_fields(
     token = csrf(client, "/console/board")
     response = client.post("/console/board/kz-kordai/planned", data=_form(token, **changes))
     assert response.status_code == 422
-    assert field_error(response.get_data(as_text=True), f"{field}-kz-kordai")
+    page = response.get_data(as_text=True)
+    assert field_error(page, f"{field}-kz-kordai")
+    # the status form beside it names its fields alike: every id is still unique
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
     assert _count(session) == 0
 
 
