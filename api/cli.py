@@ -30,7 +30,7 @@ from content import checks
 from content.accounts import service as accounts
 from content.accounts.models import Role
 from content.campaigns import service as campaigns
-from content.checkpoints import history
+from content.checkpoints import history, planned
 from content.customs import service as customs
 from content.errors import Invalid
 from content.seed import loader
@@ -320,9 +320,9 @@ def push_worker(once: bool) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     scheduler = threading.Thread(
-        target=_apply_campaign_schedules,
+        target=_apply_schedules,
         args=(settings, get_db().sessionmaker, stop),
-        name="campaign-schedules",
+        name="schedules",
         daemon=True,
     )
     scheduler.start()
@@ -330,10 +330,12 @@ def push_worker(once: bool) -> None:
     worker.run_forever(stop)
 
 
-def _apply_campaign_schedules(
+def _apply_schedules(
     settings: Settings, sessions: sessionmaker[Session], stop: threading.Event
 ) -> None:
-    """Publish and withdraw scheduled campaigns on time, next to the push worker."""
+    """On time, next to the push worker: publish and withdraw scheduled campaigns, and
+    start and end planned closures. Each in a transaction of its own, so that one
+    failing does not hold the other back."""
     while not stop.is_set():
         try:
             with sessions() as session:
@@ -344,6 +346,13 @@ def _apply_campaign_schedules(
                 session.commit()
         except Exception:  # a database hiccup must not stop the scheduler
             logging.getLogger(__name__).exception("applying campaign schedules failed")
+        try:
+            with sessions() as session:
+                for done in planned.apply_planned(session):
+                    click.echo(f"planned: {done}")
+                session.commit()
+        except Exception:  # a database hiccup must not stop the scheduler
+            logging.getLogger(__name__).exception("applying planned closures failed")
         stop.wait(SCHEDULE_INTERVAL_SECONDS)
 
 
@@ -461,6 +470,17 @@ def apply_schedules() -> None:
     session.commit()
 
 
+@click.command("apply-planned")
+@with_appcontext
+def apply_planned() -> None:
+    """Start and end planned closures and restrictions whose time has come (the worker
+    does it too)."""
+    session = get_session()
+    for done in planned.apply_planned(session):
+        click.echo(done)
+    session.commit()
+
+
 @push_cli.command("fake-fcm")
 @click.option("--port", type=int, default=8001)
 @click.option("--log", "log_path", type=click.Path(dir_okay=False), help="JSON-lines log file")
@@ -550,6 +570,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(push_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(apply_schedules)
+    app.cli.add_command(apply_planned)
     app.cli.add_command(customs_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(history_cli)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_timedelta
+from babel.dates import format_skeleton, format_time, format_timedelta, get_datetime_format
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
@@ -162,6 +163,14 @@ def format_wait(minutes: int, locale: str) -> str:
     except KeyError:
         # some locales' CLDR data lack a unit-list pattern for three items
         return format_list(parts, style="standard", locale=locale)
+
+
+def format_moment(moment: datetime, timezone: str, locale: str) -> str:
+    """«14 дек., 20:00»: a day and a time of day in a place's time zone, from CLDR."""
+    zone = ZoneInfo(timezone)
+    day = format_skeleton("MMMd", moment, tzinfo=zone, locale=locale)
+    time = format_time(moment, "short", tzinfo=zone, locale=locale)
+    return str(get_datetime_format("short", locale=locale)).format(time, day)
 
 
 #: every character written for the Uzbek oʻ/gʻ sign or the tutuq belgisi (ʼ), in any data

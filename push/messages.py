@@ -16,7 +16,7 @@ from babel.dates import format_time
 from content.checkpoints.labels import DIRECTION_LABELS, LANE_LABELS, REASON_LABELS
 from content.checkpoints.models import Checkpoint, Direction, Lane, Reason, State
 from content.errors import N_
-from content.locales import format_wait, pick, translations
+from content.locales import format_moment, format_wait, pick, translations
 
 #: an alert older than this is worthless
 TTL_SECONDS = 3600
@@ -31,6 +31,19 @@ _STATE_SENTENCES = {
     State.RESTRICTED: N_("Working with restrictions since %(time)s."),
 }
 _REASON_SENTENCE = N_("Reason: %(reason)s.")
+#: a status a planned closure or restriction set: when it is planned to end
+_UNTIL_SENTENCE = N_("Planned until %(end)s.")
+_PLANNED_SENTENCES = {
+    State.CLOSED: N_("Closure planned from %(start)s to %(end)s."),
+    State.RESTRICTED: N_("Restrictions planned from %(start)s to %(end)s."),
+}
+_CANCELLED_SENTENCES = {
+    State.CLOSED: N_("The closure planned from %(start)s to %(end)s is cancelled."),
+    State.RESTRICTED: N_("The restrictions planned from %(start)s to %(end)s are cancelled."),
+}
+#: an announcement is worth showing for a day, and never after its closure has begun
+PLANNED_TTL_SECONDS = 24 * 3600
+MIN_TTL_SECONDS = 60
 _ALERT_TITLE = N_("%(checkpoint)s: the queue is shorter")
 _ALERT_BODY = N_(
     "%(lane)s, %(direction)s: the wait is now %(wait)s, under the %(threshold)s you asked for."
@@ -67,22 +80,81 @@ def status_change(
     reason: Reason | None,
     since: datetime,
     locale: str,
+    until: datetime | None = None,
 ) -> Notification:
+    """A checkpoint's new state; `until` when a planned closure or restriction set it."""
     gettext = translations(locale).gettext
     local_time = format_time(
         since.astimezone(ZoneInfo(checkpoint.timezone)), format="short", locale=locale
     )
     body = gettext(_STATE_SENTENCES[state]) % {"time": local_time}
-    if reason is not None:
-        label = gettext(REASON_LABELS[reason])
-        # the label stands alone elsewhere ("Bad weather"); mid-sentence it starts lower case
-        body += " " + gettext(_REASON_SENTENCE) % {"reason": label[:1].lower() + label[1:]}
+    body += _reason_sentence(reason, locale)
+    data = {"type": "status", "checkpoint": checkpoint.id, "state": state.value}
+    if until is not None:
+        end = format_moment(until, checkpoint.timezone, locale)
+        body += " " + gettext(_UNTIL_SENTENCE) % {"end": end}
+        data["until"] = until.isoformat()
     return Notification(
         title=checkpoint_name(checkpoint, locale),
         body=_clip(body),
         collapse_key=collapse_key(checkpoint.id),
-        data={"type": "status", "checkpoint": checkpoint.id, "state": state.value},
+        data=data,
     )
+
+
+def planned_collapse_key(checkpoint_id: str, planned_id: int) -> str:
+    """One visible notification per planned closure: its cancellation replaces its
+    announcement, and neither replaces the checkpoint's status notification."""
+    return f"plan-{planned_id}-{checkpoint_id}"[:64]
+
+
+def planned(
+    checkpoint: Checkpoint,
+    *,
+    planned_id: int,
+    cancelled: bool,
+    state: State,
+    reason: Reason | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    locale: str,
+    now: datetime,
+) -> Notification:
+    """A closure or restriction announced ahead, or its cancellation."""
+    gettext = translations(locale).gettext
+    sentences = _CANCELLED_SENTENCES if cancelled else _PLANNED_SENTENCES
+    body = gettext(sentences[state]) % {
+        "start": format_moment(starts_at, checkpoint.timezone, locale),
+        "end": format_moment(ends_at, checkpoint.timezone, locale),
+    }
+    if not cancelled:
+        body += _reason_sentence(reason, locale)
+    until_start = int((starts_at - now).total_seconds())
+    return Notification(
+        title=checkpoint_name(checkpoint, locale),
+        body=_clip(body),
+        collapse_key=planned_collapse_key(checkpoint.id, planned_id),
+        data={
+            "type": "planned",
+            "event": "cancelled" if cancelled else "announced",
+            "checkpoint": checkpoint.id,
+            "planned": str(planned_id),
+            "state": state.value,
+            "starts_at": starts_at.isoformat(),
+            "ends_at": ends_at.isoformat(),
+        },
+        ttl_seconds=max(MIN_TTL_SECONDS, min(PLANNED_TTL_SECONDS, until_start)),
+    )
+
+
+def _reason_sentence(reason: Reason | None, locale: str) -> str:
+    """« Reason: bad weather.», or nothing without a reason."""
+    if reason is None:
+        return ""
+    gettext = translations(locale).gettext
+    label = gettext(REASON_LABELS[reason])
+    # the label stands alone elsewhere ("Bad weather"); mid-sentence it starts lower case
+    return " " + gettext(_REASON_SENTENCE) % {"reason": label[:1].lower() + label[1:]}
 
 
 def queue_alert(

@@ -30,6 +30,8 @@ class Platform(enum.StrEnum):
 
 class MessageKind(enum.StrEnum):
     STATUS_CHANGE = "status_change"
+    #: a closure or restriction announced ahead, or its cancellation
+    PLANNED = "planned"
     QUEUE_ALERT = "queue_alert"
     BROADCAST = "broadcast"
     TOPIC_SUBSCRIBE = "topic_subscribe"

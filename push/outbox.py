@@ -37,6 +37,9 @@ REARM_MARGIN_SHARE = 0.2
 _BULK_CHUNK = 2000
 #: status messages each language's followers of one checkpoint get in an hour
 STATUS_PUSHES_PER_HOUR = 6
+#: announcements and cancellations of planned closures each language's followers of one
+#: checkpoint get in an hour
+PLANNED_PUSHES_PER_HOUR = 6
 #: queue alerts one device gets in an hour
 ALERTS_PER_DEVICE_PER_HOUR = 3
 PUSH_WINDOW = timedelta(hours=1)
@@ -59,6 +62,7 @@ def on_status_change(
     state: State,
     reason: Reason | None,
     since: datetime,
+    until: datetime | None = None,
     now: datetime | None = None,
     per_hour: int = STATUS_PUSHES_PER_HOUR,
 ) -> int:
@@ -68,26 +72,21 @@ def on_status_change(
     A burst collapses: while a status message for the topic is still waiting, it is
     rewritten with the newest state instead of adding another. Past ``per_hour`` messages
     in an hour, the next one is held (pending, due when the hour allows), so followers
-    always end with the last state, never with a lost one.
+    always end with the last state, never with a lost one. ``until``: the end of the
+    planned closure or restriction that set this state, told in the message.
     """
     now = now or utcnow()
-    locales = session.scalars(
-        select(Device.locale)
-        .join(Follow, Follow.device_id == Device.id)
-        .where(Follow.checkpoint_id == checkpoint.id)
-        .distinct()
-    )
     queued = 0
-    for locale in sorted(locales):
+    for locale in _follower_locales(session, checkpoint):
         notification = messages.status_change(
-            checkpoint, state=state, reason=reason, since=since, locale=locale
+            checkpoint, state=state, reason=reason, since=since, locale=locale, until=until
         )
         topic = topics.checkpoint_topic(checkpoint.id, locale)
         ttl = timedelta(seconds=notification.ttl_seconds)
         queued += 1
         if _collapse(session, topic, notification.as_payload(), ttl, now):
             continue
-        available_at = _next_status_slot(session, topic, now, per_hour)
+        available_at = _next_slot(session, MessageKind.STATUS_CHANGE, topic, now, per_hour)
         session.add(
             OutboxMessage(
                 kind=MessageKind.STATUS_CHANGE,
@@ -100,6 +99,86 @@ def on_status_change(
         )
     session.flush()
     return queued
+
+
+def on_planned(
+    session: Session,
+    checkpoint: Checkpoint,
+    *,
+    planned_id: int,
+    cancelled: bool,
+    state: State,
+    reason: Reason | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime | None = None,
+    per_hour: int = PLANNED_PUSHES_PER_HOUR,
+) -> int:
+    """Tell the checkpoint's followers, one topic message per locale, that a closure or
+    restriction is planned, or that one is cancelled; returns how many were queued.
+
+    A cancellation whose announcement is still waiting (no worker holds it) takes that
+    message's place. Past ``per_hour`` such messages in an hour, the next is held until
+    the hour allows, like a status message.
+    """
+    now = now or utcnow()
+    queued = 0
+    for locale in _follower_locales(session, checkpoint):
+        notification = messages.planned(
+            checkpoint,
+            planned_id=planned_id,
+            cancelled=cancelled,
+            state=state,
+            reason=reason,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            locale=locale,
+            now=now,
+        )
+        topic = topics.checkpoint_topic(checkpoint.id, locale)
+        ttl = timedelta(seconds=notification.ttl_seconds)
+        announced = f"planned-{planned_id}-{locale}"
+        queued += 1
+        if cancelled:
+            waiting = session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.dedupe_key == announced,
+                    OutboxMessage.status == MessageStatus.PENDING,
+                    OutboxMessage.lease_until.is_(None),
+                )
+                .values(payload=notification.as_payload())
+                .returning(OutboxMessage.id)
+                .execution_options(synchronize_session=False)
+            ).first()
+            if waiting is not None:
+                continue
+        available_at = _next_slot(session, MessageKind.PLANNED, topic, now, per_hour)
+        session.add(
+            OutboxMessage(
+                kind=MessageKind.PLANNED,
+                topic=topic,
+                payload=notification.as_payload(),
+                dedupe_key=f"{announced}-cancelled" if cancelled else announced,
+                available_at=available_at,
+                expires_at=available_at + ttl,
+                created_at=now,
+            )
+        )
+    session.flush()
+    return queued
+
+
+def _follower_locales(session: Session, checkpoint: Checkpoint) -> list[str]:
+    """The languages of the checkpoint's followers, each once."""
+    return sorted(
+        session.scalars(
+            select(Device.locale)
+            .join(Follow, Follow.device_id == Device.id)
+            .where(Follow.checkpoint_id == checkpoint.id)
+            .distinct()
+        )
+    )
 
 
 def _collapse(
@@ -135,15 +214,17 @@ def _collapse(
     return updated is not None
 
 
-def _next_status_slot(session: Session, topic: str, now: datetime, per_hour: int) -> datetime:
-    """Now, or when fewer than ``per_hour`` of the topic's status messages fall in the
-    hour before: a message is counted at the time it is (or was) due."""
+def _next_slot(
+    session: Session, kind: MessageKind, topic: str, now: datetime, per_hour: int
+) -> datetime:
+    """Now, or when fewer than ``per_hour`` of the topic's messages of this kind fall in
+    the hour before: a message is counted at the time it is (or was) due."""
     times = sorted(
         session.scalars(
             select(OutboxMessage.available_at).where(
-                OutboxMessage.kind == MessageKind.STATUS_CHANGE,
+                OutboxMessage.kind == kind,
                 OutboxMessage.topic == topic,
-                # a status message is due at most one window after it is written
+                # a capped message is due at most one window after it is written
                 OutboxMessage.created_at > now - 2 * PUSH_WINDOW,
                 OutboxMessage.available_at > now - PUSH_WINDOW,
             )
@@ -504,17 +585,17 @@ STAT_NAMES = ("queued", "sent", "retried", "dead", "pruned", "capped")
 
 
 def _held(now: datetime) -> Any:
-    """Status messages waiting for the hourly cap: pending, due later."""
+    """Status and planned-closure messages waiting for the hourly cap: pending, due later."""
     return and_(
-        OutboxMessage.kind == MessageKind.STATUS_CHANGE,
+        OutboxMessage.kind.in_((MessageKind.STATUS_CHANGE, MessageKind.PLANNED)),
         OutboxMessage.status == MessageStatus.PENDING,
         OutboxMessage.available_at > now,
     )
 
 
 def backlog(session: Session, *, now: datetime | None = None) -> dict[str, Any]:
-    """Pending messages (of which held: status messages waiting for the hourly cap) and
-    the age of the oldest one that is due."""
+    """Pending messages (of which held: status and planned-closure messages waiting for the
+    hourly cap) and the age of the oldest one that is due."""
     now = now or utcnow()
     pending = session.scalar(
         select(func.count()).where(OutboxMessage.status == MessageStatus.PENDING)
@@ -534,8 +615,8 @@ def backlog(session: Session, *, now: datetime | None = None) -> dict[str, Any]:
 
 def status_counts(session: Session, *, now: datetime | None = None) -> dict[str, int]:
     """How many messages are in each status (pending, sent, dead, pruned), with two parts
-    counted apart: ``held`` (pending status messages waiting for the hourly cap) and
-    ``capped`` (alerts the hourly cap held back; dead, never sent)."""
+    counted apart: ``held`` (pending status and planned-closure messages waiting for the
+    hourly cap) and ``capped`` (alerts the hourly cap held back; dead, never sent)."""
     now = now or utcnow()
     rows = session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)

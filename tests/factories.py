@@ -21,8 +21,18 @@ from content.accounts.models import Agency, Role, User
 from content.accounts.service import SYSTEM, Actor
 from content.campaigns import service as campaigns
 from content.campaigns.models import Campaign
+from content.checkpoints import planned
 from content.checkpoints import service as checkpoints
-from content.checkpoints.models import Checkpoint, Direction, Kind, Lane, QueueHourly
+from content.checkpoints.models import (
+    Checkpoint,
+    Direction,
+    Kind,
+    Lane,
+    PlannedStatus,
+    QueueHourly,
+    Reason,
+    State,
+)
 
 # the service's input for one queue report, imported here only: tests ask this module
 from content.checkpoints.service import QueueObservation as QueueReportData
@@ -130,6 +140,23 @@ def queue_report_json(**overrides: Any) -> dict[str, Any]:
     }
     fields.update(overrides)
     return fields
+
+
+def planned_closure(session: Session, **overrides: Any) -> PlannedStatus:
+    """A closure of Kordai for a public holiday, announced by a Kazakh officer, from
+    tomorrow for a day (`overrides` go to `planned.announce`)."""
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    fields: dict[str, Any] = {
+        "actor": TESTER,
+        "poster": accounts.Poster(agency_id=None, country="KZ"),
+        "checkpoint_id": "kz-kordai",
+        "state": State.CLOSED,
+        "starts_at": start,
+        "ends_at": start + timedelta(days=1),
+        "reason": Reason.HOLIDAY,
+    }
+    fields.update(overrides)
+    return planned.announce(session, **fields)
 
 
 def agency(

@@ -12,10 +12,12 @@ from flask_babel import gettext as _
 from api.console import actor, blp, forms, saving, signed_in
 from api.console.forms import Refused
 from api.db import get_session
+from api.i18n import current_locale
+from api.schemas.checkpoints import PlannedIn, StatusIn
 from api.schemas.checkpoints import QueueReportIn as QueueReportSchema
-from api.schemas.checkpoints import StatusIn
 from content.accounts.models import Role, User
 from content.accounts.service import Poster
+from content.checkpoints import planned
 from content.checkpoints import service as checkpoints
 from content.checkpoints.labels import (
     DIRECTION_LABELS,
@@ -25,6 +27,7 @@ from content.checkpoints.labels import (
 )
 from content.checkpoints.models import Direction, Lane, Reason, State
 from content.checkpoints.service import CheckpointFilter, QueueObservation
+from content.locales import format_moment
 
 
 @blp.get("/board")
@@ -38,9 +41,13 @@ def _board_page(refusal: Refused | None, checkpoint_id: str | None, form: str | 
     user: User = g.console_user
     country = user.country if user.role == Role.BORDER_OFFICER else request.args.get("country")
     states = checkpoints.list_(get_session(), filters=CheckpointFilter(country=country))
+    locale = current_locale()
     return render_template(
         "console/board.html",
         states=states,
+        plans=planned.upcoming(get_session(), [s.checkpoint.id for s in states]),
+        moment=lambda when, timezone: format_moment(when, timezone, locale),
+        PLANNABLE=planned.PLANNABLE,
         country=country,
         refused={"checkpoint": checkpoint_id, "form": form, "errors": refusal.errors}
         if refusal
@@ -105,6 +112,56 @@ def board_queue(checkpoint_id: str) -> Any:
             return _board_page(refusal, checkpoint_id, "queues")
         return redirect(url_for("console.board"))
     flash(_("Queue time posted."), "ok")
+    return redirect(url_for("console.board"))
+
+
+@blp.post("/board/<checkpoint_id>/planned")
+@signed_in(Role.BORDER_OFFICER)
+def board_planned(checkpoint_id: str) -> Any:
+    """Announce a closure or restriction; the times are the checkpoint's local time."""
+    shown = ("state", "starts_at", "ends_at", "reason", "message")
+    found = checkpoints.get_many(get_session(), [checkpoint_id]).get(checkpoint_id)
+    timezone = found.timezone if found else "UTC"  # an unknown checkpoint: the service says
+    data: dict[str, Any] = {"state": request.form.get("state", "")}
+    for name in ("starts_at", "ends_at"):
+        moment = forms.local_datetime(request.form.get(name, ""), timezone)
+        if moment is not None:
+            data[name] = moment
+    data["reason"] = request.form.get("reason") or None
+    data["message"] = request.form.get("message", "").strip() or None
+    try:
+        with saving(shown):
+            body = forms.load(PlannedIn(), data, form=request.form, fields=shown)
+            planned.announce(
+                get_session(),
+                actor=actor(),
+                poster=_officer_poster(),
+                checkpoint_id=checkpoint_id,
+                **body,
+            )
+    except Refused as refusal:
+        if refusal.errors:
+            return _board_page(refusal, checkpoint_id, "planned")
+        return redirect(url_for("console.board"))
+    flash(_("Planned change announced."), "ok")
+    return redirect(url_for("console.board"))
+
+
+@blp.post("/board/<checkpoint_id>/planned/<int:planned_id>/cancel")
+@signed_in(Role.BORDER_OFFICER)
+def board_planned_cancel(checkpoint_id: str, planned_id: int) -> Any:
+    try:
+        with saving():
+            planned.cancel(
+                get_session(),
+                actor=actor(),
+                poster=_officer_poster(),
+                checkpoint_id=checkpoint_id,
+                planned_id=planned_id,
+            )
+    except Refused:
+        return redirect(url_for("console.board"))
+    flash(_("Planned change cancelled."), "ok")
     return redirect(url_for("console.board"))
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 from flask import flash
@@ -124,6 +126,22 @@ def utc_datetime(value: str) -> str | None:
     if not value:
         return None
     return f"{value}+00:00" if _LOCAL_DATETIME.fullmatch(value) else value
+
+
+def local_datetime(value: str, timezone: str) -> str | None:
+    """A datetime-local field, read in a place's time zone (a checkpoint's, for the
+    officer who works there): empty is None; anything that is not a date and time goes
+    to the schema as typed, to be refused there."""
+    value = value.strip()
+    if not value:
+        return None
+    if not _LOCAL_DATETIME.fullmatch(value):
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:  # the right shape, an impossible date: 2026-02-30T10:00
+        return value
+    return moment.replace(tzinfo=ZoneInfo(timezone)).isoformat()
 
 
 def _field_of(parts: list[str], by_path: dict[str, str]) -> str | None:

@@ -14,7 +14,7 @@ from api.auth import require_poster
 from api.cache import cached_read, note_valid_until
 from api.db import get_session
 from api.i18n import current_locale, format_wait
-from api.idempotency import idempotent_write
+from api.idempotency import commits, idempotent_write
 from api.limits import AGENCY_POSTS, agency_key, limiter
 from api.routes import declare_errors, declare_not_modified
 from api.schemas.checkpoints import (
@@ -24,6 +24,8 @@ from api.schemas.checkpoints import (
     CheckpointListOut,
     HistoryArgs,
     HistoryOut,
+    PlannedIn,
+    PlannedOut,
     QueueReportsIn,
     QueueReportsPostedOut,
     StatusIn,
@@ -34,7 +36,7 @@ from api.schemas.checkpoints import (
 from api.schemas.common import QueryArgs
 from content import versions
 from content.accounts.service import agency_actor
-from content.checkpoints import history, typical
+from content.checkpoints import history, planned, typical
 from content.checkpoints import service as checkpoints
 from content.checkpoints.labels import (
     DIRECTION_LABELS,
@@ -42,7 +44,7 @@ from content.checkpoints.labels import (
     REASON_LABELS,
     STATE_LABELS,
 )
-from content.checkpoints.models import Checkpoint, CurrentQueue, CurrentStatus
+from content.checkpoints.models import Checkpoint, CurrentQueue, CurrentStatus, PlannedStatus
 from content.checkpoints.service import CheckpointFilter, CheckpointState, Near, QueueObservation
 from content.db import utcnow
 from content.locales import pick
@@ -75,6 +77,22 @@ def present_status(status: CurrentStatus | None) -> dict[str, Any] | None:
     }
 
 
+def present_planned(entry: PlannedStatus) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "checkpoint_id": entry.checkpoint_id,
+        "state": entry.state,
+        "state_text": gettext(STATE_LABELS[entry.state]),
+        "reason": entry.reason,
+        "reason_text": gettext(REASON_LABELS[entry.reason]) if entry.reason else None,
+        "message": entry.message,
+        "starts_at": entry.starts_at,
+        "ends_at": entry.ends_at,
+        "started": entry.started_at is not None,
+        "demo": entry.demo,
+    }
+
+
 def present_queue(queue: CurrentQueue, *, locale: str, now: datetime) -> dict[str, Any]:
     stale_after = timedelta(minutes=current_app.config["SETTINGS"].queue_stale_after_minutes)
     stale = now - queue.observed_at > stale_after
@@ -98,7 +116,12 @@ def present_queue(queue: CurrentQueue, *, locale: str, now: datetime) -> dict[st
 
 
 def present_checkpoint(
-    state: CheckpointState, *, names: dict[str, Checkpoint], locale: str, now: datetime
+    state: CheckpointState,
+    *,
+    names: dict[str, Checkpoint],
+    plans: dict[str, list[PlannedStatus]],
+    locale: str,
+    now: datetime,
 ) -> dict[str, Any]:
     checkpoint = state.checkpoint
     paired = names.get(checkpoint.paired_id or "")
@@ -139,6 +162,7 @@ def present_checkpoint(
         "directions": checkpoint.directions,
         "status": present_status(state.status),
         "queues": [present_queue(q, locale=locale, now=now) for q in state.queues],
+        "planned": [present_planned(p) for p in plans.get(checkpoint.id, [])],
     }
     if state.distance_km is not None:
         item["distance_km"] = round(state.distance_km, 1)
@@ -176,9 +200,13 @@ class CheckpointList(MethodView):
         )
         states = checkpoints.list_(session, filters=filters, now=now)
         names = checkpoints.get_many(session, [s.checkpoint.paired_id for s in states])
+        plans = planned.upcoming(session, [s.checkpoint.id for s in states])
         locale = current_locale()
         return {
-            "items": [present_checkpoint(s, names=names, locale=locale, now=now) for s in states],
+            "items": [
+                present_checkpoint(s, names=names, plans=plans, locale=locale, now=now)
+                for s in states
+            ],
             "as_of": now,
             "cursor": cursor,
         }
@@ -217,7 +245,8 @@ class CheckpointDetail(MethodView):
                 # their entry continues our exit, and the other way round
                 "queues": [present_queue(q, locale=locale, now=now) for q in paired_state.queues],
             }
-        item = present_checkpoint(state, names=names, locale=locale, now=now)
+        plans = planned.upcoming(session, [state.checkpoint.id])
+        item = present_checkpoint(state, names=names, plans=plans, locale=locale, now=now)
         item["paired_queues"] = paired_queues
         return item
 
@@ -326,6 +355,61 @@ class CheckpointStatus(MethodView):
             message=body.get("message"),
         )
         return report
+
+
+@blp.route("/checkpoints/<string:checkpoint_id>/planned")
+class CheckpointPlanned(MethodView):
+    @limiter.limit(AGENCY_POSTS, key_func=agency_key)
+    @idempotent_write
+    @blp.arguments(PlannedIn)
+    @blp.response(201, PlannedOut)
+    @blp.doc(security=[{"agencyKey": []}])
+    @declare_errors(blp, 400, 401, 403, 404, 409, 413, 415, 429)
+    def post(self, body: dict[str, Any], checkpoint_id: str) -> Any:
+        """Announce a closure or restriction ahead (border services)
+
+        Followers are told at once. At `starts_at` it becomes the checkpoint's status; at
+        `ends_at` the status it replaced comes back, unless a newer status was posted
+        meanwhile. The same key may post as for `/status`; an overlapping plan is 409.
+        Travellers see it in the list and the detail as `planned`.
+        """
+        poster = require_poster()
+        entry = planned.announce(
+            get_session(),
+            actor=agency_actor(poster),
+            poster=poster,
+            checkpoint_id=checkpoint_id,
+            state=body["state"],
+            starts_at=body["starts_at"],
+            ends_at=body["ends_at"],
+            reason=body.get("reason"),
+            message=body.get("message"),
+        )
+        return present_planned(entry)
+
+
+@blp.route("/checkpoints/<string:checkpoint_id>/planned/<id:planned_id>")
+class CheckpointPlannedEntry(MethodView):
+    @limiter.limit(AGENCY_POSTS, key_func=agency_key)
+    @commits
+    @blp.response(204)
+    @blp.doc(security=[{"agencyKey": []}])
+    @declare_errors(blp, 401, 403, 404, 409, 429)
+    def delete(self, checkpoint_id: str, planned_id: int) -> None:
+        """Cancel a planned closure or restriction (border services)
+
+        Before it starts, followers are told it is cancelled. Once started, it ends now:
+        the status it replaced comes back, unless a newer status was posted. Cancelling
+        it again answers 204 and changes nothing; one that has ended is 409.
+        """
+        poster = require_poster()
+        planned.cancel(
+            get_session(),
+            actor=agency_actor(poster),
+            poster=poster,
+            checkpoint_id=checkpoint_id,
+            planned_id=planned_id,
+        )
 
 
 def present_posted_queues(recorded: list[checkpoints.RecordedQueueReport]) -> dict[str, Any]:

@@ -149,6 +149,24 @@ class PairedCheckpointOut(ma.Schema):
     country = ma.fields.String()
 
 
+class PlannedOut(ma.Schema):
+    id = ma.fields.Integer()
+    checkpoint = ma.fields.String(attribute="checkpoint_id")
+    state = ma.fields.Enum(State, by_value=True)
+    state_text = ma.fields.String(metadata={"description": "The state, in the reader's language"})
+    reason = ma.fields.Enum(Reason, by_value=True, allow_none=True)
+    reason_text = ma.fields.String(allow_none=True)
+    message = ma.fields.String(
+        allow_none=True, metadata={"description": "Free text as the border service posted it"}
+    )
+    starts_at = ma.fields.DateTime()
+    ends_at = ma.fields.DateTime()
+    started = ma.fields.Boolean(
+        metadata={"description": "True once it is the checkpoint's status (until ends_at)"}
+    )
+    demo = ma.fields.Boolean(metadata={"description": "True for demonstration data"})
+
+
 class CheckpointOut(ma.Schema):
     id = ma.fields.String(metadata={"example": "kz-kordai"})
     name = ma.fields.String()
@@ -167,6 +185,13 @@ class CheckpointOut(ma.Schema):
     )
     status = ma.fields.Nested(StatusOut, allow_none=True)
     queues = ma.fields.List(ma.fields.Nested(QueueOut))
+    planned = ma.fields.List(
+        ma.fields.Nested(PlannedOut),
+        metadata={
+            "description": "Closures and restrictions announced ahead that have not ended, "
+            "the one in progress (started) first"
+        },
+    )
     distance_km = ma.fields.Float(
         metadata={"description": "Only with `near`: distance from that point"}
     )
@@ -266,6 +291,33 @@ class StatusIn(StrictSchema):
     state = ma.fields.Enum(State, by_value=True, required=True)
     reason = ma.fields.Enum(Reason, by_value=True, allow_none=True)
     message = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
+
+
+class PlannedIn(StrictSchema):
+    state = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf([State.CLOSED.value, State.RESTRICTED.value]),
+        metadata={"description": "closed or restricted: reopening is posted, not planned"},
+    )
+    starts_at = ma.fields.AwareDateTime(
+        required=True,
+        metadata={"description": "Not in the past (5 minutes' grace), at most a year ahead"},
+    )
+    ends_at = ma.fields.AwareDateTime(
+        required=True,
+        metadata={
+            "description": "After starts_at, at most a year later; then the status "
+            "it replaced comes back"
+        },
+    )
+    reason = ma.fields.Enum(Reason, by_value=True, allow_none=True)
+    message = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=500))
+
+    @ma.post_load
+    def _as_state(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        """Documented as the two plannable states, handed on as a State."""
+        data["state"] = State(data["state"])
+        return data
 
 
 class StatusPostedOut(ma.Schema):

@@ -189,3 +189,45 @@ class QueueHourly(Base):
     min_wait: Mapped[int] = mapped_column(Integer)
     median_wait: Mapped[float] = mapped_column(Float)
     max_wait: Mapped[int] = mapped_column(Integer)
+
+
+class PlannedStatus(Base):
+    """A closure or restriction a border service announced ahead.
+
+    At ``starts_at`` it becomes the checkpoint's status (a StatusReport like any post);
+    at ``ends_at`` the status it replaced comes back, unless a newer post replaced it
+    first. ``replaced_report_id`` and ``started_report_id`` are how it knows.
+    """
+
+    __tablename__ = "planned_status"
+    __table_args__ = (
+        Index("ix_planned_status_checkpoint_starts", "checkpoint_id", "starts_at"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkpoint_id: Mapped[str] = mapped_column(ForeignKey("checkpoint.id", ondelete="CASCADE"))
+    state: Mapped[State] = mapped_column(string_enum(State, 16))
+    reason: Mapped[Reason | None] = mapped_column(string_enum(Reason, 16), nullable=True)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: the announcing agency (None for a border officer in the console)
+    agency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agency.id", ondelete="SET NULL"), nullable=True
+    )
+    #: who announced it, as the audit log names them
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: the status that was current when it started, to come back at the end
+    replaced_report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("status_report.id", ondelete="SET NULL"), nullable=True
+    )
+    #: the status post it made at the start: still current means nobody posted since
+    started_report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("status_report.id", ondelete="SET NULL"), nullable=True
+    )
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)

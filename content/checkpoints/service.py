@@ -208,11 +208,13 @@ def set_status(
     message: str | None = None,
     now: datetime | None = None,
     demo: bool = False,
+    until: datetime | None = None,
 ) -> StatusReport:
     """Append a status post and make it the checkpoint's current status.
 
     Audited as `actor` (an agency or an officer). A post by a poster must name its actor;
-    only demo data and tests post as nobody."""
+    only demo data and tests post as nobody. `until`: the end of the planned closure or
+    restriction this post starts, told to followers."""
     _ensure_named(actor, poster)
     checkpoint = get_or_raise(session, checkpoint_id)
     if poster is not None:
@@ -261,7 +263,9 @@ def set_status(
     )
     session.execute(stmt)
     if changed and not demo:
-        outbox.on_status_change(session, checkpoint, state=state, reason=reason, since=now)
+        outbox.on_status_change(
+            session, checkpoint, state=state, reason=reason, since=now, until=until
+        )
     if actor is not None:
         audit(
             session,

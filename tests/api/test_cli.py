@@ -1,19 +1,27 @@
-"""The command line: agencies and keys, seeding."""
+"""The command line: agencies and keys, seeding, applying planned closures."""
 
 from __future__ import annotations
 
 import functools
 import getpass
 import os
+import re
+import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
 
-from api.cli import cli_actor
+from api.cli import _apply_schedules, cli_actor
+from content.checkpoints.models import CurrentStatus, PlannedStatus, State
 from content.seed import loader
-from tests.conftest import API_KEY, cli_agency, issued_key, post_status
+from tests import factories
+from tests.conftest import API_KEY, bearer, cli_agency, issued_key, post_status
+
+KEY = re.compile(r"mbk_\w+_[\w-]+")
 
 
 def test_agency_create_rotate_revoke(app: Flask, client: FlaskClient) -> None:
@@ -62,3 +70,39 @@ def test_the_cli_actor_is_the_operating_system_user(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(getpass, "getuser", nobody)
     assert cli_actor().label == f"cli:uid{os.getuid()}"
+
+
+def test_apply_planned_starts_what_is_due(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    now = datetime.now(UTC)
+    closure = factories.planned_closure(
+        session, starts_at=now - timedelta(minutes=1), ends_at=now + timedelta(hours=1)
+    )
+    session.commit()
+    applied = app.test_cli_runner().invoke(args=["apply-planned"])
+    assert applied.exit_code == 0, applied.output
+    assert applied.output.strip() == f"start {closure.id} kz-kordai"
+    assert client.get("/v1/checkpoints/kz-kordai").get_json()["status"]["state"] == "closed"
+
+
+class _OneTick(threading.Event):
+    """A stop event that stops the scheduler after its first round."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.set()
+        return True
+
+
+def test_the_worker_thread_applies_planned_closures(
+    app: Flask, session: Session, session_factory: sessionmaker[Session]
+) -> None:
+    now = datetime.now(UTC)
+    closure = factories.planned_closure(
+        session, starts_at=now - timedelta(minutes=1), ends_at=now + timedelta(hours=1)
+    )
+    session.commit()
+    _apply_schedules(app.config["SETTINGS"], session_factory, _OneTick())
+    session.expire_all()
+    assert session.get(PlannedStatus, closure.id).started_at is not None
+    assert session.get(CurrentStatus, "kz-kordai").state == State.CLOSED

@@ -144,15 +144,22 @@ def callers(client: FlaskClient, agency_key: Any, login: Any) -> Callers:
 
 @pytest.fixture
 def content(session: Session) -> dict[str, Any]:
-    """A customs rule and the demo campaigns, so that paths can name what exists."""
+    """A customs rule, the demo campaigns and a planned closure of Kordai, so that paths
+    can name what exists."""
     created = factories.customs_rule(
         session, key="t-cash", category="cash", limit_value=10000, limit_currency="USD"
     )
     loader.load_demo_campaigns(session)
+    closure = factories.planned_closure(session, checkpoint_id="kz-kordai")
     session.commit()
     campaign = session.scalars(select(Campaign).order_by(Campaign.id)).first()
     assert campaign is not None
-    return {"rule_id": created.id, "rule_key": created.key, "slug": campaign.slug}
+    return {
+        "rule_id": created.id,
+        "rule_key": created.key,
+        "slug": campaign.slug,
+        "planned_id": closure.id,
+    }
 
 
 #: what a request refused for its shape says, in every language: webargs' 422 and the
@@ -192,6 +199,7 @@ def real_values(callers: Callers, content: dict[str, Any], kind: str) -> dict[st
         "action": st.sampled_from(ACTIONS),
         "number": st.integers(min_value=1, max_value=3),
         "currency": st.sampled_from(("EUR", "USD", "KZT")),
+        "planned_id": st.just(content["planned_id"]),
     }
     if kind == "device":
         values["device_id"] = st.just(callers.device["id"])
