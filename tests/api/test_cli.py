@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import getpass
 import os
-import re
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,9 +18,8 @@ from api.cli import _apply_schedules, cli_actor
 from content.checkpoints.models import CurrentStatus, PlannedStatus, State
 from content.seed import loader
 from tests import factories
-from tests.conftest import API_KEY, bearer, cli_agency, issued_key, post_status
+from tests.conftest import API_KEY, cli_agency, issued_key, post_status
 
-KEY = re.compile(r"mbk_\w+_[\w-]+")
 
 
 def test_agency_create_rotate_revoke(app: Flask, client: FlaskClient) -> None:
