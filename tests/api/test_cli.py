@@ -21,7 +21,6 @@ from tests import factories
 from tests.conftest import API_KEY, cli_agency, issued_key, post_status
 
 
-
 def test_agency_create_rotate_revoke(app: Flask, client: FlaskClient) -> None:
     runner = app.test_cli_runner()
     agency_id, first_key = cli_agency(runner, country="KZ", name="KZ border")
