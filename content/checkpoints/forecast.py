@@ -773,10 +773,28 @@ def get(
         shown=row.shown,
         reason=row.reason,
         basis="forecast" if row.shown else "typical",
-        accuracy=row.accuracy,
+        accuracy=_public_accuracy(row.accuracy),
         computed_at=row.computed_at,
         demo=row.demo,
     )
+
+
+def _public_accuracy(stored: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per horizon: the served method's MAE beside each rung's, in minutes."""
+
+    def minutes(value: float | None) -> float | None:
+        return None if value is None else round(value, 1)
+
+    return {
+        horizon: {
+            "mae_minutes": minutes(score["mae"][score["method"]]),
+            **{f"{m.value}_mae": minutes(score["mae"][m.value]) for m in LADDER},
+            "evaluated_hours": score["evaluated_hours"],
+            "method": score["method"],
+            "earned": score["earned"],
+        }
+        for horizon, score in stored.items()
+    }
 
 
 def _typical_points(
