@@ -113,6 +113,7 @@ bench: $(VENV)/.installed-dev translations-compile ## benchmarks (ratios against
 	$(BIN)/python bench/http_read.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/push.py
+	$(BIN)/python bench/forecast.py
 
 # The fault scenarios (faults/, not tests/ or bench/: each restarts a database or kills a
 # process for tens of seconds, and checks that nothing was lost rather than measuring

@@ -11,7 +11,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from content import checks
 from content.accounts import service as accounts
 from content.accounts.models import Role
 from content.campaigns import service as campaigns
-from content.checkpoints import history, planned
+from content.checkpoints import forecast, history, planned
 from content.customs import service as customs
 from content.errors import Invalid
 from content.seed import loader
@@ -44,6 +44,9 @@ agency_cli = AppGroup("agency", help="Border-service agencies and their API keys
 push_cli = AppGroup("push", help="Push notifications: the worker, broadcasts, stats.")
 user_cli = AppGroup("user", help="Console users.")
 SCHEDULE_INTERVAL_SECONDS = 30
+#: the worker refreshes the forecasts this long after each hour begins, when the last
+#: hour's reports are in
+FORECAST_REFRESH_DELAY = timedelta(minutes=1)
 
 
 def cli_actor() -> accounts.Actor:
@@ -326,6 +329,13 @@ def push_worker(once: bool) -> None:
         daemon=True,
     )
     scheduler.start()
+    forecaster = threading.Thread(
+        target=_refresh_forecasts,
+        args=(get_db().sessionmaker, stop),
+        name="forecast-refresh",
+        daemon=True,
+    )
+    forecaster.start()
     click.echo(f"push worker {worker.name}: sending through {settings.push_backend}")
     worker.run_forever(stop)
 
@@ -354,6 +364,46 @@ def _apply_schedules(
         except Exception:  # a database hiccup must not stop the scheduler
             logging.getLogger(__name__).exception("applying planned closures failed")
         stop.wait(SCHEDULE_INTERVAL_SECONDS)
+
+
+def _refresh_forecasts(sessions: sessionmaker[Session], stop: threading.Event) -> None:
+    """Refresh every lane's forecast at start, then a minute into every hour."""
+    while not stop.is_set():
+        try:
+            with sessions() as session:
+                started = time.perf_counter()
+                result = forecast.refresh(session)
+                session.commit()
+                click.echo(
+                    f"forecast: refreshed {result.refreshed} lane(s), {result.shown} shown, "
+                    f"in {time.perf_counter() - started:.1f} s"
+                )
+        except Exception:  # a database hiccup must not stop the refreshes
+            logging.getLogger(__name__).exception("refreshing the forecasts failed")
+        stop.wait(seconds_until_next_refresh(datetime.now(UTC)))
+
+
+def seconds_until_next_refresh(now: datetime) -> float:
+    """Seconds from now to a minute past the next hour."""
+    next_hour = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return (next_hour + FORECAST_REFRESH_DELAY - now).total_seconds()
+
+
+forecast_cli = AppGroup("forecast", help="Queue forecasts and their backtested accuracy.")
+
+
+@forecast_cli.command("refresh")
+def forecast_refresh() -> None:
+    """Compute and store the forecast of every road lane with history (the push worker
+    does it every hour)."""
+    session = get_session()
+    started = time.perf_counter()
+    result = forecast.refresh(session)
+    session.commit()
+    click.echo(
+        f"refreshed {result.refreshed} lane forecast(s), {result.shown} shown, "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
 
 
 history_cli = AppGroup("history", help="Queue history housekeeping.")
@@ -574,3 +624,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(customs_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(history_cli)
+    app.cli.add_command(forecast_cli)

@@ -22,6 +22,8 @@ from api.schemas.checkpoints import (
     CheckpointDetailOut,
     CheckpointListArgs,
     CheckpointListOut,
+    ForecastArgs,
+    ForecastOut,
     HistoryArgs,
     HistoryOut,
     PlannedIn,
@@ -36,7 +38,7 @@ from api.schemas.checkpoints import (
 from api.schemas.common import QueryArgs
 from content import versions
 from content.accounts.service import agency_actor
-from content.checkpoints import history, planned, typical
+from content.checkpoints import forecast, history, planned, typical
 from content.checkpoints import service as checkpoints
 from content.checkpoints.labels import (
     DIRECTION_LABELS,
@@ -328,6 +330,59 @@ class CheckpointTypicalWeek(MethodView):
         )
         note_valid_until(week.as_of + timedelta(hours=1))  # the window moves on the hour
         return week
+
+
+@blp.route("/checkpoints/<string:checkpoint_id>/forecast")
+class CheckpointForecast(MethodView):
+    @cached_read
+    @blp.arguments(ForecastArgs, location="query")
+    @blp.response(200, ForecastOut)
+    @declare_not_modified(blp)
+    @declare_errors(blp, 404)
+    def get(self, args: dict[str, Any], checkpoint_id: str) -> dict[str, Any]:
+        """Forecast waits for one direction and lane, hour by hour, with its own error
+
+        Each hour has `p50` (the expected wait) and `p80` (not exceeded 4 times out of 5),
+        in minutes. `accuracy` gives the mean absolute error of a rolling-origin backtest
+        over the last 4 weeks at 1, 6 and 24 hours ahead, for the method served and for
+        persistence (the last report carried forward) and the typical week. A forecast is
+        shown only where it beats the typical week by at least 5 %; otherwise `shown` is
+        false, `reason` says why in your language, and the points are the typical week's.
+        ---
+        Computed hourly by `flask forecast refresh` (the push worker runs it); a read is a
+        lookup. A lane the checkpoint does not have is a 422.
+        """
+        now = utcnow()
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        note_valid_until(hour + timedelta(hours=1))  # the current hour's point drops out
+        view = forecast.get(
+            get_session(),
+            checkpoint_id,
+            direction=args["direction"],
+            lane=args["lane"],
+            hours=args["hours"],
+            now=now,
+        )
+        accuracy = view.accuracy
+        return {
+            "checkpoint": checkpoint_id,
+            "direction": view.direction,
+            "lane": view.lane,
+            "points": view.points,
+            "method": view.method,
+            "shown": view.shown,
+            "reason": gettext(view.reason_text) if view.reason_text else None,
+            "reason_code": view.reason,
+            "basis": view.basis,
+            "accuracy": (
+                {"h1": accuracy["1h"], "h6": accuracy["6h"], "h24": accuracy["24h"]}
+                if accuracy
+                else None
+            ),
+            "computed_at": view.computed_at,
+            "demo": view.demo,
+            "as_of": now,
+        }
 
 
 @blp.route("/checkpoints/<string:checkpoint_id>/status")

@@ -379,3 +379,92 @@ class QueueReportPostedOut(ma.Schema):
 
 class QueueReportsPostedOut(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(QueueReportPostedOut))
+
+
+class ForecastArgs(QueryArgs):
+    direction = ma.fields.Enum(Direction, by_value=True, required=True)
+    lane = ma.fields.Enum(Lane, by_value=True, required=True)
+    hours = ma.fields.Integer(
+        load_default=24,
+        validate=ma.validate.Range(min=1, max=24),
+        metadata={"description": "How many hours ahead, from the current hour"},
+    )
+
+
+FORECAST_METHODS = ("persistence", "seasonal", "blend", "model")
+
+
+class ForecastPointOut(ma.Schema):
+    at = ma.fields.DateTime(metadata={"description": "The start of the hour (UTC)"})
+    p50 = ma.fields.Float(
+        allow_none=True, metadata={"description": "Expected wait, minutes; null when unknown"}
+    )
+    p80 = ma.fields.Float(
+        allow_none=True,
+        metadata={"description": "The wait not exceeded 4 times out of 5, minutes"},
+    )
+    method = ma.fields.String(
+        validate=ma.validate.OneOf(FORECAST_METHODS),
+        metadata={"description": "What computed this hour; `seasonal` is the typical week"},
+    )
+
+
+class HorizonAccuracyOut(ma.Schema):
+    mae_minutes = ma.fields.Float(
+        allow_none=True, metadata={"description": "Backtest MAE of the method served"}
+    )
+    persistence_mae = ma.fields.Float(allow_none=True)
+    seasonal_mae = ma.fields.Float(allow_none=True)
+    blend_mae = ma.fields.Float(allow_none=True)
+    model_mae = ma.fields.Float(allow_none=True)
+    evaluated_hours = ma.fields.Integer(
+        metadata={"description": "Backtest origins scored at this horizon (last 4 weeks)"}
+    )
+    method = ma.fields.String(
+        validate=ma.validate.OneOf(FORECAST_METHODS),
+        metadata={"description": "The method with the lowest MAE at this horizon"},
+    )
+    earned = ma.fields.Boolean(
+        metadata={"description": "It beats the typical week by at least 5 % here"}
+    )
+
+
+class ForecastAccuracyOut(ma.Schema):
+    h1 = ma.fields.Nested(HorizonAccuracyOut, data_key="1h")
+    h6 = ma.fields.Nested(HorizonAccuracyOut, data_key="6h")
+    h24 = ma.fields.Nested(HorizonAccuracyOut, data_key="24h")
+
+
+class ForecastOut(ma.Schema):
+    checkpoint = ma.fields.String()
+    direction = ma.fields.Enum(Direction, by_value=True)
+    lane = ma.fields.Enum(Lane, by_value=True)
+    points = ma.fields.List(ma.fields.Nested(ForecastPointOut))
+    method = ma.fields.String(
+        validate=ma.validate.OneOf(FORECAST_METHODS),
+        metadata={"description": "The method of the first point"},
+    )
+    shown = ma.fields.Boolean(
+        metadata={"description": "False: no method earned it, and the points are the typical week"}
+    )
+    reason = ma.fields.String(
+        allow_none=True, metadata={"description": "Why it is not (wholly) shown, in your language"}
+    )
+    reason_code = ma.fields.String(
+        allow_none=True,
+        validate=ma.validate.OneOf(
+            ["not_enough_history", "no_method_beats_typical", "partial", "not_current"]
+        ),
+    )
+    basis = ma.fields.String(
+        validate=ma.validate.OneOf(["forecast", "typical"]),
+        metadata={"description": "`typical` when the points are the typical week's"},
+    )
+    accuracy = ma.fields.Nested(
+        ForecastAccuracyOut,
+        allow_none=True,
+        metadata={"description": "Rolling-origin backtest over the last 4 weeks; null when none"},
+    )
+    computed_at = ma.fields.DateTime(allow_none=True)
+    demo = ma.fields.Boolean(metadata={"description": "Computed from demo data"})
+    as_of = ma.fields.DateTime()

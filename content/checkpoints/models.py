@@ -231,3 +231,34 @@ class PlannedStatus(Base):
         ForeignKey("status_report.id", ondelete="SET NULL"), nullable=True
     )
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Forecast(Base):
+    """The latest forecast of one lane, as `flask forecast refresh` computed it: 24 hourly
+    points, the backtest's accuracy per horizon, and whether it earned being shown."""
+
+    __tablename__ = "forecast"
+
+    checkpoint_id: Mapped[str] = mapped_column(
+        ForeignKey("checkpoint.id", ondelete="CASCADE"), primary_key=True
+    )
+    direction: Mapped[Direction] = mapped_column(string_enum(Direction, 16), primary_key=True)
+    lane: Mapped[Lane] = mapped_column(string_enum(Lane, 16), primary_key=True)
+    #: the hour the first point covers (UTC); the series it was computed from ends there
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # [{"at": ISO 8601, "p50": minutes | null, "p80": minutes | null, "method": ...}]
+    points: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # {"1h": "blend", "6h": ..., "24h": ...}: the method with the lowest backtest MAE
+    methods: Mapped[dict[str, str]] = mapped_column(JSON)
+    # {"1h": {"evaluated_hours", "mae": {method: minutes | null}, "method", "error_p80",
+    #  "earned"}, ...}
+    accuracy: Mapped[dict[str, Any]] = mapped_column(JSON)
+    shown: Mapped[bool] = mapped_column(Boolean)
+    #: why it is not (wholly) shown: a key of content.checkpoints.forecast.REASONS
+    reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: the blend's fitted decay of the anomaly per hour
+    decay: Mapped[float] = mapped_column(Float)
+    # the typical week it fell back on: {"p50": [168], "p80": [168]} by local hour of week
+    typical: Mapped[dict[str, list[float | None]]] = mapped_column(JSON)
+    #: the lane's latest report was demo data
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
