@@ -16,6 +16,7 @@ from api.db import get_session
 from api.i18n import current_locale, format_wait
 from api.idempotency import idempotent_write
 from api.limits import AGENCY_POSTS, agency_key, limiter
+from api.presenters.outlook import present_closing
 from api.routes import declare_errors, declare_not_modified
 from api.schemas.checkpoints import (
     BatchQueueReportsIn,
@@ -32,7 +33,7 @@ from api.schemas.checkpoints import (
 from api.schemas.common import QueryArgs
 from content import versions
 from content.accounts.service import agency_actor
-from content.checkpoints import history
+from content.checkpoints import history, outlook
 from content.checkpoints import service as checkpoints
 from content.checkpoints.labels import (
     DIRECTION_LABELS,
@@ -194,7 +195,8 @@ class CheckpointDetail(MethodView):
 
         A traveller leaving Kazakhstan at Kordai also needs the entry queue at Ak-Zhol:
         `paired_queues` holds the partner's queues in the direction that continues each of
-        this checkpoint's.
+        this checkpoint's. A checkpoint that is not open 24 hours gains `closing` when it
+        closes within 6 hours: whether the queue is likely to clear before it does.
         """
         session = get_session()
         now = utcnow()
@@ -217,6 +219,7 @@ class CheckpointDetail(MethodView):
             }
         item = present_checkpoint(state, names=names, locale=locale, now=now)
         item["paired_queues"] = paired_queues
+        item["closing"] = present_closing(outlook.closing(session, state.checkpoint, now=now))
         return item
 
 
