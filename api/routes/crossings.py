@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -28,7 +29,8 @@ blp = Blueprint(
 @blp.route("/crossings/best")
 class BestCrossings(MethodView):
     @cached_read
-    @blp.arguments(BestCrossingArgs, location="query")
+    # webargs ignores unknown query parameters unless told otherwise, whatever the schema says
+    @blp.arguments(BestCrossingArgs, location="query", unknown=ma.RAISE)
     @blp.response(200, BestCrossingsOut)
     @declare_not_modified(blp)
     @declare_errors(blp, 422)
