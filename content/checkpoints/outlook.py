@@ -44,8 +44,9 @@ TYPICAL_MIN_SAMPLES = 3
 # The drive to a checkpoint is estimated, not routed: there is no routing engine. Both
 # numbers are assumptions of this service, not facts about the roads, and every answer
 # serves them beside the estimate (`DriveEstimate`). Roads are longer than the straight
-# line between two points; 1.3 is taken as a typical ratio for roads across the steppe and
-# the valleys here, and 60 km/h as an average speed with towns and checks on the way.
+# line between two points and slower than their speed limits; by how much was not measured
+# for the roads here, so 1.3 and 60 km/h are round working numbers, to be replaced when
+# a source or our own trips give better ones.
 #: road distance taken as the straight-line distance times this
 DETOUR_FACTOR = 1.3
 #: average driving speed, km/h
