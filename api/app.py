@@ -147,10 +147,22 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     limits.init_app(app)
     observability.init_app(app)
 
-    from api.routes import audit, auth, campaigns, checkpoints, customs, devices, images, meta, push
+    from api.routes import (
+        audit,
+        auth,
+        campaigns,
+        checkpoints,
+        crossings,
+        customs,
+        devices,
+        images,
+        meta,
+        push,
+    )
 
     api.register_blueprint(meta.blp)
     api.register_blueprint(checkpoints.blp)
+    api.register_blueprint(crossings.blp)
     api.register_blueprint(devices.blp)
     api.register_blueprint(campaigns.blp)
     api.register_blueprint(customs.blp)

@@ -95,6 +95,7 @@ UNIT_PATTERNS: dict[str, dict[str, str]] = {
         "mass-kilogram": "{0} кг",
         "mass-gram": "{0} г",
         "digital-megabyte": "{0} МБ",
+        "speed-kilometer-per-hour": "{0} км/соат",
     },
     "kk": {
         "digital-megabyte": "{0} МБ",

@@ -130,6 +130,56 @@ def queue_hourly(session: Session, **overrides: Any) -> QueueHourly:
     return row
 
 
+def crossing(
+    session: Session, *, exit_overrides: Any = None, entry_overrides: Any = None
+) -> tuple[Checkpoint, Checkpoint]:
+    """A road crossing from Kazakhstan into Kyrgyzstan: the Kazakh checkpoint and its Kyrgyz
+    partner, paired both ways, cars both ways, hours unknown; each side's fields can be
+    overridden (`exit_overrides` for the Kazakh one, `entry_overrides` for the Kyrgyz)."""
+    exit_side = checkpoint(session, **(exit_overrides or {}))
+    entry_side = checkpoint(
+        session,
+        **{
+            "id": _unique("kg-test"),
+            "country": "KG",
+            "neighbor": "KZ",
+            "timezone": "Asia/Bishkek",
+            "latitude": exit_side.latitude - 0.01,
+            "longitude": exit_side.longitude,
+            "paired_id": exit_side.id,
+            **(entry_overrides or {}),
+        },
+    )
+    exit_side.paired_id = entry_side.id
+    session.flush()
+    return exit_side, entry_side
+
+
+def weekly_history(
+    session: Session,
+    *,
+    checkpoint_id: str,
+    direction: Direction,
+    lane: Lane,
+    at: datetime,
+    waits: list[int],
+    now: datetime,
+) -> None:
+    """One queue report at `at`'s hour of the week in each of the weeks before it, the
+    first wait a week before, the next two weeks before, and so on."""
+    for weeks, wait in enumerate(waits, start=1):
+        record_queue(
+            session,
+            now=now,
+            check_age=False,
+            checkpoint_id=checkpoint_id,
+            direction=direction,
+            lane=lane,
+            wait_minutes=wait,
+            observed_at=at - timedelta(weeks=weeks),
+        )
+
+
 def queue_report_json(**overrides: Any) -> dict[str, Any]:
     """One queue report as a border service posts it to the API, observed now."""
     fields: dict[str, Any] = {

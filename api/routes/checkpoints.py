@@ -16,6 +16,7 @@ from api.db import get_session
 from api.i18n import current_locale, format_wait
 from api.idempotency import commits, idempotent_write
 from api.limits import AGENCY_POSTS, agency_key, limiter
+from api.presenters.outlook import present_closing
 from api.routes import declare_errors, declare_not_modified
 from api.schemas.checkpoints import (
     BatchQueueReportsIn,
@@ -38,7 +39,7 @@ from api.schemas.checkpoints import (
 from api.schemas.common import QueryArgs
 from content import versions
 from content.accounts.service import agency_actor
-from content.checkpoints import forecast, history, planned, typical
+from content.checkpoints import forecast, history, outlook, planned, typical
 from content.checkpoints import service as checkpoints
 from content.checkpoints.labels import (
     DIRECTION_LABELS,
@@ -226,7 +227,8 @@ class CheckpointDetail(MethodView):
 
         A traveller leaving Kazakhstan at Kordai also needs the entry queue at Ak-Zhol:
         `paired_queues` holds the partner's queues in the direction that continues each of
-        this checkpoint's.
+        this checkpoint's. A checkpoint that is not open 24 hours gains `closing` when it
+        closes within 6 hours: whether the queue is likely to clear before it does.
         """
         session = get_session()
         now = utcnow()
@@ -250,6 +252,7 @@ class CheckpointDetail(MethodView):
         plans = planned.upcoming(session, [state.checkpoint.id])
         item = present_checkpoint(state, names=names, plans=plans, locale=locale, now=now)
         item["paired_queues"] = paired_queues
+        item["closing"] = present_closing(outlook.closing(session, state.checkpoint, now=now))
         return item
 
 

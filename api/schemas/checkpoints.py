@@ -10,6 +10,7 @@ import marshmallow as ma
 from api.openapi import MAX_ID
 from api.schemas.common import COUNTRY_CODE, QueryArgs, StrictSchema, WholeNumber
 from content.checkpoints.models import Direction, Kind, Lane, Reason, State
+from content.checkpoints.outlook import Basis
 
 WAIT_RANGE = ma.validate.Range(min=0, max=4320)
 #: Sanity bounds, not facts: no source gives the booth count of any checkpoint here, so
@@ -205,8 +206,38 @@ class PairedQueuesOut(PairedCheckpointOut):
     )
 
 
+class ClosingOut(ma.Schema):
+    closes_at = ma.fields.DateTime(metadata={"description": "When the schedule closes it"})
+    minutes_left = ma.fields.Integer()
+    wait_minutes = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "The longest median wait expected now among its lanes"},
+    )
+    likely_to_clear = ma.fields.Boolean(
+        allow_none=True,
+        metadata={
+            "description": "Whether that wait fits in the time left; null when no lane's wait "
+            "is known"
+        },
+    )
+    basis = ma.fields.Enum(
+        Basis,
+        by_value=True,
+        allow_none=True,
+        metadata={"description": "What the wait rests on (as in /v1/crossings/best)"},
+    )
+
+
 class CheckpointDetailOut(CheckpointOut):
     paired_queues = ma.fields.Nested(PairedQueuesOut, allow_none=True)
+    closing = ma.fields.Nested(
+        ClosingOut,
+        allow_none=True,
+        metadata={
+            "description": "Only for a checkpoint with limited, known hours that closes within "
+            "6 hours; null otherwise"
+        },
+    )
 
 
 class CheckpointListOut(ma.Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -401,6 +401,32 @@ def is_open_at(checkpoint: Checkpoint, moment: datetime) -> bool | None:
             # a window past midnight, e.g. 20:00-02:00
             return True
     return False
+
+
+def next_close(checkpoint: Checkpoint, after: datetime) -> datetime | None:
+    """When the opening window that `after` falls in ends (a window running on into the
+    next one does not end); None when the schedule says closed at `after`, always open,
+    or unknown."""
+    if not checkpoint.hours_known or checkpoint.always_open or not checkpoint.hours:
+        return None
+    if not is_open_at(checkpoint, after):
+        return None
+    zone = ZoneInfo(checkpoint.timezone)
+    first_day = after.astimezone(zone).date() - timedelta(days=1)
+    closes = set()
+    for offset in range(9):  # a week of windows, and the night into the day after
+        day = first_day + timedelta(days=offset)
+        for window in checkpoint.hours:
+            if day.isoweekday() not in window["days"]:
+                continue
+            end_day = day if window["opens"] <= window["closes"] else day + timedelta(days=1)
+            hour, minute = (int(part) for part in window["closes"].split(":"))
+            end = datetime.combine(end_day, time(), tzinfo=zone)
+            closes.add(end + timedelta(hours=hour, minutes=minute))  # "24:00" is midnight
+    for moment in sorted(c for c in closes if c > after):
+        if not is_open_at(checkpoint, moment):
+            return moment.astimezone(after.tzinfo)
+    return None
 
 
 def _check_report(
