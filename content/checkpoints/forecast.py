@@ -59,6 +59,7 @@ from threadpoolctl import threadpool_limits
 
 from content import versions
 from content.checkpoints import series as hourly
+from content.checkpoints import typical
 from content.checkpoints.history import hour_buckets
 from content.checkpoints.models import (
     Checkpoint,
@@ -79,7 +80,7 @@ HORIZONS = (1, 6, 24)
 #: how many hours ahead a forecast reaches
 FORECAST_HOURS = 24
 #: the typical week's window
-PROFILE_HOURS = 8 * WEEK
+PROFILE_HOURS = typical.WEEKS * WEEK
 #: the rolling-origin backtest's window
 BACKTEST_HOURS = 4 * WEEK
 #: the window before the backtest in which the decay and the model are fitted
@@ -782,6 +783,27 @@ def get(
     )
 
 
+def earned_point(
+    session: Session,
+    checkpoint_id: str,
+    *,
+    direction: Direction,
+    lane: Lane,
+    at: datetime,
+    now: datetime,
+) -> dict[str, Any] | None:
+    """The stored forecast's point for `at`'s hour when it is current, shown and earned
+    there (its method is not the typical week's); None otherwise."""
+    row = session.get(Forecast, (checkpoint_id, direction, lane))
+    if row is None or not row.shown or row.computed_at < now - STORED_VALID_FOR:
+        return None
+    hour = at.replace(minute=0, second=0, microsecond=0)
+    for point in row.points:
+        if datetime.fromisoformat(point["at"]) == hour:
+            return point if point["method"] != Method.SEASONAL.value else None
+    return None
+
+
 def _public_accuracy(stored: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Per horizon: the served method's MAE beside each rung's, in minutes."""
 
@@ -809,15 +831,7 @@ def _typical_points(
     hours: int,
 ) -> list[dict[str, Any]]:
     """The typical week's waits for the next hours (the 8 weeks before this hour)."""
-    series = hourly.load(
-        session,
-        checkpoint,
-        direction=direction,
-        lane=lane,
-        start=hour - PROFILE_HOURS * HOUR,
-        end=hour,
-    )
-    profile = hourly.week_profile(series.waits, series.slots, series.holiday)
+    profile = typical.week_before(session, checkpoint, direction=direction, lane=lane, end=hour)
     slots, _ = hourly.local_calendar(hour, hours, checkpoint.timezone)
     return _points_from(
         hour, slots, [_rounded(v) for v in profile.p50], [_rounded(v) for v in profile.p80]

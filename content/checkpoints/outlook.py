@@ -14,13 +14,12 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from content.checkpoints import series
+from content.checkpoints import forecast, planned, typical
 from content.checkpoints.models import (
     Checkpoint,
     CurrentQueue,
@@ -29,6 +28,7 @@ from content.checkpoints.models import (
     Kind,
     Lane,
     State,
+    StatusReport,
 )
 from content.checkpoints.service import distance_km, is_open_at, next_close
 
@@ -36,10 +36,6 @@ from content.checkpoints.service import distance_km, is_open_at, next_close
 CURRENT_FRESH_FOR = timedelta(hours=2)
 #: … and only for moments this close to now; later, the queue will have moved
 CURRENT_HORIZON = timedelta(hours=1)
-#: the typical week is read from this many weeks before now, holidays left out
-TYPICAL_WEEKS = 8
-#: a slot of the typical week with fewer hours than this says nothing
-TYPICAL_MIN_SAMPLES = 3
 
 # The drive to a checkpoint is estimated, not routed: there is no routing engine. Both
 # numbers are assumptions of this service, not facts about the roads, and every answer
@@ -116,6 +112,25 @@ def current_wait(
     return WaitEstimate(at, queue.wait_minutes, queue.wait_minutes, Basis.CURRENT)
 
 
+def forecast_wait(
+    session: Session,
+    checkpoint: Checkpoint,
+    direction: Direction,
+    lane: Lane,
+    at: datetime,
+    now: datetime,
+) -> WaitEstimate | None:
+    """The stored forecast for `at`'s hour, where it is current and earned being shown
+    there (it beat the typical week in its backtest at that horizon)."""
+    point = forecast.earned_point(
+        session, checkpoint.id, direction=direction, lane=lane, at=at, now=now
+    )
+    if point is None or point["p50"] is None:
+        return None
+    p80 = point["p80"] if point["p80"] is not None else point["p50"]
+    return WaitEstimate(at, round(point["p50"]), round(p80), Basis.FORECAST)
+
+
 def typical_wait(
     session: Session,
     checkpoint: Checkpoint,
@@ -128,22 +143,16 @@ def typical_wait(
     8 weeks before now with the holidays of both sides left out; None when that hour has
     fewer than 3 hours of reports."""
     end = now.replace(minute=0, second=0, microsecond=0)
-    start = end - timedelta(weeks=TYPICAL_WEEKS)
-    hourly = series.load(session, checkpoint, direction=direction, lane=lane, start=start, end=end)
-    profile = series.week_profile(
-        hourly.waits, hourly.slots, hourly.holiday, min_samples=TYPICAL_MIN_SAMPLES
-    )
-    local = at.astimezone(ZoneInfo(checkpoint.timezone))
-    slot = local.weekday() * 24 + local.hour
+    profile = typical.week_before(session, checkpoint, direction=direction, lane=lane, end=end)
+    slot = typical.slot_at(checkpoint, at)
     if np.isnan(profile.p50[slot]):
         return None
     return WaitEstimate(at, round(profile.p50[slot]), round(profile.p80[slot]), Basis.TYPICAL)
 
 
-#: asked in this order; the first that knows answers. A stored forecast, once it exists,
-#: goes between the two: it covers moments beyond the current report's horizon, and a
-#: forecast that is shown and covers `at` wins over the typical week.
-SOURCES: tuple[Source, ...] = (current_wait, typical_wait)
+#: asked in this order; the first that knows answers: the current report close to now,
+#: then a stored forecast that earned being shown for that hour, then the typical week
+SOURCES: tuple[Source, ...] = (current_wait, forecast_wait, typical_wait)
 
 
 def expected_wait(
@@ -166,19 +175,33 @@ def expected_wait(
 def open_at(session: Session, checkpoint: Checkpoint, moment: datetime) -> bool | None:
     """Whether the checkpoint will be open at `moment`; None when nothing tells.
 
-    A posted status stands until the next post (no post says when it ends): closed means
-    closed at any later moment, and open means open unless the schedule says it is closed
-    then. Restricted says nothing about a given lane, so it is unknown. Without a status,
-    the schedule decides; unknown hours give None."""
-    status = session.get(CurrentStatus, checkpoint.id)
+    A planned closure or restriction covering the moment decides first. Otherwise the
+    status then: the posted one, which stands until the next post (no post says when it
+    ends), except that a plan in progress that ends before the moment hands back the
+    status it replaced (open when there was none), as it will. Closed means closed; open
+    means open unless the schedule says it is closed then. Restricted says nothing about a
+    given lane, so it is unknown. Without a status, the schedule decides; unknown hours
+    give None."""
+    plans = planned.upcoming(session, [checkpoint.id]).get(checkpoint.id, [])
     scheduled = is_open_at(checkpoint, moment)
-    if status is not None and status.state == State.CLOSED:
+    covering = next((p for p in plans if p.starts_at <= moment < p.ends_at), None)
+    if covering is not None:
+        return False if covering.state == State.CLOSED or scheduled is False else None
+    status = session.get(CurrentStatus, checkpoint.id)
+    state = status.state if status is not None else None
+    ending = next((p for p in plans if p.started_at is not None and p.ends_at <= moment), None)
+    if ending is not None:
+        replaced = (
+            session.get(StatusReport, ending.replaced_report_id)
+            if ending.replaced_report_id is not None
+            else None
+        )
+        state = replaced.state if replaced is not None else State.OPEN
+    if state == State.CLOSED or scheduled is False:
         return False
-    if scheduled is False:
-        return False
-    if status is not None and status.state == State.RESTRICTED:
+    if state == State.RESTRICTED:
         return None
-    if status is not None and status.state == State.OPEN:
+    if state == State.OPEN:
         return True
     return scheduled
 

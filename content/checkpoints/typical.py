@@ -8,11 +8,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from content.checkpoints import series
-from content.checkpoints.models import Direction, Lane
+from content.checkpoints.models import Checkpoint, Direction, Lane
 from content.checkpoints.service import get_or_raise, lane_problems
 from content.db import utcnow
 from content.errors import Invalid
@@ -62,17 +63,7 @@ def typical_week(
     if problems:
         raise Invalid(problems)
     end = (now or utcnow()).replace(minute=0, second=0, microsecond=0)
-    hourly = series.load(
-        session,
-        checkpoint,
-        direction=direction,
-        lane=lane,
-        start=end - timedelta(weeks=WEEKS),
-        end=end,
-    )
-    profile = series.week_profile(
-        hourly.waits, hourly.slots, hourly.holiday, min_samples=MIN_SAMPLES
-    )
+    profile = week_before(session, checkpoint, direction=direction, lane=lane, end=end)
     cells = [
         TypicalCell(
             weekday=slot // 24,
@@ -96,6 +87,29 @@ def typical_week(
         best=best,
         as_of=end,
     )
+
+
+def week_before(
+    session: Session, checkpoint: Checkpoint, *, direction: Direction, lane: Lane, end: datetime
+) -> series.WeekProfile:
+    """The typical week as a profile of 168 slots: the WEEKS weeks before `end` (UTC, on
+    the hour), holidays of both sides left out, slots under MIN_SAMPLES hours empty. The
+    one definition the endpoint, the forecast's fallback and the outlook read."""
+    hourly = series.load(
+        session,
+        checkpoint,
+        direction=direction,
+        lane=lane,
+        start=end - timedelta(weeks=WEEKS),
+        end=end,
+    )
+    return series.week_profile(hourly.waits, hourly.slots, hourly.holiday, min_samples=MIN_SAMPLES)
+
+
+def slot_at(checkpoint: Checkpoint, moment: datetime) -> int:
+    """The hour-of-week slot of a moment in the checkpoint's time zone (0 = Monday 00:00)."""
+    local = moment.astimezone(ZoneInfo(checkpoint.timezone))
+    return local.weekday() * 24 + local.hour
 
 
 def _minutes(value: float) -> float | None:

@@ -4,9 +4,10 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from content.checkpoints import outlook
+from content.accounts.service import Poster
+from content.checkpoints import outlook, planned
 from content.checkpoints import service as checkpoints
-from content.checkpoints.models import Checkpoint, Direction, Lane, State
+from content.checkpoints.models import Checkpoint, Direction, Forecast, Lane, State
 from content.checkpoints.outlook import Basis
 from tests import factories
 
@@ -104,6 +105,74 @@ def test_the_other_direction_is_not_counted(session: Session) -> None:
     _report(session, checkpoint, 40, direction=ENTRY)
     assert not _wait(session, checkpoint, NOW).known
     assert _wait(session, checkpoint, NOW, direction=ENTRY).p50 == 40
+
+
+def _stored_forecast(session: Session, checkpoint: Checkpoint, *points: dict[str, Any]) -> None:
+    session.add(
+        Forecast(
+            checkpoint_id=checkpoint.id,
+            direction=EXIT,
+            lane=CAR,
+            computed_at=NOW.replace(minute=0),
+            points=list(points),
+            methods={},
+            accuracy={},
+            shown=True,
+            reason=None,
+            decay=0.9,
+            typical={"p50": [None] * 168, "p80": [None] * 168},
+        )
+    )
+    session.flush()
+
+
+def test_an_earned_forecast_wins_over_the_typical_week(session: Session) -> None:
+    checkpoint = factories.checkpoint(session)
+    later = NOW + timedelta(hours=3)
+    for hour in (later, later + timedelta(hours=1)):
+        factories.weekly_history(
+            session, checkpoint_id=checkpoint.id, direction=EXIT, lane=CAR, at=hour,
+            waits=[10, 20, 30], now=NOW,
+        )  # fmt: skip
+    _stored_forecast(
+        session,
+        checkpoint,
+        {"at": later.isoformat(), "p50": 44.4, "p80": 61.0, "method": "blend"},
+        {"at": (later + timedelta(hours=1)).isoformat(), "p50": 9, "p80": 9, "method": "seasonal"},
+    )
+    estimate = _wait(session, checkpoint, later + timedelta(minutes=20))
+    assert (estimate.p50, estimate.p80, estimate.basis) == (44, 61, Basis.FORECAST)
+    # an hour the forecast did not earn is the typical week's, read live
+    beyond = _wait(session, checkpoint, later + timedelta(hours=1))
+    assert (beyond.p50, beyond.basis) == (20, Basis.TYPICAL)
+
+
+def test_a_fresh_report_wins_over_a_forecast_close_to_now(session: Session) -> None:
+    checkpoint = factories.checkpoint(session)
+    _stored_forecast(
+        session, checkpoint, {"at": NOW.isoformat(), "p50": 44, "p80": 61, "method": "blend"}
+    )
+    assert _wait(session, checkpoint, NOW).basis is Basis.FORECAST
+    _report(session, checkpoint, 7)
+    assert (_wait(session, checkpoint, NOW).p50, _wait(session, checkpoint, NOW).basis) == (
+        7,
+        Basis.CURRENT,
+    )
+
+
+def test_a_forecast_not_shown_is_not_used(session: Session) -> None:
+    checkpoint = factories.checkpoint(session)
+    later = NOW + timedelta(hours=3)
+    _stored_forecast(
+        session, checkpoint, {"at": later.isoformat(), "p50": 44, "p80": 61, "method": "blend"}
+    )
+    assert _wait(session, checkpoint, later).basis is Basis.FORECAST
+    stored = session.get(Forecast, (checkpoint.id, EXIT, CAR))
+    assert stored is not None
+    stored.shown = False
+    assert not _wait(session, checkpoint, later).known
+    stored.shown, stored.computed_at = True, NOW - timedelta(hours=7)  # too old to stand
+    assert not _wait(session, checkpoint, later).known
 
 
 def test_the_weakest_basis() -> None:
@@ -214,6 +283,49 @@ def test_open_at_arrival_ranks_before_unknown(session: Session) -> None:
     assert _ids(best, unknown, opened, restricted) == [opened.id, restricted.id, unknown.id]
     by_id = {c.checkpoint.id: c for c in best.items}
     assert by_id[restricted.id].open_at_arrival is None  # restricted: this lane may not pass
+
+
+def test_a_planned_closure_at_arrival_comes_last(session: Session) -> None:
+    quick, quick_partner = _crossing(session, 75.1, exit_wait=5, entry_wait=5)
+    slow, _ = _crossing(session, 75.3, exit_wait=200, entry_wait=200)
+    # the Kyrgyz side closes from 10 minutes from now, before the traveller gets there
+    factories.planned_closure(
+        session,
+        checkpoint_id=quick_partner.id,
+        poster=Poster(agency_id=None, country="KG"),
+        starts_at=NOW + timedelta(minutes=10),
+        ends_at=NOW + timedelta(days=1),
+        now=NOW,
+    )
+    best = _best(session)
+    assert _ids(best, quick, slow) == [slow.id, quick.id]
+    assert best.items[-1].open_at_arrival is False
+    # a trip the day after, when the plan is over, is not affected by it
+    later = _best(session, depart_at=NOW + timedelta(days=2))
+    by_id = {c.checkpoint.id: c for c in later.items}
+    assert by_id[quick.id].open_at_arrival is not False
+
+
+def test_a_plan_in_progress_hands_back_the_status_it_replaced(session: Session) -> None:
+    checkpoint = factories.checkpoint(session)
+    checkpoints.set_status(
+        session,
+        poster=None,
+        checkpoint_id=checkpoint.id,
+        state=State.OPEN,
+        now=NOW - timedelta(hours=2),
+    )
+    factories.planned_closure(
+        session,
+        checkpoint_id=checkpoint.id,
+        starts_at=NOW - timedelta(minutes=1),
+        ends_at=NOW + timedelta(hours=2),
+        now=NOW - timedelta(minutes=2),
+    )
+    planned.apply_planned(session, now=NOW)
+    assert outlook.open_at(session, checkpoint, NOW + timedelta(hours=1)) is False
+    # after its end the open status it replaced comes back, as the worker will post it
+    assert outlook.open_at(session, checkpoint, NOW + timedelta(hours=3)) is True
 
 
 def test_closed_by_the_schedule_at_arrival(session: Session) -> None:
