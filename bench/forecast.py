@@ -2,12 +2,12 @@
 the ladder is on demo data.
 
 Builds a throwaway SQLite database with the reference checkpoints and one year of hourly
-demo queue reports for every road checkpoint x direction x lane, generated here with what
-real queues have: weekday and hour patterns, a summer season, public-holiday peaks on
-both sides of the border (the `holidays` package), spikes, a slowly wandering anomaly,
-gaps where nobody reported (and nights with no reports at some posts), noise, and, on
-some lanes, `lanes_open` and `vehicles_waiting` that move the wait. Then times, in one
-run and alternating:
+demo queue reports for every road checkpoint x direction x lane, from the seed's demo
+generator (content/seed/demo_queues.py, the one `make run` loads 16 weeks of): weekday
+and hour patterns by lane and direction, public-holiday peaks on both sides of the border
+(the `holidays` package), spikes, a level that persists for hours, gaps where nobody
+reported, noise, and, on some lanes, `lanes_open` and `vehicles_waiting` that move the
+wait. Then times, in one run and alternating:
 
 - the baseline: reading every lane's series (what any refresh must do first);
 - the refresh: reading, backtesting the ladder, fitting the pooled model, storing.
@@ -44,58 +44,13 @@ sys.path.insert(0, str(ROOT))
 
 from api.cli import alembic_config  # noqa: E402  # after the path is set
 from api.db import make_engine  # noqa: E402  # after the path is set
-from content.checkpoints import forecast  # noqa: E402  # after the path is set
-from content.checkpoints.models import Lane, QueueReport  # noqa: E402  # after the path is set
-from content.seed import loader  # noqa: E402  # after the path is set
+from content.checkpoints import forecast, series  # noqa: E402  # after the path is set
+from content.checkpoints.models import QueueReport  # noqa: E402  # after the path is set
+from content.seed import demo_queues, loader  # noqa: E402  # after the path is set
 
 HOUR = timedelta(hours=1)
 YEAR_HOURS = 365 * 24
-#: typical waits in minutes by lane, around which each lane's demo history varies
-BASE_WAIT = {Lane.CAR: 35, Lane.TRUCK: 150, Lane.BUS: 25, Lane.PEDESTRIAN: 10}
 TARGET_SECONDS = 60.0
-
-
-def demo_waits(
-    series: forecast.LaneSeries, lane: Lane, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A year of hourly waits, lanes_open and vehicles_waiting for one lane (NaN: none)."""
-    hours = len(series.waits)
-    slot = series.slots[:hours]
-    hour_of_day, weekday = slot % 24, slot // 24
-    day_of_year = np.arange(hours) / 24.0
-    base = BASE_WAIT[lane] * rng.uniform(0.5, 1.6)
-    # afternoons busy, nights quiet; Fridays and Sundays busier; summer busier
-    daily = 0.55 + 0.45 * np.sin(np.pi * np.clip(hour_of_day - 6, 0, 16) / 16) ** 2
-    weekly = np.select([weekday == 4, weekday == 6, weekday == 5], [1.3, 1.35, 1.1], 1.0)
-    season = 1 + 0.25 * np.sin(2 * np.pi * (day_of_year - 100) / 365)
-    # holiday peaks: the day itself and the day before, either side of the border
-    holiday = series.holiday[:hours]
-    eve = np.roll(series.holiday[: hours + 24], -24)[:hours]
-    peaks = np.where(holiday, rng.uniform(1.6, 2.2), 1.0) * np.where(eve & ~holiday, 1.4, 1.0)
-    # a slowly wandering anomaly (AR(1) on the log scale) and short spikes
-    shocks = rng.normal(0, 0.08, hours)
-    anomaly = np.zeros(hours)
-    for index in range(1, hours):
-        anomaly[index] = 0.93 * anomaly[index - 1] + shocks[index]
-    spikes = np.ones(hours)
-    for start in np.flatnonzero(rng.random(hours) < 1 / 150):
-        spikes[start : start + rng.integers(2, 8)] *= rng.uniform(1.6, 3.0)
-    waits = base * daily * weekly * season * peaks * np.exp(anomaly) * spikes
-    lanes_open = np.full(hours, np.nan)
-    vehicles = np.full(hours, np.nan)
-    if rng.random() < 0.4:  # this lane's service reports its open booths and the line
-        usual = int(rng.integers(3, 7))
-        by_day = rng.integers(max(1, usual - 2), usual + 2, hours // 24 + 1)
-        lanes_open = np.repeat(by_day, 24)[:hours].astype(float)
-        waits = waits * usual / lanes_open
-        vehicles = np.round(waits * lanes_open / rng.uniform(2, 6))
-    waits = np.round(np.clip(waits * rng.lognormal(0, 0.12, hours), 0, 4320))
-    # gaps: hours nobody reported, and nights with no reports at some posts
-    missing = rng.random(hours) < 0.08
-    if rng.random() < 0.3:
-        missing |= (hour_of_day < 6) | (hour_of_day >= 23)
-    waits[missing] = np.nan
-    return waits, lanes_open, vehicles
 
 
 def build(url: str, end: datetime, seed: int) -> int:
@@ -109,15 +64,18 @@ def build(url: str, end: datetime, seed: int) -> int:
         loader.load_checkpoints(session)
         session.commit()
         for checkpoint, direction, lane in forecast.road_lanes(session):
-            calendar = forecast.lane_series(
-                (checkpoint.id, direction, lane),
-                start,
-                np.zeros(YEAR_HOURS),
-                timezone=checkpoint.timezone,
-                country=checkpoint.country,
-                neighbor=checkpoint.neighbor,
+            slots, local_dates = series.local_calendar(start, YEAR_HOURS, checkpoint.timezone)
+            sides = tuple(c for c in (checkpoint.country, checkpoint.neighbor) if c)
+            queue = demo_queues.demo_queue(
+                rng,
+                base=demo_queues.BASE_WAIT[lane] * rng.uniform(0.5, 1.6),
+                slots=slots,
+                holiday=series.holiday_mask(local_dates, sides),
+                lane=lane,
+                direction=direction,
             )
-            waits, lanes_open, vehicles = demo_waits(calendar, lane, rng)
+            waits = np.where(queue.reported, queue.waits, np.nan)
+            lanes_open, vehicles = queue.lanes_open, queue.vehicles_waiting
             minutes = rng.integers(0, 60, YEAR_HOURS)
             batch = [
                 {

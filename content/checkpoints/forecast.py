@@ -60,7 +60,6 @@ from threadpoolctl import threadpool_limits
 from content import versions
 from content.checkpoints import series as hourly
 from content.checkpoints import typical
-from content.checkpoints.history import hour_buckets
 from content.checkpoints.models import (
     Checkpoint,
     CurrentQueue,
@@ -600,14 +599,10 @@ def load_lane(
     """A lane's hourly waits over [start, end) and the last lanes_open and
     vehicles_waiting reported in each hour (the hourly aggregates of pruned reports keep
     neither, so those hours have none); None when nobody reported in that time."""
-    hours = int((end - start) / HOUR)
-    waits = np.full(hours, np.nan)
-    for bucket in hour_buckets(
-        session, checkpoint_id=checkpoint.id, direction=direction, lane=lane, start=start, end=end
-    ):
-        index = int((bucket.start - start) / HOUR)
-        if 0 <= index < hours:
-            waits[index] = bucket.median_wait
+    waits = hourly.hourly_waits(
+        session, checkpoint, direction=direction, lane=lane, start=start, end=end
+    )
+    hours = len(waits)
     if np.isnan(waits).all():
         return None
     lanes_open = np.full(hours, np.nan)

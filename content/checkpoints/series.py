@@ -58,22 +58,31 @@ def load(
     end: datetime,
 ) -> HourlySeries:
     """The lane's hourly series over [start, end); start and end are UTC, on the hour."""
+    waits = hourly_waits(session, checkpoint, direction=direction, lane=lane, start=start, end=end)
+    slots, local_dates = local_calendar(start, len(waits), checkpoint.timezone)
+    sides = tuple(c for c in (checkpoint.country, checkpoint.neighbor) if c)
+    return HourlySeries(start, waits, slots, holiday_mask(local_dates, sides))
+
+
+def hourly_waits(
+    session: Session,
+    checkpoint: Checkpoint,
+    *,
+    direction: Direction,
+    lane: Lane,
+    start: datetime,
+    end: datetime,
+) -> np.ndarray:
+    """Each hour's median wait over [start, end) (UTC, on the hour); NaN: nobody reported."""
     hours = int((end - start) / HOUR)
     waits = np.full(hours, np.nan)
     for bucket in hour_buckets(
-        session,
-        checkpoint_id=checkpoint.id,
-        direction=direction,
-        lane=lane,
-        start=start,
-        end=end,
+        session, checkpoint_id=checkpoint.id, direction=direction, lane=lane, start=start, end=end
     ):
         index = int((bucket.start - start) / HOUR)
         if 0 <= index < hours:
             waits[index] = bucket.median_wait
-    slots, local_dates = local_calendar(start, hours, checkpoint.timezone)
-    sides = tuple(c for c in (checkpoint.country, checkpoint.neighbor) if c)
-    return HourlySeries(start, waits, slots, holiday_mask(local_dates, sides))
+    return waits
 
 
 def local_calendar(start: datetime, hours: int, timezone: str) -> tuple[np.ndarray, list[date]]:

@@ -19,6 +19,7 @@ from content.checkpoints.models import Direction, Lane
 #: typical waits in minutes, by lane, around which each demo lane's own level is drawn
 BASE_WAIT = {Lane.CAR: 35.0, Lane.TRUCK: 150.0, Lane.BUS: 25.0, Lane.PEDESTRIAN: 10.0}
 MAX_WAIT = 4320  # the API's bound for a queue report
+MAX_VEHICLES = 10_000  # and for the vehicles in line
 
 # by local hour, 0-23: cars and buses run low at night and high in the late afternoon;
 # trucks queue overnight for the morning opening and clear during the day; people on foot
@@ -75,6 +76,12 @@ class Shape:
     missing_hour: float = 0.04
     missing_night: float = 0.07
     missing_day: float = 0.02
+    #: the share of lanes whose service also reports its open booths and the vehicles in
+    #: line; there the booths open change by the day and the wait follows them
+    reports_booths: float = 0.4
+    usual_booths: tuple[int, int] = (3, 7)
+    #: minutes a vehicle takes at a booth, drawn per lane (vehicles = wait x booths / this)
+    minutes_per_vehicle: tuple[float, float] = (2.0, 6.0)
 
 
 DEFAULT_SHAPE = Shape()
@@ -84,6 +91,8 @@ DEFAULT_SHAPE = Shape()
 class DemoQueue:
     waits: np.ndarray  # whole minutes each hour, as if somebody had reported every hour
     reported: np.ndarray  # bool: whether somebody did
+    lanes_open: np.ndarray  # booths open each hour; NaN where the service does not say
+    vehicles_waiting: np.ndarray  # vehicles (or people) in line; NaN likewise
 
 
 def week_pattern(lane: Lane, direction: Direction) -> np.ndarray:
@@ -115,8 +124,19 @@ def demo_queue(
     factor = factor * _spikes(rng, hours, shape)
     log_level = _ar1(rng, hours, shape.level_persistence, shape.level_step)
     noise = rng.normal(-(shape.noise**2) / 2, shape.noise, hours)
+    lanes_open = np.full(hours, np.nan)
+    vehicles = np.full(hours, np.nan)
+    if rng.random() < shape.reports_booths:
+        usual = int(rng.integers(*shape.usual_booths))
+        days = _days(slots)
+        by_day = rng.integers(max(1, usual - 2), usual + 2, days[-1] + 1 if len(days) else 0)
+        lanes_open = by_day[days].astype(float)
+        factor = factor * usual / lanes_open
     waits = np.clip(np.rint(base * factor * np.exp(log_level + noise)), 0, MAX_WAIT)
-    return DemoQueue(waits, _reported(rng, slots, shape))
+    if not np.isnan(lanes_open).all():
+        in_line = waits * lanes_open / rng.uniform(*shape.minutes_per_vehicle)
+        vehicles = np.minimum(np.rint(in_line), MAX_VEHICLES)
+    return DemoQueue(waits, _reported(rng, slots, shape), lanes_open, vehicles)
 
 
 def demo_waits(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import secrets
 import tomllib
@@ -137,6 +138,8 @@ def load_demo(
                 # history ends before the current report's hour, so that report is the newest
                 current = (observed_at.replace(minute=0, second=0, microsecond=0) - start) // HOUR
                 waits = queue.waits.astype(int).tolist()
+                lanes_open = _whole_or_none(queue.lanes_open)
+                vehicles = _whole_or_none(queue.vehicles_waiting)
                 minutes = waits_rng.integers(0, 59, hours).tolist()
                 history += [
                     {
@@ -144,6 +147,8 @@ def load_demo(
                         "direction": direction,
                         "lane": lane,
                         "wait_minutes": waits[index],
+                        "lanes_open": lanes_open[index],
+                        "vehicles_waiting": vehicles[index],
                         "observed_at": hour_starts[index] + _MINUTES[minutes[index]],
                         "posted_at": hour_starts[index] + _MINUTES[59],
                         "demo": True,
@@ -157,7 +162,8 @@ def load_demo(
                         lane=lane,
                         wait_minutes=waits[current],
                         observed_at=observed_at,
-                        lanes_open=rng.randint(1, 6),
+                        lanes_open=lanes_open[current],
+                        vehicles_waiting=vehicles[current],
                     )
                 )
     if history:  # Core's executemany: the ORM's bulk insert takes twice as long
@@ -169,6 +175,10 @@ def load_demo(
 
 
 _MINUTES = [timedelta(minutes=minute) for minute in range(60)]
+
+
+def _whole_or_none(values: np.ndarray) -> list[int | None]:
+    return [None if math.isnan(v) else int(v) for v in values.tolist()]
 
 
 #: one demo agency per country, so a newcomer can post for any checkpoint
