@@ -161,8 +161,8 @@ def write(results: dict) -> None:
         f"{results['shown']} lanes shown. CPU cores: {results['cpus']}.",
         "",
         "Backtest MAE in minutes, **demo data** (the seed's generator, "
-        "content/seed/demo_queues.py, not real queues), mean over lanes; `served` is the method served where a horizon earns it, "
-        "else the typical week:",
+        "content/seed/demo_queues.py, not real queues), mean over lanes; `served` is the "
+        "method served where a horizon earns it, else the typical week:",
         "",
         "| horizon | persistence | seasonal | blend | model | served | horizons earned | "
         "lowest MAE (lanes) |",
