@@ -68,9 +68,11 @@ def test_officer_posts_a_closure_for_own_country_only(browser: Any, live_server:
     assert officer.locator("#cp-kz-kordai").count() == 1
     assert officer.locator("#cp-kg-ak-zhol").count() == 0
     card = officer.locator("section", has=officer.locator("#cp-kz-kordai"))
-    card.get_by_label("State").select_option("closed")
-    card.get_by_label("Reason").select_option("weather")
-    card.get_by_role("button", name="Post status").click()
+    # the card also holds the planned-closure form, with its own State and Reason
+    form = card.locator("form", has=officer.get_by_role("button", name="Post status"))
+    form.get_by_label("State").select_option("closed")
+    form.get_by_label("Reason").select_option("weather")
+    form.get_by_role("button", name="Post status").click()
     officer.wait_for_load_state()
     assert officer.get_by_role("status").first.inner_text() == "Status posted."
     shot(officer, "officer-board")
