@@ -147,6 +147,7 @@ def reporting_of(
 class CheckpointFreshness:
     checkpoint: Checkpoint
     fresh_hours: int
+    fresh_share: float
     #: the agency's newest report for this checkpoint in the window (posted_at)
     last_report_at: datetime | None
 
@@ -171,6 +172,16 @@ class AgencyFreshness:
     last_report: LastReport | None
 
 
+@dataclass(frozen=True)
+class FreshnessReport:
+    days: int
+    hours: int
+    #: the window: [start, end), end the start of the current hour
+    start: datetime
+    end: datetime
+    items: list[AgencyFreshness]
+
+
 def visible_agencies(
     session: Session, *, actor: Actor | None = None, poster: Poster | None = None
 ) -> list[Agency]:
@@ -192,7 +203,7 @@ def agencies_report(
     agencies: Sequence[Agency],
     days: int = 7,
     now: datetime | None = None,
-) -> list[AgencyFreshness]:
+) -> FreshnessReport:
     """Per agency, how steadily its own reports kept its checkpoints fresh over the last
     `days` whole days of hours (ending at the start of the current hour).
 
@@ -257,7 +268,12 @@ def agencies_report(
         result.append(
             AgencyFreshness(
                 agency=agency,
-                checkpoints=[CheckpointFreshness(c, len(hours[c.id]), last.get(c.id)) for c in own],
+                checkpoints=[
+                    CheckpointFreshness(
+                        c, len(hours[c.id]), round(len(hours[c.id]) / (days * 24), 4), last.get(c.id)
+                    )
+                    for c in own
+                ],
                 hours=days * 24,
                 fresh_share=round(fresh_total / (len(own) * days * 24), 4) if own else None,
                 median_report_age_minutes=round(statistics.median(ages), 1) if ages else None,
@@ -265,7 +281,7 @@ def agencies_report(
                 last_report=_last_report(session, agency.id),
             )
         )
-    return result
+    return FreshnessReport(days, days * 24, start, _EPOCH + end_hour * HOUR, result)
 
 
 def _last_report(session: Session, agency_id: int) -> LastReport | None:

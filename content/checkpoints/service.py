@@ -398,6 +398,7 @@ def record_queues(
                     "direction": row.direction.value,
                     "lane": row.lane.value,
                     "wait_minutes": row.wait_minutes,
+                    "method": row.method.value,
                 },
             )
     version = versions.bump(session)
