@@ -110,7 +110,9 @@ def note_reports(
     for row in rows:
         hours = {h for h in row.fresh_hours if h >= oldest}
         for report in by_checkpoint[row.checkpoint_id]:
-            hours.update(h for h in fresh_hours(report.observed_at, report.posted_at) if h >= oldest)
+            hours.update(
+                h for h in fresh_hours(report.observed_at, report.posted_at) if h >= oldest
+            )
         newest = max(by_checkpoint[row.checkpoint_id], key=lambda r: r.observed_at)
         if not row.fresh_hours or newest.observed_at >= row.last_official_at:
             row.last_official_at = newest.observed_at
@@ -230,7 +232,7 @@ def agencies_report(
         if checkpoint.lanes:
             by_country.setdefault(checkpoint.country, []).append(checkpoint)
     # a report can make an hour of the window fresh only if posted from the hour before it
-    posted: dict[int, list[tuple[str, datetime, datetime]]] = {}
+    posted: dict[int | None, list[tuple[str, datetime, datetime]]] = {}
     for agency_id, checkpoint_id, observed_at, posted_at in session.execute(
         select(
             QueueReport.agency_id,
@@ -270,7 +272,10 @@ def agencies_report(
                 agency=agency,
                 checkpoints=[
                     CheckpointFreshness(
-                        c, len(hours[c.id]), round(len(hours[c.id]) / (days * 24), 4), last.get(c.id)
+                        c,
+                        len(hours[c.id]),
+                        round(len(hours[c.id]) / (days * 24), 4),
+                        last.get(c.id),
                     )
                     for c in own
                 ],
