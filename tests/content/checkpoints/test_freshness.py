@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from content.accounts import service as accounts
@@ -15,9 +15,10 @@ from content.accounts.models import Agency, Role
 from content.accounts.service import Actor, Poster
 from content.checkpoints import freshness
 from content.checkpoints import service as checkpoints
-from content.checkpoints.models import Direction, Lane
+from content.checkpoints.models import Direction, Lane, QueueReport
 from content.checkpoints.service import CheckpointFilter, QueueObservation
 from content.errors import Forbidden, Invalid
+from content.seed import loader
 from tests import factories
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # on the hour
@@ -189,3 +190,24 @@ def test_who_sees_which_agencies(session: Session) -> None:
     assert [a.id for a in freshness.visible_agencies(session, poster=kz_poster)] == [kz.id]
     with pytest.raises(Forbidden):
         freshness.visible_agencies(session, actor=Actor("editor", Role.EDITOR))
+
+
+def test_the_demo_history_counts_towards_reporting_by_the_same_rule(session: Session) -> None:
+    """The seed inserts its history around record_queues: it notes the fresh hours itself."""
+    loader.load_demo(session, now=NOW, days=8)
+    reports = session.execute(
+        select(QueueReport.observed_at, QueueReport.posted_at).where(
+            QueueReport.checkpoint_id == "kz-kordai"
+        )
+    ).all()
+    end = freshness.hour_index(NOW)
+    fresh = {
+        hour
+        for observed_at, posted_at in reports
+        for hour in freshness.fresh_hours(observed_at, posted_at)
+        if end - freshness.SHARE_HOURS <= hour < end
+    }
+    (reporting,) = freshness.reporting_of(session, ["kz-kordai"], now=NOW).values()
+    assert reporting.demo is True
+    assert reporting.fresh_hours_share_7d == round(len(fresh) / freshness.SHARE_HOURS, 4)
+    assert reporting.fresh_hours_share_7d > 0.5
