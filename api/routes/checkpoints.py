@@ -41,6 +41,7 @@ from content import versions
 from content.accounts.service import agency_actor
 from content.checkpoints import forecast, history, outlook, planned, typical
 from content.checkpoints import service as checkpoints
+from content.checkpoints.freshness import Reporting
 from content.checkpoints.labels import (
     DIRECTION_LABELS,
     LANE_LABELS,
@@ -49,7 +50,6 @@ from content.checkpoints.labels import (
 )
 from content.checkpoints.models import Checkpoint, CurrentQueue, CurrentStatus, PlannedStatus
 from content.checkpoints.service import CheckpointFilter, CheckpointState, Near, QueueObservation
-from content.checkpoints.freshness import Reporting
 from content.db import utcnow
 from content.locales import pick
 
