@@ -148,6 +148,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     observability.init_app(app)
 
     from api.routes import (
+        agencies,
         audit,
         auth,
         campaigns,
@@ -169,6 +170,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(auth.blp)
     api.register_blueprint(push.blp)
     api.register_blueprint(audit.blp)
+    api.register_blueprint(agencies.blp)
     app.register_blueprint(images.blp)
     app.register_blueprint(apidocs.blp)
     console.init_app(app)

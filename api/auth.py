@@ -90,6 +90,39 @@ def require_role(*roles: Role) -> Actor:
     return Actor.for_user(user)
 
 
+def require_staff_or_agency() -> tuple[Actor | None, Poster | None]:
+    """Whoever is behind ``Authorization: Bearer``: a console user's token (the actor) or
+    an agency's key (the poster); 401 when it is neither. The caller decides what each may
+    see."""
+    credentials = _credentials("bearer")
+    if credentials:
+        user = accounts.user_for_token(get_session(), credentials)
+        if user is not None:
+            g.user = user
+            return Actor.for_user(user), None
+        poster = accounts.poster_for_key(get_session(), credentials)
+        if poster is not None:
+            return None, poster
+    raise UserTokenRequired()
+
+
+def staff_or_agency(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Refuse a caller who is neither an agency nor a console user of one of `roles`
+    (401, 403) before the arguments are parsed; put it above flask-smorest's decorators."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            actor, _poster = require_staff_or_agency()
+            if actor is not None and actor.role not in roles:
+                raise Forbidden()
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 def authorize(*roles: Role) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Refuse the wrong caller (401/403) before the body is even parsed; put it above
     flask-smorest's decorators. The view may call require_role again for its actor."""

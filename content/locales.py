@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_skeleton, format_time, format_timedelta, get_datetime_format
 from babel.lists import format_list
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from babel.units import format_unit
 
@@ -164,6 +164,11 @@ def format_wait(minutes: int, locale: str) -> str:
     except KeyError:
         # some locales' CLDR data lack a unit-list pattern for three items
         return format_list(parts, style="standard", locale=locale)
+
+
+def format_share(share: float, locale: str) -> str:
+    """«85 %», «85%»: a share of 0-1 as a whole percentage, from CLDR."""
+    return format_percent(share, locale=locale)
 
 
 def format_moment(moment: datetime, timezone: str, locale: str) -> str:

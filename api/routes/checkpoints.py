@@ -41,6 +41,7 @@ from content import versions
 from content.accounts.service import agency_actor
 from content.checkpoints import forecast, history, outlook, planned, typical
 from content.checkpoints import service as checkpoints
+from content.checkpoints.freshness import Reporting
 from content.checkpoints.labels import (
     DIRECTION_LABELS,
     LANE_LABELS,
@@ -115,6 +116,21 @@ def present_queue(queue: CurrentQueue, *, locale: str, now: datetime) -> dict[st
         "observed_at": queue.observed_at,
         "stale": stale,
         "demo": queue.demo,
+        "source": queue.source,
+        "method": queue.method,
+        "reported_by": queue.agency.name if queue.agency else None,
+    }
+
+
+def present_reporting(reporting: Reporting | None, *, now: datetime) -> dict[str, Any] | None:
+    """A checkpoint's `reporting`; its 7-day share moves on with each new hour."""
+    note_valid_until(now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1))
+    if reporting is None:
+        return None
+    return {
+        "last_official_at": reporting.last_official_at,
+        "fresh_hours_share_7d": reporting.fresh_hours_share_7d,
+        "demo": reporting.demo,
     }
 
 
@@ -165,6 +181,7 @@ def present_checkpoint(
         "directions": checkpoint.directions,
         "status": present_status(state.status),
         "queues": [present_queue(q, locale=locale, now=now) for q in state.queues],
+        "reporting": present_reporting(state.reporting, now=now),
         "planned": [present_planned(p) for p in plans.get(checkpoint.id, [])],
     }
     if state.distance_km is not None:
@@ -483,6 +500,7 @@ def present_posted_queues(recorded: list[checkpoints.RecordedQueueReport]) -> di
                 "lanes_open": r.report.lanes_open,
                 "observed_at": r.report.observed_at,
                 "posted_at": r.report.posted_at,
+                "method": r.report.method,
                 "current": r.applied,
             }
             for r in recorded
@@ -502,6 +520,7 @@ def _queue_reports(
             observed_at=item["observed_at"],
             vehicles_waiting=item.get("vehicles_waiting"),
             lanes_open=item.get("lanes_open"),
+            method=item["method"],
         )
         for item in items
     ]

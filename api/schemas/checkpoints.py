@@ -9,10 +9,13 @@ import marshmallow as ma
 
 from api.openapi import MAX_ID
 from api.schemas.common import COUNTRY_CODE, QueryArgs, StrictSchema, WholeNumber
-from content.checkpoints.models import Direction, Kind, Lane, Reason, State
+from content.checkpoints.models import Direction, Kind, Lane, Method, Reason, Source, State
 from content.checkpoints.outlook import Basis
+from content.checkpoints.service import POSTABLE_METHODS
 
 WAIT_RANGE = ma.validate.Range(min=0, max=4320)
+#: the methods a border service may post, in the enum's order
+POSTED_METHODS = [m.value for m in Method if m in POSTABLE_METHODS]
 #: Sanity bounds, not facts: no source gives the booth count of any checkpoint here, so
 #: one bound holds everywhere. They refuse typos (500 lanes, 100,000 vehicles) and leave
 #: wide room above what one crossing's queue can hold; per-checkpoint bounds come when
@@ -136,6 +139,50 @@ class QueueOut(ma.Schema):
         metadata={"description": "Older than QUEUE_STALE_AFTER_MINUTES; shown, never re-stamped"}
     )
     demo = ma.fields.Boolean()
+    source = ma.fields.Enum(
+        Source,
+        by_value=True,
+        metadata={
+            "description": "Who supplied the figure: `agency` (the border service: its key or "
+            "an officer on the console), `crowd` (travellers), `equeue` (an e-queue system)"
+        },
+    )
+    method = ma.fields.Enum(
+        Method,
+        by_value=True,
+        metadata={
+            "description": "How it was obtained: `officer_estimate`, `sensor`, `equeue` (read "
+            "off an e-queue), `crowd_median` (the robust median of travellers' reports)"
+        },
+    )
+    reported_by = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The posting agency's name; null for demo data and for a border "
+            "officer on the console (whose service the console does not name)",
+            "example": "State Border Service of Kazakhstan",
+        },
+    )
+
+
+class ReportingOut(ma.Schema):
+    last_official_at = ma.fields.DateTime(
+        metadata={"description": "When the newest official queue report was observed"}
+    )
+    fresh_hours_share_7d = ma.fields.Float(
+        metadata={
+            "description": "Share (0-1) of the last 168 whole UTC hours before the current "
+            "one that were fresh: an official report observed in that hour or the hour "
+            "before had been posted by the hour's end",
+            "example": 0.8512,
+        }
+    )
+    demo = ma.fields.Boolean(
+        metadata={
+            "description": "The newest official report was demo data: on a demo database the "
+            "demo history counts as official"
+        }
+    )
 
 
 NAME_VERIFIED = {
@@ -186,6 +233,13 @@ class CheckpointOut(ma.Schema):
     )
     status = ma.fields.Nested(StatusOut, allow_none=True)
     queues = ma.fields.List(ma.fields.Nested(QueueOut))
+    reporting = ma.fields.Nested(
+        ReportingOut,
+        allow_none=True,
+        metadata={
+            "description": "How steadily official queue reports arrive; null when none ever did"
+        },
+    )
     planned = ma.fields.List(
         ma.fields.Nested(PlannedOut),
         metadata={
@@ -370,6 +424,21 @@ class QueueReportIn(StrictSchema):
         required=True,
         metadata={"description": "Up to 5 minutes ahead is taken as now; later: 422"},
     )
+    method = ma.fields.String(
+        load_default=Method.OFFICER_ESTIMATE.value,
+        validate=ma.validate.OneOf(POSTED_METHODS),
+        metadata={
+            "description": "How the wait was obtained: an officer's estimate (the default), "
+            "a sensor, or read off an e-queue. `crowd_median` is what travellers' reports "
+            "make, never posted"
+        },
+    )
+
+    @ma.post_load
+    def _as_method(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        """Documented as the methods a border service may post, handed on as a Method."""
+        data["method"] = Method(data["method"])
+        return data
 
 
 class QueueReportsIn(StrictSchema):
@@ -400,6 +469,7 @@ class QueueReportPostedOut(ma.Schema):
     lanes_open = ma.fields.Integer(allow_none=True)
     observed_at = ma.fields.DateTime()
     posted_at = ma.fields.DateTime()
+    method = ma.fields.Enum(Method, by_value=True)
     current = ma.fields.Boolean(
         metadata={
             "description": "False when a newer report for this lane was already current: "

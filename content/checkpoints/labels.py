@@ -1,9 +1,11 @@
-"""Translatable names of states, reasons, lanes and directions (gettext msgids).
+"""Translatable names of states, reasons, lanes, directions, and where queue figures
+come from (gettext msgids).
 
-The API and push messages render them in the reader's language.
+The API and push messages render them in the reader's language; the API serves source
+and method as codes, and the console shows their labels.
 """
 
-from content.checkpoints.models import Direction, Lane, Reason, State
+from content.checkpoints.models import Direction, Lane, Method, Reason, Source, State
 from content.errors import N_
 
 STATE_LABELS = {
@@ -28,4 +30,15 @@ LANE_LABELS = {
 DIRECTION_LABELS = {
     Direction.EXIT: N_("Exit"),
     Direction.ENTRY: N_("Entry"),
+}
+SOURCE_LABELS = {
+    Source.AGENCY: N_("Border service"),
+    Source.CROWD: N_("Travellers"),
+    Source.EQUEUE: N_("Electronic queue"),
+}
+METHOD_LABELS = {
+    Method.OFFICER_ESTIMATE: N_("Officer's estimate"),
+    Method.SENSOR: N_("Sensor"),
+    Method.EQUEUE: N_("Read from the electronic queue"),
+    Method.CROWD_MEDIAN: N_("Median of travellers' reports"),
 }

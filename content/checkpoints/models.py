@@ -22,8 +22,9 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from content.accounts.models import Agency
 from content.db import Base, UTCDateTime, string_enum, utcnow
 
 
@@ -61,6 +62,28 @@ class Lane(enum.StrEnum):
     TRUCK = "truck"
     BUS = "bus"
     PEDESTRIAN = "pedestrian"
+
+
+class Source(enum.StrEnum):
+    """Who supplied a queue figure."""
+
+    #: the border service: an agency's key or a border officer on the console
+    AGENCY = "agency"
+    #: travellers' reports, aggregated
+    CROWD = "crowd"
+    #: an electronic queue (booking) system itself
+    EQUEUE = "equeue"
+
+
+class Method(enum.StrEnum):
+    """How a queue figure was obtained."""
+
+    OFFICER_ESTIMATE = "officer_estimate"
+    SENSOR = "sensor"
+    #: read off an electronic queue's booking calendar or waiting zone
+    EQUEUE = "equeue"
+    #: the robust median of travellers' reports: what crowd aggregation is, never posted
+    CROWD_MEDIAN = "crowd_median"
 
 
 class Checkpoint(Base):
@@ -120,6 +143,8 @@ class QueueReport(Base):
     __tablename__ = "queue_report"
     __table_args__ = (
         Index("ix_queue_report_lane_observed", "checkpoint_id", "direction", "lane", "observed_at"),
+        # the agencies' freshness report: each agency's reports in a window, its newest
+        Index("ix_queue_report_agency_posted", "agency_id", "posted_at"),
         CheckConstraint("wait_minutes >= 0 AND wait_minutes <= 4320", name="wait_range"),
     )
 
@@ -136,6 +161,14 @@ class QueueReport(Base):
     )
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[Source] = mapped_column(
+        string_enum(Source, 16), default=Source.AGENCY, server_default=Source.AGENCY.value
+    )
+    method: Mapped[Method] = mapped_column(
+        string_enum(Method, 32),
+        default=Method.OFFICER_ESTIMATE,
+        server_default=Method.OFFICER_ESTIMATE.value,
+    )
 
 
 class CurrentStatus(Base):
@@ -172,6 +205,39 @@ class CurrentQueue(Base):
     lanes_open: Mapped[int | None] = mapped_column(Integer, nullable=True)
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[Source] = mapped_column(
+        string_enum(Source, 16), default=Source.AGENCY, server_default=Source.AGENCY.value
+    )
+    method: Mapped[Method] = mapped_column(
+        string_enum(Method, 32),
+        default=Method.OFFICER_ESTIMATE,
+        server_default=Method.OFFICER_ESTIMATE.value,
+    )
+    #: the posting agency, whose name is `reported_by` (None: an officer, or demo data)
+    agency_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agency.id", ondelete="SET NULL"), nullable=True
+    )
+
+    agency: Mapped[Agency | None] = relationship(lazy="raise")
+
+
+class CheckpointReporting(Base):
+    """How recently and how steadily a checkpoint's official queue reports arrive: kept
+    on every write, so the list serves it from one row per checkpoint.
+
+    `fresh_hours` holds the hours (whole hours since the Unix epoch, UTC) that an
+    official report made fresh over the last 8 days; see content.checkpoints.freshness.
+    """
+
+    __tablename__ = "checkpoint_reporting"
+
+    checkpoint_id: Mapped[str] = mapped_column(
+        ForeignKey("checkpoint.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_official_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: the report observed at last_official_at was demo data
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    fresh_hours: Mapped[list[int]] = mapped_column(JSON, default=list)
 
 
 class QueueHourly(Base):

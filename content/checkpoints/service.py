@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from content import versions
 from content.accounts.service import Actor, Poster, audit, ensure_may_post
+from content.checkpoints import freshness
+from content.checkpoints.freshness import OfficialReport, Reporting
 from content.checkpoints.models import (
     Checkpoint,
     CurrentQueue,
@@ -22,8 +24,10 @@ from content.checkpoints.models import (
     Direction,
     Kind,
     Lane,
+    Method,
     QueueReport,
     Reason,
+    Source,
     State,
     StatusReport,
 )
@@ -45,6 +49,8 @@ class CheckpointState:
     status: CurrentStatus | None
     queues: list[CurrentQueue]
     distance_km: float | None = None
+    #: how steadily official reports arrive; None when none ever did
+    reporting: Reporting | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,12 @@ class QueueObservation:
     observed_at: datetime
     vehicles_waiting: int | None = None
     lanes_open: int | None = None
+    #: how the border service obtained the figure (never crowd_median: that is the crowd's)
+    method: Method = Method.OFFICER_ESTIMATE
+
+
+#: what a border service may say it measured a queue by
+POSTABLE_METHODS = frozenset({Method.OFFICER_ESTIMATE, Method.SENSOR, Method.EQUEUE})
 
 
 @dataclass(frozen=True)
@@ -156,11 +168,13 @@ def list_(
     queues: dict[str, list[CurrentQueue]] = {}
     for queue in session.scalars(
         select(CurrentQueue)
+        .options(joinedload(CurrentQueue.agency))  # reported_by, in the same statement
         .where(CurrentQueue.checkpoint_id.in_(ids))
         .where(CurrentQueue.observed_at > now - QUEUE_CURRENT_FOR)
         .order_by(CurrentQueue.checkpoint_id, CurrentQueue.direction, CurrentQueue.lane)
     ):
         queues.setdefault(queue.checkpoint_id, []).append(queue)
+    reporting = freshness.reporting_of(session, ids, now=now)
 
     result = []
     for checkpoint in checkpoints:
@@ -177,7 +191,15 @@ def list_(
             )
             if distance > filters.near.radius_km:
                 continue
-        result.append(CheckpointState(checkpoint, status, queues.get(checkpoint.id, []), distance))
+        result.append(
+            CheckpointState(
+                checkpoint,
+                status,
+                queues.get(checkpoint.id, []),
+                distance,
+                reporting.get(checkpoint.id),
+            )
+        )
     if filters.near:
         result.sort(key=lambda item: item.distance_km or 0.0)
     return result
@@ -331,11 +353,18 @@ def record_queues(
             agency_id=poster.agency_id if poster else None,
             posted_at=now,
             demo=demo,
+            source=Source.AGENCY,
+            method=item.method,
         )
         for item in reports
     ]
     session.add_all(rows)
     session.flush()
+    freshness.note_reports(
+        session,
+        [OfficialReport(r.checkpoint_id, r.observed_at, r.posted_at, r.demo) for r in rows],
+        now=now,
+    )
     applied_ids = set()
     # oldest first, so that within one batch the newest observation ends up current
     for row in sorted(rows, key=lambda r: r.observed_at):
@@ -369,6 +398,7 @@ def record_queues(
                     "direction": row.direction.value,
                     "lane": row.lane.value,
                     "wait_minutes": row.wait_minutes,
+                    "method": row.method.value,
                 },
             )
     version = versions.bump(session)
@@ -434,6 +464,14 @@ def _check_report(
 ) -> list[FieldProblem]:
     path = f"reports.{index}"
     problems = lane_problems(checkpoint, direction=item.direction, lane=item.lane, path=path)
+    if item.method not in POSTABLE_METHODS:
+        problems.append(
+            FieldProblem(
+                f"{path}.method",
+                N_("A border service may not post the method %(method)s."),
+                {"method": item.method.value},
+            )
+        )
     if item.observed_at > now + OBSERVED_AT_FUTURE_SLACK:
         problems.append(
             FieldProblem(
@@ -464,6 +502,9 @@ def _make_current(session: Session, row: QueueReport) -> bool:
         lanes_open=row.lanes_open,
         observed_at=row.observed_at,
         demo=row.demo,
+        source=row.source,
+        method=row.method,
+        agency_id=row.agency_id,
     )
     excluded = stmt.excluded
     stmt = stmt.on_conflict_do_update(
@@ -475,6 +516,9 @@ def _make_current(session: Session, row: QueueReport) -> bool:
             "lanes_open": excluded.lanes_open,
             "observed_at": excluded.observed_at,
             "demo": excluded.demo,
+            "source": excluded.source,
+            "method": excluded.method,
+            "agency_id": excluded.agency_id,
         },
         where=and_(table.c.observed_at <= excluded.observed_at),
     ).returning(table.c.report_id)

@@ -20,7 +20,7 @@ from content.accounts import service as accounts
 from content.accounts.models import AuditEntry, Role
 from content.campaigns import service as campaigns
 from content.campaigns.models import Campaign
-from content.checkpoints import series
+from content.checkpoints import freshness, series
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import (
     Checkpoint,
@@ -170,6 +170,19 @@ def load_demo(
         session.connection().execute(
             insert(QueueReport.metadata.tables[QueueReport.__tablename__]), history
         )
+    # the history bypasses record_queues: its recent hours count towards `reporting` here
+    recent = now - timedelta(hours=freshness.KEPT_HOURS + 1)
+    freshness.note_reports(
+        session,
+        [
+            freshness.OfficialReport(
+                row["checkpoint_id"], row["observed_at"], row["posted_at"], demo=True
+            )
+            for row in history
+            if row["posted_at"] >= recent
+        ],
+        now=now,
+    )
     checkpoints.record_queues(session, poster=None, reports=latest, now=now, demo=True)
     return statuses, len(history) + len(latest)
 

@@ -178,7 +178,12 @@ def test_an_officers_queue_report_is_audited_an_agencys_is_not(
     checkpoints.record_queues(session, actor=OFFICER, poster=OFFICER_POSTER, reports=report(42))
     (entry,) = audited(session, "record_queue")
     assert (entry.actor, entry.object_id) == (OFFICER.label, "kz-kordai")
-    assert entry.after == {"direction": "exit", "lane": "car", "wait_minutes": 42}
+    assert entry.after == {
+        "direction": "exit",
+        "lane": "car",
+        "wait_minutes": 42,
+        "method": "officer_estimate",
+    }
 
 
 def test_a_post_by_a_poster_must_name_its_actor(session: Session) -> None:

@@ -284,22 +284,20 @@ def test_board_status_refuses_bad_input_beside_the_field(
 @pytest.mark.parametrize(
     ("form", "field"),
     [
-        ({"wait_minutes": "99999"}, "wait_minutes"),
-        ({"wait_minutes": "-1"}, "wait_minutes"),
-        ({"wait_minutes": "abc"}, "wait_minutes"),
-        ({"wait_minutes": ""}, "wait_minutes"),
-        ({"wait_minutes": "4\x00"}, "wait_minutes"),
-        ({"wait_minutes": "10", "direction": "sideways"}, "direction"),
-        ({"wait_minutes": "10", "lane": "rocket"}, "lane"),
+        ({"wait-exit-car": "99999"}, "wait-exit-car"),
+        ({"wait-exit-car": "-1"}, "wait-exit-car"),
+        ({"wait-exit-car": "abc"}, "wait-exit-car"),
+        ({"wait-exit-car": "4\x00"}, "wait-exit-car"),
+        ({"wait-exit-car": "10", "method-exit-car": "crowd_median"}, "method-exit-car"),
+        ({"wait-exit-car": "10", "method-exit-car": "rocket"}, "method-exit-car"),
     ],
 )
-def test_board_queue_refuses_bad_input_beside_the_field(
+def test_board_queues_refuse_bad_input_beside_the_field(
     client: FlaskClient, session: Session, form: dict[str, str], field: str
 ) -> None:
     sign_in(client, session, Role.BORDER_OFFICER, country="KZ")
     token = csrf(client, "/console/board")
-    data = {"direction": "exit", "lane": "car", **form, "csrf_token": token}
-    response = client.post("/console/board/kz-kordai/queues", data=data)
+    response = client.post("/console/board/kz-kordai/queues", data={**form, "csrf_token": token})
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), f"{field}-kz-kordai")
     assert count(session, QueueReport) == 0
@@ -310,7 +308,7 @@ def test_board_audits_the_validated_values_not_the_form(
 ) -> None:
     sign_in(client, session, Role.BORDER_OFFICER, country="KZ")
     token = csrf(client, "/console/board")
-    queue = {"direction": "exit", "lane": "car", "wait_minutes": "42", "csrf_token": token}
+    queue = {"wait-exit-car": "42", "csrf_token": token}
     assert client.post("/console/board/kz-kordai/queues", data=queue).status_code == 302
     status = {"state": "closed", "reason": "weather", "message": " snow ", "csrf_token": token}
     assert client.post("/console/board/kz-kordai/status", data=status).status_code == 302
@@ -318,7 +316,12 @@ def test_board_audits_the_validated_values_not_the_form(
         e.action: e.after
         for e in session.scalars(select(AuditEntry).where(AuditEntry.object_id == "kz-kordai"))
     }
-    assert entries["record_queue"] == {"direction": "exit", "lane": "car", "wait_minutes": 42}
+    assert entries["record_queue"] == {
+        "direction": "exit",
+        "lane": "car",
+        "wait_minutes": 42,
+        "method": "officer_estimate",
+    }
     assert entries["set_status"] == {"state": "closed", "reason": "weather", "message": "snow"}
 
 
@@ -520,7 +523,7 @@ def test_no_console_audit_entry_holds_the_csrf_token(
     token = csrf(client, "/console/board")
     status = {"state": "closed", "csrf_token": token}
     assert client.post("/console/board/kz-kordai/status", data=status).status_code == 302
-    queue = {"direction": "exit", "lane": "car", "wait_minutes": "42", "csrf_token": token}
+    queue = {"wait-exit-car": "42", "csrf_token": token}
     assert client.post("/console/board/kz-kordai/queues", data=queue).status_code == 302
 
     entries = list(session.scalars(select(AuditEntry)))
