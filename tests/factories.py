@@ -268,11 +268,20 @@ def device(
     return registered
 
 
-def reporting_device(session: Session, *, age: timedelta = timedelta(hours=1)) -> Device:
-    """A device registered `age` ago (a crowd report needs one at least 10 minutes old)."""
-    registered = device(session)
+def reporter(session: Session, *, age: timedelta = timedelta(hours=1)) -> tuple[Device, str]:
+    """A device registered `age` ago (a crowd report needs one at least 10 minutes old),
+    and its secret."""
+    registered, secret = devices.register(
+        session, token=_unique("test-token"), platform=Platform.ANDROID, locale="kk"
+    )
     registered.created_at = datetime.now(UTC) - age
     session.flush()
+    return registered, secret
+
+
+def reporting_device(session: Session, *, age: timedelta = timedelta(hours=1)) -> Device:
+    """A device registered `age` ago; its secret is not kept."""
+    registered, _secret = reporter(session, age=age)
     return registered
 
 
