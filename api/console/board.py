@@ -17,7 +17,7 @@ from api.schemas.checkpoints import PlannedIn, StatusIn
 from api.schemas.checkpoints import QueueReportIn as QueueReportSchema
 from content.accounts.models import Role, User
 from content.accounts.service import Poster
-from content.checkpoints import planned
+from content.checkpoints import crowd, planned
 from content.checkpoints import service as checkpoints
 from content.checkpoints.labels import (
     DIRECTION_LABELS,
@@ -45,6 +45,7 @@ def _board_page(refusal: Refused | None, checkpoint_id: str | None, form: str | 
     return render_template(
         "console/board.html",
         states=states,
+        crowd_rows=_crowd_rows(states),
         plans=planned.upcoming(get_session(), [s.checkpoint.id for s in states]),
         moment=lambda when, timezone: format_moment(when, timezone, locale),
         PLANNABLE=planned.PLANNABLE,
@@ -163,6 +164,27 @@ def board_planned_cancel(checkpoint_id: str, planned_id: int) -> Any:
         return redirect(url_for("console.board"))
     flash(_("Planned change cancelled."), "ok")
     return redirect(url_for("console.board"))
+
+
+def _crowd_rows(states: list[checkpoints.CheckpointState]) -> dict[str, list[dict[str, Any]]]:
+    """Per checkpoint, each lane with a crowd figure: the crowd median beside the official
+    figure (None when there is none) and whether they are disputed. One query for all."""
+    figures = crowd.current(get_session(), [s.checkpoint.id for s in states])
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for state in states:
+        official = {(q.direction, q.lane): q.wait_minutes for q in state.queues}
+        for (direction, lane), figure in sorted(figures.get(state.checkpoint.id, {}).items()):
+            minutes = official.get((direction, lane))
+            rows.setdefault(state.checkpoint.id, []).append(
+                {
+                    "direction": direction,
+                    "lane": lane,
+                    "crowd": figure,
+                    "official": minutes,
+                    "disputed": crowd.disputed(minutes, figure) if minutes is not None else None,
+                }
+            )
+    return rows
 
 
 def _officer_poster() -> Poster:
