@@ -42,8 +42,8 @@ def test_a_publisher_hides_and_shows_a_report(client: FlaskClient, session: Sess
     (report, *_) = _reports(session)
     session.commit()
     sign_in(client, session, Role.PUBLISHER)
-    token = csrf(client, "/console/crowd-reports")
-    page = client.get("/console/crowd-reports?lang=en").get_data(as_text=True)
+    token = csrf(client, "/console/crowd-reports?lang=en")  # the console keeps the language
+    page = client.get("/console/crowd-reports").get_data(as_text=True)
     assert f'id="crowd-report-{report.id}"' in page
     assert "0-1 km" in page
     hidden = client.post(f"/console/crowd-reports/{report.id}/hide", data={"csrf_token": token})
@@ -76,7 +76,7 @@ def test_an_admin_blocks_and_unblocks_a_device(client: FlaskClient, session: Ses
 
 def test_moderating_what_does_not_exist_says_so(client: FlaskClient, session: Session) -> None:
     sign_in(client, session, Role.ADMIN)
-    token = csrf(client, "/console/crowd-reports")
+    token = csrf(client, "/console/crowd-reports?lang=en")  # the console keeps the language
     client.post("/console/crowd-reports/999999/hide", data={"csrf_token": token})
     page = client.get("/console/crowd-reports?lang=en").get_data(as_text=True)
     assert "No crowd report with id 999999" in page
