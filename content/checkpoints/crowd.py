@@ -91,7 +91,7 @@ class CrowdFigure:
     #: distinct devices counted (outliers left out)
     reports: int
     newest_at: datetime
-    #: when the oldest counted report leaves the window: the figure may change then
+    #: when the oldest report of the lane leaves the window: the figure may change then
     valid_until: datetime
 
 
@@ -233,12 +233,12 @@ def robust_figure(reports: Sequence[tuple[int, datetime]]) -> CrowdFigure | None
     kept = [r for r in reports if r[0] not in outliers([m for m, _ in reports])]
     if len(kept) < MIN_DEVICES:
         return None
-    crossings = [at for _, at in kept]
     return CrowdFigure(
         median_minutes=round(statistics.median(m for m, _ in kept)),
         reports=len(kept),
-        newest_at=max(crossings),
-        valid_until=min(crossings) + WINDOW,
+        newest_at=max(at for _, at in kept),
+        # an outlier leaving the window changes the deviation too
+        valid_until=min(at for _, at in reports) + WINDOW,
     )
 
 
