@@ -154,6 +154,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         campaigns,
         checkpoints,
         crossings,
+        crowd,
         customs,
         devices,
         images,
@@ -164,6 +165,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(meta.blp)
     api.register_blueprint(checkpoints.blp)
     api.register_blueprint(crossings.blp)
+    api.register_blueprint(crowd.blp)
     api.register_blueprint(devices.blp)
     api.register_blueprint(campaigns.blp)
     api.register_blueprint(customs.blp)

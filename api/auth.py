@@ -64,6 +64,16 @@ def require_device(device_id: int) -> Device:
     return device
 
 
+def require_device_secret() -> Device:
+    """The device whose secret is in ``Authorization: Device <secret>``, or 401: for calls
+    whose path names no device (a crowd report)."""
+    secret = _credentials("device")
+    device = devices.authenticate_secret(get_session(), secret) if secret else None
+    if device is None:
+        raise DeviceSecretRequired()
+    return device
+
+
 class UserTokenRequired(Unauthorized):
     def get_headers(self, environ: Any = None, scope: Any = None) -> list[tuple[str, str]]:
         return [*super().get_headers(environ, scope), ("WWW-Authenticate", BEARER_CHALLENGE)]

@@ -30,7 +30,7 @@ from content import checks
 from content.accounts import service as accounts
 from content.accounts.models import Role
 from content.campaigns import service as campaigns
-from content.checkpoints import forecast, history, planned
+from content.checkpoints import crowd, forecast, history, planned
 from content.customs import service as customs
 from content.errors import Invalid
 from content.seed import loader
@@ -343,9 +343,9 @@ def push_worker(once: bool) -> None:
 def _apply_schedules(
     settings: Settings, sessions: sessionmaker[Session], stop: threading.Event
 ) -> None:
-    """On time, next to the push worker: publish and withdraw scheduled campaigns, and
-    start and end planned closures. Each in a transaction of its own, so that one
-    failing does not hold the other back."""
+    """On time, next to the push worker: publish and withdraw scheduled campaigns, start
+    and end planned closures, and delete crowd reports past their retention. Each in a
+    transaction of its own, so that one failing does not hold the others back."""
     while not stop.is_set():
         try:
             with sessions() as session:
@@ -363,6 +363,14 @@ def _apply_schedules(
                 session.commit()
         except Exception:  # a database hiccup must not stop the scheduler
             logging.getLogger(__name__).exception("applying planned closures failed")
+        try:
+            with sessions() as session:
+                # the retention README promises, kept without a cron job
+                if pruned := crowd.prune(session):
+                    click.echo(f"crowd: deleted {pruned} report(s) older than 30 days")
+                session.commit()
+        except Exception:  # a database hiccup must not stop the scheduler
+            logging.getLogger(__name__).exception("pruning crowd reports failed")
         stop.wait(SCHEDULE_INTERVAL_SECONDS)
 
 
@@ -413,12 +421,25 @@ history_cli = AppGroup("history", help="Queue history housekeeping.")
 @click.option("--older-than-days", type=int, default=400, show_default=True)
 @click.option("--batch-size", type=int, default=5000, show_default=True)
 @click.option("--pause", type=float, default=0.05, help="Seconds between batches")
-def history_prune(older_than_days: int, batch_size: int, pause: float) -> None:
-    """Roll raw queue reports older than N days into hourly aggregates, then delete them.
+@click.option(
+    "--crowd-older-than-days",
+    type=click.IntRange(min=1),
+    default=crowd.RETENTION.days,
+    show_default=True,
+    help="Delete travellers' crowd reports received longer ago than this",
+)
+def history_prune(
+    older_than_days: int, batch_size: int, pause: float, crowd_older_than_days: int
+) -> None:
+    """Roll raw queue reports older than N days into hourly aggregates, then delete them;
+    delete crowd reports older than 30 days (the push worker also does it every 30 s).
 
     Works in small batches, each its own short transaction, so the table stays writable.
     """
     session = get_session()
+    pruned = crowd.prune(session, older_than=timedelta(days=crowd_older_than_days))
+    session.commit()
+    click.echo(f"deleted {pruned} crowd report(s)")
     total = 0
     while True:
         deleted = history.prune(

@@ -5,6 +5,8 @@
 - device registration: per IP, strict;
 - agency posts: per key;
 - customs checks: per IP (CUSTOMS_CHECKS);
+- crowd reports: per IP (CROWD_REPORTS), besides the service's one per device,
+  checkpoint and direction in 30 minutes;
 - failed sign-ins: per client IP (SIGN_IN_IP_RATE_LIMIT), and per account from one
   client IP (SIGN_IN_ACCOUNT_RATE_LIMIT): the lockout. It does not lock the real user
   out from another address, and it is keyed on the email as typed, so known and
@@ -33,6 +35,11 @@ AGENCY_POSTS = "300 per minute"
 #: without a limit. 120 a minute is two checks a second from one address, more than an
 #: app needs even behind a carrier's shared address for a busy checkpoint's waiting line
 CUSTOMS_CHECKS = "120 per minute"
+
+#: travellers' crowd reports from one address. Strict like device registration (and with
+#: the same cost to phones behind a carrier's shared address): it is what keeps one
+#: address with many devices from outvoting the crowd; the robust median drops the rest
+CROWD_REPORTS = "10 per hour"
 
 
 def client_ip() -> str:

@@ -12,6 +12,8 @@ from content.accounts.models import (
 from content.campaigns.models import Campaign, CampaignRevision, CampaignTranslation, Image
 from content.checkpoints.models import (
     Checkpoint,
+    CrowdBlock,
+    CrowdReport,
     CurrentQueue,
     CurrentStatus,
     Forecast,
@@ -37,6 +39,8 @@ __all__ = [
     "Forecast",
     "ApiKey",
     "Checkpoint",
+    "CrowdBlock",
+    "CrowdReport",
     "CurrentQueue",
     "CurrentStatus",
     "PlannedStatus",

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from content.checkpoints import crowd
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import Direction, Lane
 from content.db import utcnow
@@ -73,6 +74,12 @@ def authenticate(session: Session, device_id: int, secret: str) -> Device | None
     return device
 
 
+def authenticate_secret(session: Session, secret: str) -> Device | None:
+    """The device whose secret this is, for calls that name no device (a crowd report).
+    Secrets are 256-bit random and stored as unique SHA-256 hashes: the hash finds it."""
+    return session.scalar(select(Device).where(Device.secret_hash == _hash(secret)))
+
+
 def update(
     session: Session,
     device: Device,
@@ -118,7 +125,9 @@ def _known_zone(name: str) -> bool:
 
 
 def delete(session: Session, device: Device) -> None:
-    """Delete the device with its follows and alerts; its topics are left by the worker."""
+    """Delete the device with its follows, alerts and crowd reports; its topics are left
+    by the worker."""
+    crowd.forget_device(session, device.id)
     topics.leave_all(session, device)
     session.delete(device)
     session.flush()

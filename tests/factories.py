@@ -21,10 +21,11 @@ from content.accounts.models import Agency, Role, User
 from content.accounts.service import SYSTEM, Actor
 from content.campaigns import service as campaigns
 from content.campaigns.models import Campaign
-from content.checkpoints import planned
+from content.checkpoints import crowd, planned
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import (
     Checkpoint,
+    CrowdReport,
     Direction,
     Kind,
     Lane,
@@ -265,6 +266,47 @@ def device(
         session, token=token or _unique("test-token"), platform=platform, locale=locale, **overrides
     )
     return registered
+
+
+def reporter(session: Session, *, age: timedelta = timedelta(hours=1)) -> tuple[Device, str]:
+    """A device registered `age` ago (a crowd report needs one at least 10 minutes old),
+    and its secret."""
+    registered, secret = devices.register(
+        session, token=_unique("test-token"), platform=Platform.ANDROID, locale="kk"
+    )
+    registered.created_at = datetime.now(UTC) - age
+    session.flush()
+    return registered, secret
+
+
+def reporting_device(session: Session, *, age: timedelta = timedelta(hours=1)) -> Device:
+    """A device registered `age` ago; its secret is not kept."""
+    registered, _secret = reporter(session, age=age)
+    return registered
+
+
+def crowd_report(
+    session: Session, reporter: Device, *, now: datetime | None = None, **overrides: Any
+) -> CrowdReport:
+    """A traveller's report through the service: cars leaving Kazakhstan at Kordai, 40
+    minutes, crossed 10 minutes before `now`, sent from the checkpoint's point."""
+    now = now or datetime.now(UTC)
+    fields: dict[str, Any] = {
+        "checkpoint_id": "kz-kordai",
+        "direction": Direction.EXIT,
+        "lane": Lane.CAR,
+        "waited_minutes": 40,
+        "crossed_at": now - timedelta(minutes=10),
+        "latitude": 43.037,
+        "longitude": 74.711,
+        **overrides,
+    }
+    return crowd.submit(
+        session,
+        reporter=crowd.Reporter(reporter.id, reporter.created_at),
+        now=now,
+        **fields,
+    )
 
 
 def kordai_car_alert(session: Session, device: Device, **overrides: Any) -> QueueAlert:

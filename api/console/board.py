@@ -22,8 +22,9 @@ from api.i18n import current_locale
 from api.schemas.checkpoints import POSTED_METHODS, PlannedIn, QueueReportsIn, StatusIn
 from content.accounts.models import Role, User
 from content.accounts.service import Actor, Poster
-from content.checkpoints import freshness, planned
+from content.checkpoints import crowd, freshness, planned
 from content.checkpoints import service as checkpoints
+from content.checkpoints.crowd import CrowdFigure
 from content.checkpoints.labels import (
     DIRECTION_LABELS,
     LANE_LABELS,
@@ -61,11 +62,23 @@ class LaneRow:
     age_minutes: int | None
     #: "fresh", "soon" (about to go stale), "stale" or "none" (no current figure)
     freshness: str
+    #: what travellers report for this lane (shown even without an official figure)
+    crowd: CrowdFigure | None = None
+    #: the crowd and the official figure differ too much; None without both
+    disputed: bool | None = None
 
 
-def lane_rows(state: CheckpointState, *, now: datetime, stale_after: timedelta) -> list[LaneRow]:
-    """Every direction × lane of the checkpoint, in its own order, with its current figure."""
+def lane_rows(
+    state: CheckpointState,
+    *,
+    now: datetime,
+    stale_after: timedelta,
+    crowds: dict[tuple[Direction, Lane], CrowdFigure] | None = None,
+) -> list[LaneRow]:
+    """Every direction × lane of the checkpoint, in its own order, with its current figure
+    and, beside it, the travellers' figure and whether the two are disputed."""
     current = {(q.direction, q.lane): q for q in state.queues}
+    crowds = crowds or {}
     rows = []
     for direction in map(Direction, state.checkpoint.directions):
         for lane in map(Lane, state.checkpoint.lanes):
@@ -79,6 +92,7 @@ def lane_rows(state: CheckpointState, *, now: datetime, stale_after: timedelta) 
                 freshness_ = "soon"
             else:
                 freshness_ = "fresh"
+            figure = crowds.get((direction, lane))
             rows.append(
                 LaneRow(
                     direction,
@@ -87,6 +101,8 @@ def lane_rows(state: CheckpointState, *, now: datetime, stale_after: timedelta) 
                     queue,
                     max(0, int(age.total_seconds() // 60)) if age is not None else None,
                     freshness_,
+                    figure,
+                    crowd.disputed(queue.wait_minutes, figure) if queue else None,
                 )
             )
     return rows
@@ -106,10 +122,16 @@ def _board_page(refusal: Refused | None, checkpoint_id: str | None, form: str | 
     states = checkpoints.list_(get_session(), filters=CheckpointFilter(country=country), now=now)
     locale = current_locale()
     stale_after = timedelta(minutes=current_app.config["SETTINGS"].queue_stale_after_minutes)
+    figures = crowd.current(get_session(), [s.checkpoint.id for s in states], now=now)
     return render_template(
         "console/board.html",
         states=states,
-        lanes={s.checkpoint.id: lane_rows(s, now=now, stale_after=stale_after) for s in states},
+        lanes={
+            s.checkpoint.id: lane_rows(
+                s, now=now, stale_after=stale_after, crowds=figures.get(s.checkpoint.id)
+            )
+            for s in states
+        },
         soon_stale_minutes=int(stale_after.total_seconds() * SOON_STALE_SHARE // 60),
         stale_minutes=int(stale_after.total_seconds() // 60),
         wait=lambda minutes: format_wait(minutes, locale),

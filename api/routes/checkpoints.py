@@ -39,8 +39,9 @@ from api.schemas.checkpoints import (
 from api.schemas.common import QueryArgs
 from content import versions
 from content.accounts.service import agency_actor
-from content.checkpoints import forecast, history, outlook, planned, typical
+from content.checkpoints import crowd, forecast, history, outlook, planned, typical
 from content.checkpoints import service as checkpoints
+from content.checkpoints.crowd import CrowdFigure
 from content.checkpoints.freshness import Reporting
 from content.checkpoints.labels import (
     DIRECTION_LABELS,
@@ -48,7 +49,14 @@ from content.checkpoints.labels import (
     REASON_LABELS,
     STATE_LABELS,
 )
-from content.checkpoints.models import Checkpoint, CurrentQueue, CurrentStatus, PlannedStatus
+from content.checkpoints.models import (
+    Checkpoint,
+    CurrentQueue,
+    CurrentStatus,
+    Direction,
+    Lane,
+    PlannedStatus,
+)
 from content.checkpoints.service import CheckpointFilter, CheckpointState, Near, QueueObservation
 from content.db import utcnow
 from content.locales import pick
@@ -97,7 +105,26 @@ def present_planned(entry: PlannedStatus) -> dict[str, Any]:
     }
 
 
-def present_queue(queue: CurrentQueue, *, locale: str, now: datetime) -> dict[str, Any]:
+#: the crowd figures of some checkpoints' lanes, as crowd.current gives them
+CrowdFigures = dict[str, dict[tuple[Direction, Lane], CrowdFigure]]
+
+
+def present_crowd(figure: CrowdFigure | None) -> dict[str, Any] | None:
+    if figure is None:
+        return None
+    # the figure may change when its oldest report leaves the window
+    note_valid_until(figure.valid_until)
+    return {
+        "median_minutes": figure.median_minutes,
+        "reports": figure.reports,
+        "newest_at": figure.newest_at,
+    }
+
+
+def present_queue(
+    queue: CurrentQueue, *, locale: str, now: datetime, crowds: CrowdFigures | None = None
+) -> dict[str, Any]:
+    figure = (crowds or {}).get(queue.checkpoint_id, {}).get((queue.direction, queue.lane))
     stale_after = timedelta(minutes=current_app.config["SETTINGS"].queue_stale_after_minutes)
     stale = now - queue.observed_at > stale_after
     # the cached answer must change when this report turns stale, and when it expires
@@ -119,6 +146,8 @@ def present_queue(queue: CurrentQueue, *, locale: str, now: datetime) -> dict[st
         "source": queue.source,
         "method": queue.method,
         "reported_by": queue.agency.name if queue.agency else None,
+        "crowd": present_crowd(figure),
+        "disputed": crowd.disputed(queue.wait_minutes, figure),
     }
 
 
@@ -141,6 +170,7 @@ def present_checkpoint(
     plans: dict[str, list[PlannedStatus]],
     locale: str,
     now: datetime,
+    crowds: CrowdFigures | None = None,
 ) -> dict[str, Any]:
     checkpoint = state.checkpoint
     paired = names.get(checkpoint.paired_id or "")
@@ -180,7 +210,7 @@ def present_checkpoint(
         "lanes": checkpoint.lanes,
         "directions": checkpoint.directions,
         "status": present_status(state.status),
-        "queues": [present_queue(q, locale=locale, now=now) for q in state.queues],
+        "queues": [present_queue(q, locale=locale, now=now, crowds=crowds) for q in state.queues],
         "reporting": present_reporting(state.reporting, now=now),
         "planned": [present_planned(p) for p in plans.get(checkpoint.id, [])],
     }
@@ -220,11 +250,15 @@ class CheckpointList(MethodView):
         )
         states = checkpoints.list_(session, filters=filters, now=now)
         names = checkpoints.get_many(session, [s.checkpoint.paired_id for s in states])
-        plans = planned.upcoming(session, [s.checkpoint.id for s in states])
+        ids = [s.checkpoint.id for s in states]
+        plans = planned.upcoming(session, ids)
+        crowds = crowd.current(session, ids, now=now)  # one query for every checkpoint
         locale = current_locale()
         return {
             "items": [
-                present_checkpoint(s, names=names, plans=plans, locale=locale, now=now)
+                present_checkpoint(
+                    s, names=names, plans=plans, locale=locale, now=now, crowds=crowds
+                )
                 for s in states
             ],
             "as_of": now,
@@ -252,6 +286,9 @@ class CheckpointDetail(MethodView):
         locale = current_locale()
         state = checkpoints.get_state(session, checkpoint_id, now=now)
         names = {state.checkpoint.id: state.checkpoint}
+        crowds = crowd.current(
+            session, [i for i in (checkpoint_id, state.checkpoint.paired_id) if i], now=now
+        )
         paired_queues = None
         if state.checkpoint.paired_id:
             paired_state = checkpoints.get_state(session, state.checkpoint.paired_id, now=now)
@@ -264,10 +301,15 @@ class CheckpointDetail(MethodView):
                 "country": paired.country,
                 "status": present_status(paired_state.status),
                 # their entry continues our exit, and the other way round
-                "queues": [present_queue(q, locale=locale, now=now) for q in paired_state.queues],
+                "queues": [
+                    present_queue(q, locale=locale, now=now, crowds=crowds)
+                    for q in paired_state.queues
+                ],
             }
         plans = planned.upcoming(session, [state.checkpoint.id])
-        item = present_checkpoint(state, names=names, plans=plans, locale=locale, now=now)
+        item = present_checkpoint(
+            state, names=names, plans=plans, locale=locale, now=now, crowds=crowds
+        )
         item["paired_queues"] = paired_queues
         item["closing"] = present_closing(outlook.closing(session, state.checkpoint, now=now))
         return item

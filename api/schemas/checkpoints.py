@@ -9,6 +9,7 @@ import marshmallow as ma
 
 from api.openapi import MAX_ID
 from api.schemas.common import COUNTRY_CODE, QueryArgs, StrictSchema, WholeNumber
+from api.schemas.crowd import CrowdOut
 from content.checkpoints.models import Direction, Kind, Lane, Method, Reason, Source, State
 from content.checkpoints.outlook import Basis
 from content.checkpoints.service import POSTABLE_METHODS
@@ -161,6 +162,23 @@ class QueueOut(ma.Schema):
             "description": "The posting agency's name; null for demo data and for a border "
             "officer on the console (whose service the console does not name)",
             "example": "State Border Service of Kazakhstan",
+        },
+    )
+
+    crowd = ma.fields.Nested(
+        CrowdOut,
+        allow_none=True,
+        metadata={
+            "description": "What travellers report, beside the official figure (never "
+            "instead of it): once at least 3 distinct devices reported a crossing in the "
+            "last 2 hours; null otherwise"
+        },
+    )
+    disputed = ma.fields.Boolean(
+        allow_none=True,
+        metadata={
+            "description": "The crowd median and the official figure differ by more than "
+            "max(30 minutes, 50 % of the official figure); null without a crowd figure"
         },
     )
 

@@ -328,3 +328,56 @@ class Forecast(Base):
     typical: Mapped[dict[str, list[float | None]]] = mapped_column(JSON)
     #: the lane's latest report was demo data
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DistanceBucket(enum.StrEnum):
+    """How far from the checkpoint a traveller was when reporting: all that is kept of
+    the position they sent."""
+
+    UNDER_1_KM = "0-1 km"
+    UNDER_2_KM = "1-2 km"
+    UNDER_5_KM = "2-5 km"
+    #: only where the geofence is widened by the checkpoint's accuracy radius
+    OVER_5_KM = "5+ km"
+
+
+class CrowdReport(Base):
+    """A traveller's word on how long they waited: shown beside the official figure,
+    never instead of it. Never the coordinates, only the distance bucket; deleted with
+    the device (the foreign key cascades)."""
+
+    __tablename__ = "crowd_report"
+    __table_args__ = (
+        Index("ix_crowd_report_crossed_at", "crossed_at"),
+        Index("ix_crowd_report_device_created", "device_id", "created_at"),
+        Index("ix_crowd_report_created_at", "created_at"),
+        CheckConstraint("waited_minutes >= 0 AND waited_minutes <= 4320", name="waited_range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkpoint_id: Mapped[str] = mapped_column(ForeignKey("checkpoint.id", ondelete="CASCADE"))
+    direction: Mapped[Direction] = mapped_column(string_enum(Direction, 16))
+    lane: Mapped[Lane] = mapped_column(string_enum(Lane, 16))
+    waited_minutes: Mapped[int] = mapped_column(Integer)
+    crossed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # push's table, named by string: content does not import push's models
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"))
+    distance: Mapped[DistanceBucket] = mapped_column(string_enum(DistanceBucket, 16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: a moderator hid it: it no longer counts
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    hidden_by: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+
+class CrowdBlock(Base):
+    """A device a moderator blocked from reporting: its reports stop counting, and it may
+    send no more. Deleted with the device."""
+
+    __tablename__ = "crowd_block"
+
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("device.id", ondelete="CASCADE"), primary_key=True
+    )
+    blocked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the moderator, as the audit log names them
+    blocked_by: Mapped[str] = mapped_column(String(300))

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.cli import _apply_schedules, cli_actor
-from content.checkpoints.models import CurrentStatus, PlannedStatus, State
+from content.checkpoints.models import CrowdReport, CurrentStatus, PlannedStatus, State
 from content.seed import loader
 from tests import factories
 from tests.conftest import API_KEY, cli_agency, issued_key, post_status
@@ -103,3 +103,28 @@ def test_the_worker_thread_applies_planned_closures(
     session.expire_all()
     assert session.get(PlannedStatus, closure.id).started_at is not None
     assert session.get(CurrentStatus, "kz-kordai").state == State.CLOSED
+
+
+def test_crowd_reports_are_pruned_by_the_worker_thread_and_history_prune(
+    app: Flask, session: Session, session_factory: sessionmaker[Session]
+) -> None:
+    """Kept 30 days (README, "What we store about travellers"), without a cron job."""
+    now = datetime.now(UTC)
+    device = factories.reporting_device(session, age=timedelta(days=90))
+    older = factories.crowd_report(session, device, now=now - timedelta(days=61))
+    old = factories.crowd_report(session, device, now=now - timedelta(days=31))
+    kept = factories.crowd_report(session, device, now=now - timedelta(days=29))
+    old_id, older_id, kept_id = old.id, older.id, kept.id
+    session.commit()
+    _apply_schedules(app.config["SETTINGS"], session_factory, _OneTick())
+    session.expire_all()
+    assert session.get(CrowdReport, old_id) is None
+    assert session.get(CrowdReport, older_id) is None
+    assert session.get(CrowdReport, kept_id) is not None
+    result = app.test_cli_runner().invoke(
+        args=["history", "prune", "--crowd-older-than-days", "28"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "deleted 1 crowd report(s)" in result.output
+    session.expire_all()
+    assert session.get(CrowdReport, kept_id) is None

@@ -12,6 +12,7 @@ so a run is the same every time (`derandomize`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from api.app import create_app
@@ -30,6 +31,7 @@ from content.accounts.models import Role
 from content.campaigns.models import Campaign
 from content.locales import KNOWN_LOCALES, translations
 from content.seed import loader
+from push.models import Device
 from tests import factories
 
 pytestmark = pytest.mark.slow  # fuzzes every operation: minutes, not seconds
@@ -77,8 +79,10 @@ class Callers:
         client: FlaskClient,
         agency_key: Callable[..., str],
         login: Callable[..., dict[str, str]],
+        session: Session,
     ) -> None:
         self.client = client
+        self.session = session
         self.agency_key = agency_key
         self.login = login
         self._headers: dict[str, dict[str, str]] = {}
@@ -118,7 +122,8 @@ class Callers:
 
     @property
     def device(self) -> dict[str, Any]:
-        """A registered device with one queue alert."""
+        """A registered device with one queue alert, registered an hour ago (a crowd report
+        from a device younger than 10 minutes is refused)."""
         if self._device is None:
             registered = self.client.post(
                 "/v1/devices", json={"token": "contract-test", "platform": "ios", "locale": "en"}
@@ -133,13 +138,19 @@ class Callers:
                 },
                 headers={"Authorization": f"Device {registered['secret']}"},
             ).get_json()
+            self.session.execute(
+                update(Device)
+                .where(Device.id == registered["id"])
+                .values(created_at=datetime.now(UTC) - timedelta(hours=1))
+            )
+            self.session.commit()
             self._device = {**registered, "alert_id": alert["id"]}
         return self._device
 
 
 @pytest.fixture
-def callers(client: FlaskClient, agency_key: Any, login: Any) -> Callers:
-    return Callers(client, agency_key, login)
+def callers(client: FlaskClient, agency_key: Any, login: Any, session: Session) -> Callers:
+    return Callers(client, agency_key, login, session)
 
 
 @pytest.fixture
