@@ -157,6 +157,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         devices,
         images,
         meta,
+        open_data,
         push,
     )
 
@@ -169,6 +170,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(auth.blp)
     api.register_blueprint(push.blp)
     api.register_blueprint(audit.blp)
+    api.register_blueprint(open_data.blp)
     app.register_blueprint(images.blp)
     app.register_blueprint(apidocs.blp)
     console.init_app(app)
