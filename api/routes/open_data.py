@@ -85,7 +85,7 @@ class OpenDataIndex(MethodView):
                         "to": "ISO 8601 date and time with offset, exclusive",
                     },
                     "max_range_days": open_data.MAX_RANGE_DAYS,
-                    "fields": [
+                    "columns": [
                         {"name": name, "type": kind, "unit": unit}
                         for name, (kind, unit) in COLUMN_TYPES.items()
                     ],

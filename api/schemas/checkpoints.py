@@ -10,7 +10,6 @@ import marshmallow as ma
 from api.openapi import MAX_ID
 from api.schemas.common import (
     COUNTRY_CODE,
-    HTTPS_URL,
     QueryArgs,
     StrictBoolean,
     StrictSchema,
@@ -469,6 +468,15 @@ class QueueReportsPostedOut(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(QueueReportPostedOut))
 
 
+#: an https address in printable ASCII: `\S` would mean other characters in Python than in
+#: the document's (ECMA) pattern (\x1c-\x1f are whitespace to one, not to the other)
+BOOKING_URL = ma.validate.Regexp(
+    r"^https://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+    r"(?::\d{1,5})?(?:[/?#][!-~]*)?$",
+    error="Not a valid URL.",
+)
+
+
 class EqueueItemIn(StrictSchema):
     direction = ma.fields.Enum(Direction, by_value=True, required=True)
     lane = ma.fields.Enum(Lane, by_value=True, required=True)
@@ -482,7 +490,7 @@ class EqueueItemIn(StrictSchema):
     )
     booking_url = ma.fields.String(
         allow_none=True,
-        validate=[ma.validate.Length(max=500), HTTPS_URL],
+        validate=[ma.validate.Length(max=500), BOOKING_URL],
         metadata={
             "description": "https only; the system's own site, never a mirror or a proxy",
             "example": "https://cgr.qoldau.kz/",

@@ -46,7 +46,10 @@ class DatasetOut(ma.Schema):
         metadata={"description": "What each template variable takes"},
     )
     max_range_days = ma.fields.Integer(metadata={"example": 31})
-    fields = ma.fields.List(ma.fields.Nested(FieldOut), metadata={"description": "The columns"})
+    # `fields` would shadow the schema's own attribute
+    columns = ma.fields.List(
+        ma.fields.Nested(FieldOut), data_key="fields", metadata={"description": "The columns"}
+    )
 
 
 class LicenceOut(ma.Schema):

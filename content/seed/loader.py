@@ -125,12 +125,12 @@ def load_equeues(session: Session, entries: list[dict[str, Any]]) -> int:
                 sources=sources,
             )
             written += 1
-        for direction, lane in seeded:
+        for stored, lane in seeded:  # seeded facts no longer in the file
             equeue.remove(
                 session,
                 actor=SEED_ACTOR,
                 checkpoint_id=entry["id"],
-                direction=equeue.served_direction(direction),
+                direction=equeue.served_direction(stored),
                 lane=lane,
             )
     return written

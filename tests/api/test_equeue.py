@@ -15,7 +15,6 @@ from content.accounts.service import Actor
 from content.checkpoints import equeue
 from content.checkpoints.models import Direction, EqueueDirection, EqueueFact, Lane
 from content.locales import KNOWN_LOCALES
-from content.sources import check_source_url
 from tests import factories
 from tests.api.console.test_console import csrf, sign_in
 from tests.api.console.test_console_forms import field_error
@@ -34,24 +33,6 @@ def _post(client: FlaskClient, key: str, checkpoint: str = "kz-kordai", **item: 
     return client.post(
         f"/v1/checkpoints/{checkpoint}/equeue", json={"equeues": [fact]}, headers=bearer(key)
     )
-
-
-def test_the_seed_makes_kordai_trucks_book_in_cargoruqsat_citing_its_source(
-    session: Session,
-) -> None:
-    fact = session.get(EqueueFact, ("kz-kordai", EqueueDirection.UNSTATED, Lane.TRUCK))
-    assert fact is not None
-    assert (fact.required, fact.system, fact.booking_url) == (
-        True,
-        "CarGoRuqsat",
-        "https://cgr.qoldau.kz/",
-    )
-    assert fact.updated_by == "system:seed"
-    urls = [source["url"] for source in fact.sources]
-    assert any(url.startswith("https://sputnik.kg/") for url in urls)
-    assert all(check_source_url(url) is None for url in [*urls, fact.booking_url])
-    # no other seeded checkpoint has one: no source found showed them on an e-queue
-    assert session.scalars(select(EqueueFact.checkpoint_id)).all() == ["kz-kordai"]
 
 
 def test_the_detail_serves_the_fact_with_its_label_in_every_language(
@@ -209,10 +190,12 @@ def test_an_admin_sets_and_removes_a_fact_in_the_console(
     }
     assert client.post("/console/equeue", data=form).status_code == 302
     fact = session.get(EqueueFact, ("kg-ak-zhol", EqueueDirection.UNSTATED, Lane.TRUCK))
-    assert fact is not None and fact.vehicles_in_waiting_zone == 12
+    assert fact is not None
+    assert fact.vehicles_in_waiting_zone == 12
     assert fact.updated_by.startswith("user:")
     page = client.get("/console/equeue?lang=kk").get_data(as_text=True)
-    assert "kg-ak-zhol" in page and "https://cgr.qoldau.kz/" in page
+    assert "kg-ak-zhol" in page
+    assert "https://cgr.qoldau.kz/" in page
     refused = client.post("/console/equeue", data={**form, "booking_url": "http://x.kz/"})
     assert refused.status_code == 422
     assert field_error(refused.get_data(as_text=True), "booking_url")
