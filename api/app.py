@@ -159,6 +159,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         devices,
         images,
         meta,
+        open_data,
         push,
     )
 
@@ -173,6 +174,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(push.blp)
     api.register_blueprint(audit.blp)
     api.register_blueprint(agencies.blp)
+    api.register_blueprint(open_data.blp)
     app.register_blueprint(images.blp)
     app.register_blueprint(apidocs.blp)
     console.init_app(app)

@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 
 MIN_GZIP_BYTES = 1024
 MAX_ENTRIES = 1024
+#: a view's own headers that belong to its body and are kept with it (a download's file
+#: name, its licence link); every other header is the cache's
+KEPT_HEADERS = ("Content-Disposition", "Link")
 
 
 class VersionClock:
@@ -214,7 +217,9 @@ def cached_read(view: Callable[..., Any]) -> Callable[..., Any]:
             etag = hashlib.sha256(f"{key}|{valid_until}".encode()).hexdigest()[:32]
             body = fresh.get_data()
             gzipped = gzip.compress(body, 6, mtime=0) if len(body) >= MIN_GZIP_BYTES else None
-            headers = public_headers(etag, settings.public_cache_seconds, locale)
+            headers = public_headers(etag, settings.public_cache_seconds, locale) + tuple(
+                (name, fresh.headers[name]) for name in KEPT_HEADERS if name in fresh.headers
+            )
             entry = Entry(
                 body, gzipped, etag, fresh.content_type or "application/json", headers, valid_until
             )

@@ -8,7 +8,8 @@ surely as one committed to a file:
 - glossary: the key customs terms in each language (locales/glossary.toml);
 - script: no Latin letters in Cyrillic texts and no Cyrillic in Latin ones, no word that
   mixes scripts;
-- source: https only, no proxy, mirror or aggregator, no internal names;
+- source: https only, no proxy, mirror or aggregator, no internal names (e-queue booking
+  addresses too);
 - date_precision: every customs rule says how exact its `effective_from` is;
 - partner_distance: partner checkpoints no further apart than their accuracy radii + 2 km;
 - hours: opening hours known, or stated as unknown;
@@ -35,7 +36,7 @@ from content.checkpoints.checks import (
     partner_distance_problems,
     placements_from_seed,
 )
-from content.checkpoints.models import Checkpoint
+from content.checkpoints.models import Checkpoint, EqueueFact
 from content.customs.models import DATE_PRECISIONS, CustomsRule, Substance
 from content.glossary import Text, catalog_texts, check_glossary
 from content.locales import KNOWN_LOCALES
@@ -109,6 +110,9 @@ def seed_facts(seed_dir: Path = SEED_DIR) -> Facts:
 def database_facts(session: Session) -> Facts:
     """The served facts: every checkpoint, every rule version in force or to come, every
     substance and campaign, turned into the seed files' shape."""
+    equeues: dict[str, list[EqueueFact]] = {}
+    for fact in session.scalars(select(EqueueFact)):
+        equeues.setdefault(fact.checkpoint_id, []).append(fact)
     checkpoints = [
         {
             "id": c.id,
@@ -121,6 +125,15 @@ def database_facts(session: Session) -> Facts:
             "hours_known": c.hours_known,
             "always_open": c.always_open,
             "hours": c.hours,
+            "equeue": [
+                {
+                    "direction": f.direction.value,
+                    "lane": f.lane.value,
+                    "booking_url": f.booking_url,
+                    "source": f.sources,
+                }
+                for f in equeues.get(c.id, [])
+            ],
         }
         for c in session.scalars(select(Checkpoint).order_by(Checkpoint.id))
     ]
@@ -259,6 +272,14 @@ def _sources(facts: Facts) -> Iterator[tuple[str, dict[str, Any]]]:
     for c in facts.checkpoints:
         for n, s in enumerate(c.get("source", []), 1):
             yield f"checkpoint {c['id']} source {n}", s
+        for fact in c.get("equeue", []):
+            where = (
+                f"checkpoint {c['id']} e-queue {fact.get('direction', 'unstated')} {fact['lane']}"
+            )
+            if fact.get("booking_url"):
+                yield f"{where} booking_url", {"url": fact["booking_url"]}
+            for n, s in enumerate(fact.get("source", []), 1):
+                yield f"{where} source {n}", s
     for r in facts.rules:
         if r.get("source"):
             yield f"rule {r['key']} source", r["source"]

@@ -3,10 +3,10 @@
 What every page shares is here: the blueprint, its sessions, CSRF and headers, the
 language, `signed_in`, `actor` and `saving`, the one way a page saves. The pages are
 `auth` (sign-in), `campaigns`, `board` (the border officers' board), `admin` (users,
-agencies, the audit log), `customs` and `moderation` (travellers' crowd reports); each
-imports from here, never from another page. Every form is CSRF-protected; every change
-goes through the same services as the API, which write the audit log with the signed-in
-user as the actor.
+agencies, the audit log), `customs`, `moderation` (travellers' crowd reports) and
+`equeue` (e-queue facts); each imports from here, never from another page. Every form is
+CSRF-protected; every change goes through the same services as the API, which write the
+audit log with the signed-in user as the actor.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def init_app(app: Any) -> None:
     csrf.init_app(app)
     # the pages add their routes to the blueprint when imported: before it is registered.
     # Imported here, not at the top, since each of them imports this module.
-    from api.console import admin, auth, board, campaigns, customs, moderation  # noqa: F401
+    from api.console import admin, auth, board, campaigns, customs, equeue, moderation  # noqa: F401
 
     app.register_blueprint(blp)
 

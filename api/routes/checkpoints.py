@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,8 @@ from api.schemas.checkpoints import (
     CheckpointDetailOut,
     CheckpointListArgs,
     CheckpointListOut,
+    EqueueIn,
+    EqueuePostedOut,
     ForecastArgs,
     ForecastOut,
     HistoryArgs,
@@ -39,12 +42,14 @@ from api.schemas.checkpoints import (
 from api.schemas.common import QueryArgs
 from content import versions
 from content.accounts.service import agency_actor
-from content.checkpoints import crowd, forecast, history, outlook, planned, typical
+from content.checkpoints import crowd, equeue, forecast, history, outlook, planned, typical
 from content.checkpoints import service as checkpoints
 from content.checkpoints.crowd import CrowdFigure
 from content.checkpoints.freshness import Reporting
 from content.checkpoints.labels import (
     DIRECTION_LABELS,
+    DIRECTION_UNSTATED,
+    EQUEUE_LABELS,
     LANE_LABELS,
     REASON_LABELS,
     STATE_LABELS,
@@ -54,6 +59,7 @@ from content.checkpoints.models import (
     CurrentQueue,
     CurrentStatus,
     Direction,
+    EqueueFact,
     Lane,
     PlannedStatus,
 )
@@ -121,8 +127,40 @@ def present_crowd(figure: CrowdFigure | None) -> dict[str, Any] | None:
     }
 
 
+def present_equeue(fact: EqueueFact, *, now: datetime) -> dict[str, Any]:
+    """A lane's e-queue fact, with its label in the reader's language."""
+    expires = equeue.count_expires_at(fact)
+    if expires is not None and expires > now:
+        note_valid_until(expires)  # the count turns unknown then
+    label = EQUEUE_LABELS[(fact.required, bool(fact.system))]
+    return {
+        "required": fact.required,
+        "system": fact.system,
+        "booking_url": fact.booking_url,
+        "vehicles_in_waiting_zone": equeue.count_shown(fact, now),
+        "updated_at": fact.updated_at,
+        "label": gettext(label, system=fact.system) if fact.system else gettext(label),
+        "direction": equeue.served_direction(fact.direction),
+    }
+
+
+def present_checkpoint_equeue(fact: EqueueFact, *, now: datetime) -> dict[str, Any]:
+    direction = equeue.served_direction(fact.direction)
+    return {
+        **present_equeue(fact, now=now),
+        "direction_text": gettext(DIRECTION_LABELS[direction] if direction else DIRECTION_UNSTATED),
+        "lane": fact.lane,
+        "lane_text": gettext(LANE_LABELS[fact.lane]),
+    }
+
+
 def present_queue(
-    queue: CurrentQueue, *, locale: str, now: datetime, crowds: CrowdFigures | None = None
+    queue: CurrentQueue,
+    *,
+    locale: str,
+    now: datetime,
+    crowds: CrowdFigures | None = None,
+    facts: Sequence[EqueueFact] = (),
 ) -> dict[str, Any]:
     figure = (crowds or {}).get(queue.checkpoint_id, {}).get((queue.direction, queue.lane))
     stale_after = timedelta(minutes=current_app.config["SETTINGS"].queue_stale_after_minutes)
@@ -148,6 +186,11 @@ def present_queue(
         "reported_by": queue.agency.name if queue.agency else None,
         "crowd": present_crowd(figure),
         "disputed": crowd.disputed(queue.wait_minutes, figure),
+        "equeue": (
+            present_equeue(fact, now=now)
+            if (fact := equeue.for_lane(facts, queue.direction, queue.lane))
+            else None
+        ),
     }
 
 
@@ -168,11 +211,13 @@ def present_checkpoint(
     *,
     names: dict[str, Checkpoint],
     plans: dict[str, list[PlannedStatus]],
+    equeues: dict[str, list[EqueueFact]],
     locale: str,
     now: datetime,
     crowds: CrowdFigures | None = None,
 ) -> dict[str, Any]:
     checkpoint = state.checkpoint
+    facts = equeues.get(checkpoint.id, [])
     paired = names.get(checkpoint.paired_id or "")
     if checkpoint.hours:
         note_valid_until(now + timedelta(minutes=1))  # open_now follows the clock
@@ -210,9 +255,13 @@ def present_checkpoint(
         "lanes": checkpoint.lanes,
         "directions": checkpoint.directions,
         "status": present_status(state.status),
-        "queues": [present_queue(q, locale=locale, now=now, crowds=crowds) for q in state.queues],
+        "queues": [
+            present_queue(q, locale=locale, now=now, crowds=crowds, facts=facts)
+            for q in state.queues
+        ],
         "reporting": present_reporting(state.reporting, now=now),
         "planned": [present_planned(p) for p in plans.get(checkpoint.id, [])],
+        "equeues": [present_checkpoint_equeue(f, now=now) for f in facts],
     }
     if state.distance_km is not None:
         item["distance_km"] = round(state.distance_km, 1)
@@ -253,11 +302,18 @@ class CheckpointList(MethodView):
         ids = [s.checkpoint.id for s in states]
         plans = planned.upcoming(session, ids)
         crowds = crowd.current(session, ids, now=now)  # one query for every checkpoint
+        equeues = equeue.by_checkpoint(session, ids)
         locale = current_locale()
         return {
             "items": [
                 present_checkpoint(
-                    s, names=names, plans=plans, locale=locale, now=now, crowds=crowds
+                    s,
+                    names=names,
+                    plans=plans,
+                    equeues=equeues,
+                    locale=locale,
+                    now=now,
+                    crowds=crowds,
                 )
                 for s in states
             ],
@@ -286,9 +342,9 @@ class CheckpointDetail(MethodView):
         locale = current_locale()
         state = checkpoints.get_state(session, checkpoint_id, now=now)
         names = {state.checkpoint.id: state.checkpoint}
-        crowds = crowd.current(
-            session, [i for i in (checkpoint_id, state.checkpoint.paired_id) if i], now=now
-        )
+        both = [i for i in (state.checkpoint.id, state.checkpoint.paired_id) if i]
+        crowds = crowd.current(session, both, now=now)
+        equeues = equeue.by_checkpoint(session, both)
         paired_queues = None
         if state.checkpoint.paired_id:
             paired_state = checkpoints.get_state(session, state.checkpoint.paired_id, now=now)
@@ -302,13 +358,25 @@ class CheckpointDetail(MethodView):
                 "status": present_status(paired_state.status),
                 # their entry continues our exit, and the other way round
                 "queues": [
-                    present_queue(q, locale=locale, now=now, crowds=crowds)
+                    present_queue(
+                        q,
+                        locale=locale,
+                        now=now,
+                        crowds=crowds,
+                        facts=equeues.get(paired.id, []),
+                    )
                     for q in paired_state.queues
                 ],
             }
         plans = planned.upcoming(session, [state.checkpoint.id])
         item = present_checkpoint(
-            state, names=names, plans=plans, locale=locale, now=now, crowds=crowds
+            state,
+            names=names,
+            plans=plans,
+            equeues=equeues,
+            locale=locale,
+            now=now,
+            crowds=crowds,
         )
         item["paired_queues"] = paired_queues
         item["closing"] = present_closing(outlook.closing(session, state.checkpoint, now=now))
@@ -472,6 +540,42 @@ class CheckpointStatus(MethodView):
             message=body.get("message"),
         )
         return report
+
+
+@blp.route("/checkpoints/<string:checkpoint_id>/equeue")
+class CheckpointEqueue(MethodView):
+    @limiter.limit(AGENCY_POSTS, key_func=agency_key)
+    @idempotent_write
+    @blp.arguments(EqueueIn)
+    @blp.response(200, EqueuePostedOut)
+    @blp.alt_response(201, schema=EqueuePostedOut, description="At least one fact is new")
+    @blp.doc(security=[{"agencyKey": []}])
+    @declare_errors(blp, 400, 401, 403, 404, 413, 415, 429)
+    def post(self, body: dict[str, Any], checkpoint_id: str) -> Any:
+        """Post e-queue facts of a checkpoint's lanes (border services)
+
+        Per direction and lane: whether a slot must be booked, in which system, where
+        (`booking_url`, https), and the vehicles in the waiting zone now. Each fact replaces
+        the lane's whole; all are stored or none. The same key may post as for `/status`.
+        Travellers see them in the list and the detail; a waiting-zone count for 2 hours.
+        ---
+        201 when at least one fact is new, 200 when all replaced existing ones.
+        """
+        poster = require_poster()
+        now = utcnow()
+        stored = equeue.set_(
+            get_session(),
+            actor=agency_actor(poster),
+            poster=poster,
+            checkpoint_id=checkpoint_id,
+            facts=[equeue.EqueueInput(**item) for item in body["equeues"]],
+            now=now,
+        )
+        answer = {
+            "checkpoint": checkpoint_id,
+            "equeues": [present_checkpoint_equeue(s.fact, now=now) for s in stored],
+        }
+        return answer, 201 if any(s.created for s in stored) else 200
 
 
 @blp.route("/checkpoints/<string:checkpoint_id>/planned")

@@ -8,7 +8,13 @@ from typing import Any
 import marshmallow as ma
 
 from api.openapi import MAX_ID
-from api.schemas.common import COUNTRY_CODE, QueryArgs, StrictSchema, WholeNumber
+from api.schemas.common import (
+    COUNTRY_CODE,
+    QueryArgs,
+    StrictBoolean,
+    StrictSchema,
+    WholeNumber,
+)
 from api.schemas.crowd import CrowdOut
 from content.checkpoints.models import Direction, Kind, Lane, Method, Reason, Source, State
 from content.checkpoints.outlook import Basis
@@ -126,6 +132,43 @@ class StatusOut(ma.Schema):
     demo = ma.fields.Boolean(metadata={"description": "True for demonstration data"})
 
 
+class EqueueOut(ma.Schema):
+    required = ma.fields.Boolean(
+        metadata={"description": "A slot must be booked to cross (false: booking is optional)"}
+    )
+    system = ma.fields.String(
+        allow_none=True, metadata={"description": "The e-queue's name", "example": "CarGoRuqsat"}
+    )
+    booking_url = ma.fields.String(
+        allow_none=True, metadata={"description": "Where to book (https), the system's own site"}
+    )
+    vehicles_in_waiting_zone = ma.fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Vehicles in the waiting zone as posted at `updated_at`; null when "
+            "none was posted or it is over 2 hours old"
+        },
+    )
+    updated_at = ma.fields.DateTime(metadata={"description": "When this fact was last set"})
+    label = ma.fields.String(
+        metadata={"description": "The fact in the reader's language: «Booking required in …»"}
+    )
+    direction = ma.fields.Enum(
+        Direction,
+        by_value=True,
+        allow_none=True,
+        metadata={"description": "null: its source names no direction (it may not apply to both)"},
+    )
+
+
+class CheckpointEqueueOut(EqueueOut):
+    direction_text = ma.fields.String(
+        metadata={"description": "The direction, or that none is stated, in the reader's language"}
+    )
+    lane = ma.fields.Enum(Lane, by_value=True)
+    lane_text = ma.fields.String()
+
+
 class QueueOut(ma.Schema):
     direction = ma.fields.Enum(Direction, by_value=True)
     direction_text = ma.fields.String()
@@ -179,6 +222,14 @@ class QueueOut(ma.Schema):
         metadata={
             "description": "The crowd median and the official figure differ by more than "
             "max(30 minutes, 50 % of the official figure); null without a crowd figure"
+        },
+    )
+
+    equeue = ma.fields.Nested(
+        EqueueOut,
+        allow_none=True,
+        metadata={
+            "description": "This lane's e-queue: whether a slot must be booked; null: none known"
         },
     )
 
@@ -263,6 +314,12 @@ class CheckpointOut(ma.Schema):
         metadata={
             "description": "Closures and restrictions announced ahead that have not ended, "
             "the one in progress (started) first"
+        },
+    )
+    equeues = ma.fields.List(
+        ma.fields.Nested(CheckpointEqueueOut),
+        metadata={
+            "description": "Every e-queue fact of its lanes, with or without a current queue"
         },
     )
     distance_km = ma.fields.Float(
@@ -498,6 +555,63 @@ class QueueReportPostedOut(ma.Schema):
 
 class QueueReportsPostedOut(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(QueueReportPostedOut))
+
+
+#: an https address in printable ASCII: `\S` would mean other characters in Python than in
+#: the document's (ECMA) pattern (\x1c-\x1f are whitespace to one, not to the other)
+BOOKING_URL = ma.validate.Regexp(
+    r"^https://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+    r"(?::\d{1,5})?(?:[/?#][!-~]*)?$",
+    error="Not a valid URL.",
+)
+
+
+class EqueueItemIn(StrictSchema):
+    direction = ma.fields.Enum(Direction, by_value=True, required=True)
+    lane = ma.fields.Enum(Lane, by_value=True, required=True)
+    required = StrictBoolean(
+        required=True, metadata={"description": "A slot must be booked to cross"}
+    )
+    system = ma.fields.String(
+        allow_none=True,
+        validate=ma.validate.Length(min=1, max=100),
+        metadata={"example": "CarGoRuqsat"},
+    )
+    booking_url = ma.fields.String(
+        allow_none=True,
+        validate=[ma.validate.Length(max=500), BOOKING_URL],
+        metadata={
+            "description": "https only; the system's own site, never a mirror or a proxy",
+            "example": "https://cgr.qoldau.kz/",
+        },
+    )
+    vehicles_in_waiting_zone = WholeNumber(
+        allow_none=True,
+        validate=VEHICLES_WAITING_RANGE,
+        metadata={"description": "Counted now; shown to travellers for 2 hours"},
+    )
+
+
+class EqueueIn(StrictSchema):
+    equeues = ma.fields.List(
+        ma.fields.Nested(EqueueItemIn),
+        required=True,
+        validate=ma.validate.Length(min=1, max=20),
+        metadata={"description": "One fact per direction and lane, each replaced whole"},
+    )
+
+
+class EqueuePostedOut(ma.Schema):
+    checkpoint = ma.fields.String()
+    equeues = ma.fields.List(ma.fields.Nested(CheckpointEqueueOut))
+
+
+class EqueueFactIn(EqueueItemIn):
+    """An admin's fact in the console: for any checkpoint, and the direction may be
+    unstated (null) when the source names none."""
+
+    checkpoint = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    direction = ma.fields.Enum(Direction, by_value=True, required=True, allow_none=True)
 
 
 class ForecastArgs(QueryArgs):

@@ -30,6 +30,9 @@ class HourBucket:
     median_wait: float
     max_wait: int
     reports: int
+    #: some report of the hour was demo data (aggregates of pruned hours carry no flag:
+    #: False; pruning reaches only reports over DEFAULT_RETENTION old)
+    demo: bool = False
 
 
 def hourly_waits(
@@ -43,15 +46,20 @@ def hourly_waits(
 ) -> list[HourBucket]:
     """Queue history in hourly buckets (by observation time) over [start, end)."""
     get_or_raise(session, checkpoint_id)
+    check_range(start, end)
+    return hour_buckets(
+        session, checkpoint_id=checkpoint_id, direction=direction, lane=lane, start=start, end=end
+    )
+
+
+def check_range(start: datetime, end: datetime) -> None:
+    """A range one request may ask for: its end after its start, at most MAX_RANGE long."""
     if end <= start:
         raise Invalid([FieldProblem("to", N_("The end of the range must be after its start."))])
     if end - start > MAX_RANGE:
         raise Invalid(
             [FieldProblem("from", N_("The range may span at most %(days)s days."), {"days": 31})]
         )
-    return hour_buckets(
-        session, checkpoint_id=checkpoint_id, direction=direction, lane=lane, start=start, end=end
-    )
 
 
 def hour_buckets(
@@ -107,19 +115,28 @@ def _hour_buckets(session: Session, *conditions: Any) -> list[HourBucket]:
                 func.percentile_cont(0.5).within_group(QueueReport.wait_minutes),
                 func.max(QueueReport.wait_minutes),
                 func.count(),
+                func.bool_or(QueueReport.demo),
             )
             .where(*conditions)
             .group_by(hour)
         )
-        return [HourBucket(h, low, float(median), high, n) for h, low, median, high, n in grouped]
+        return [
+            HourBucket(h, low, float(median), high, n, bool(demo))
+            for h, low, median, high, n, demo in grouped
+        ]
     waits_by_hour: dict[datetime, list[int]] = {}
-    for observed_at, wait in session.execute(
-        select(QueueReport.observed_at, QueueReport.wait_minutes).where(*conditions)
+    demo_hours: set[datetime] = set()
+    for observed_at, wait, demo in session.execute(
+        select(QueueReport.observed_at, QueueReport.wait_minutes, QueueReport.demo).where(
+            *conditions
+        )
     ):
         hour_start = observed_at.replace(minute=0, second=0, microsecond=0)
         waits_by_hour.setdefault(hour_start, []).append(wait)
+        if demo:
+            demo_hours.add(hour_start)
     return [
-        HourBucket(h, min(waits), statistics.median(waits), max(waits), len(waits))
+        HourBucket(h, min(waits), statistics.median(waits), max(waits), len(waits), h in demo_hours)
         for h, waits in waits_by_hour.items()
     ]
 

@@ -42,3 +42,12 @@ METHOD_LABELS = {
     Method.EQUEUE: N_("Read from the electronic queue"),
     Method.CROWD_MEDIAN: N_("Median of travellers' reports"),
 }
+#: an e-queue fact in a few words: booking required or available, in which system
+EQUEUE_LABELS = {
+    (True, True): N_("Booking required in %(system)s"),
+    (True, False): N_("Booking required"),
+    (False, True): N_("Booking available in %(system)s"),
+    (False, False): N_("Booking available"),
+}
+#: an e-queue fact whose source names no direction
+DIRECTION_UNSTATED = N_("Direction not stated")

@@ -381,3 +381,49 @@ class CrowdBlock(Base):
     blocked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: the moderator, as the audit log names them
     blocked_by: Mapped[str] = mapped_column(String(300))
+
+
+class EqueueDirection(enum.StrEnum):
+    """The direction an e-queue fact is about: one of the checkpoint's, or `unstated` when
+    its source tells of the lane without naming a direction (served as null)."""
+
+    EXIT = "exit"
+    ENTRY = "entry"
+    UNSTATED = "unstated"
+
+
+class EqueueFact(Base):
+    """Whether a lane's vehicles must book a slot in an electronic queue to cross, where to
+    book, and how many wait in its waiting zone. Set by admins in the console, posted by
+    border services, or seeded from a cited source; one row per checkpoint, direction and
+    lane, replaced whole by each post."""
+
+    __tablename__ = "equeue_fact"
+    __table_args__ = (
+        CheckConstraint(
+            "vehicles_in_waiting_zone IS NULL OR vehicles_in_waiting_zone >= 0",
+            name="vehicles_not_negative",
+        ),
+    )
+
+    checkpoint_id: Mapped[str] = mapped_column(
+        ForeignKey("checkpoint.id", ondelete="CASCADE"), primary_key=True
+    )
+    direction: Mapped[EqueueDirection] = mapped_column(
+        string_enum(EqueueDirection, 16), primary_key=True
+    )
+    lane: Mapped[Lane] = mapped_column(string_enum(Lane, 16), primary_key=True)
+    #: booking a slot is mandatory (False: an e-queue exists, booking is optional)
+    required: Mapped[bool] = mapped_column(Boolean)
+    #: the system's own name (CarGoRuqsat); None when not known
+    system: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    #: where to book: https only, the system's own site
+    booking_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    #: vehicles in the waiting zone when posted; served only while recent
+    vehicles_in_waiting_zone: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: when this fact was last set (and the count, with it, observed)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: who set it, as the audit log names them (`system:seed` for the seed)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    # [{"title", "url", "note"}]: the citations of a seeded fact; [] for a posted one
+    sources: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)

@@ -20,11 +20,12 @@ from content.accounts import service as accounts
 from content.accounts.models import AuditEntry, Role
 from content.campaigns import service as campaigns
 from content.campaigns.models import Campaign
-from content.checkpoints import freshness, series
+from content.checkpoints import equeue, freshness, series
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import (
     Checkpoint,
     Direction,
+    EqueueFact,
     Kind,
     Lane,
     QueueReport,
@@ -79,7 +80,69 @@ def load_checkpoints(session: Session, path: Path = CHECKPOINTS_FILE) -> int:
         if entry.get("paired"):
             session.get_one(Checkpoint, entry["id"]).paired_id = entry["paired"]
     versions.bump(session)
+    load_equeues(session, entries)
     return len(entries)
+
+
+#: who the seed's changes are audited as
+SEED_ACTOR = accounts.Actor("system:seed")
+
+
+def load_equeues(session: Session, entries: list[dict[str, Any]]) -> int:
+    """The checkpoints' cited e-queue facts (`[[checkpoint.equeue]]`); returns how many
+    were written. A fact someone set since the seed wrote it (an admin, a border service)
+    is left as they set it; a seeded fact no longer in the file is removed."""
+    written = 0
+    for entry in entries:
+        seeded = {
+            (fact.direction, fact.lane): fact
+            for fact in equeue.by_checkpoint(session, [entry["id"]]).get(entry["id"], [])
+            if fact.updated_by == SEED_ACTOR.label
+        }
+        for item in entry.get("equeue", []):
+            direction = Direction(item["direction"]) if "direction" in item else None
+            wanted = equeue.EqueueInput(
+                direction=direction,
+                lane=Lane(item["lane"]),
+                required=item["required"],
+                system=item.get("system"),
+                booking_url=item.get("booking_url"),
+            )
+            sources = list(item.get("source", []))
+            key = (equeue.stored_direction(direction), wanted.lane)
+            current = session.get(EqueueFact, (entry["id"], *key))
+            seeded.pop(key, None)
+            if current is not None and (
+                current.updated_by != SEED_ACTOR.label or _same_equeue(current, wanted, sources)
+            ):
+                continue
+            equeue.set_(
+                session,
+                actor=SEED_ACTOR,
+                poster=None,
+                checkpoint_id=entry["id"],
+                facts=[wanted],
+                sources=sources,
+            )
+            written += 1
+        for stored, lane in seeded:  # seeded facts no longer in the file
+            equeue.remove(
+                session,
+                actor=SEED_ACTOR,
+                checkpoint_id=entry["id"],
+                direction=equeue.served_direction(stored),
+                lane=lane,
+            )
+    return written
+
+
+def _same_equeue(fact: EqueueFact, wanted: equeue.EqueueInput, sources: list[Any]) -> bool:
+    return (
+        fact.required == wanted.required
+        and fact.system == wanted.system
+        and fact.booking_url == wanted.booking_url
+        and fact.sources == sources
+    )
 
 
 def has_demo_data(session: Session) -> bool:

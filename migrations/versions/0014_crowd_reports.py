@@ -1,7 +1,7 @@
 """crowd reports
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-03 10:00:00.000000
 
 Issue #16: travellers report how long they waited (beside the official figure, never
@@ -16,7 +16,7 @@ from alembic import op
 import content.db
 
 revision: str = '0014'
-down_revision: str | None = '0012'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
