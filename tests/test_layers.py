@@ -10,6 +10,8 @@ Every import counts, at the top of a module or inside a function.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -162,3 +164,20 @@ def test_each_kind_of_break_is_caught(module: str, source: str, broken: str) -> 
 )
 def test_what_the_layers_allow_passes(module: str, source: str) -> None:
     assert layer_problems(source, module) == []
+
+
+@pytest.mark.slow  # a fresh interpreter imports the whole app
+def test_the_web_app_does_not_load_scikit_learn() -> None:
+    """scikit-learn adds about 90 MB to a process; only the forecast refresh (the worker,
+    the CLI) needs it, so a web worker that imports the app must not load it."""
+    code = (
+        "import sys\n"
+        "from api.app import create_app\n"
+        "create_app()\n"
+        "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(  # noqa: S603  # our own interpreter, a fixed script
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout

@@ -52,7 +52,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingRegressor
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from threadpoolctl import threadpool_limits
@@ -495,7 +494,7 @@ class _Model:
     """The pooled gradient-boosting model, over the features that had any value in
     training (a column with none cannot be binned)."""
 
-    def __init__(self, regressor: HistGradientBoostingRegressor, columns: np.ndarray) -> None:
+    def __init__(self, regressor: Any, columns: np.ndarray) -> None:
         self.regressor = regressor
         self.columns = columns
 
@@ -511,6 +510,10 @@ def _fit_model(training: list[tuple[_Pairs, float]]) -> _Model | None:
     misses."""
     if sum(len(pairs.target) for pairs, _ in training) < MIN_MODEL_ROWS:
         return None
+    # imported here, not at the top: scikit-learn adds about 90 MB to a process, and the
+    # web workers only read stored forecasts (the refresh runs in the worker and the CLI)
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
     features = np.concatenate([pairs.features for pairs, _ in training])
     residual = np.concatenate([pairs.target - pairs.blend(decay) for pairs, decay in training])
     columns = np.flatnonzero(~np.isnan(features).all(axis=0))
