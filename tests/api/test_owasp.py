@@ -175,6 +175,8 @@ def test_api4_a_chunked_body_over_the_limit_is_a_413(
 
 
 ADMIN_ONLY = {"/v1/admin/audit"}
+#: an officer reads these too, scoped to their own country's agencies
+OFFICER_SCOPED = {"/v1/admin/agencies/freshness"}
 PUBLISHER_ONLY = {
     "/v1/admin/push/broadcasts",
     "/v1/admin/push/stats",
@@ -207,6 +209,12 @@ def test_api5_function_level_authorization(app: Flask, client: FlaskClient, logi
         )
         call = getattr(client, method.lower())
         assert call(path).status_code == 401, (method, rule)
+        if rule in OFFICER_SCOPED:
+            answer = call(path, headers=officer)
+            assert answer.status_code == 200, (method, rule)
+            assert {a["country"] for a in answer.get_json()["items"]} <= {"KZ"}, (method, rule)
+            assert call(path, headers=editor).status_code == 403, (method, rule)
+            continue
         assert call(path, headers=officer).status_code == 403, (method, rule)
         if rule in PUBLISHER_ONLY or rule in ADMIN_ONLY:
             assert call(path, headers=editor).status_code == 403, (method, rule)
