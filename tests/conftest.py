@@ -38,6 +38,22 @@ from tests.factories import USER_PASSWORD
 
 
 @contextmanager
+def statements_sent(bind: Engine | Connection) -> Iterator[list[str]]:
+    """Every SQL statement sent through `bind` (an engine, or the test's connection) inside
+    the block, as sent: for tests that count what a read costs."""
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(bind, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(bind, "before_cursor_execute", record)
+
+
+@contextmanager
 def throwaway_database(tmp_dir: Path) -> Iterator[str]:
     """A new, empty database: a SQLite file, or on TEST_DATABASE_URL's server."""
     server_url = os.environ.get("TEST_DATABASE_URL")

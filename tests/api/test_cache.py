@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from content.accounts import service as accounts
@@ -27,6 +27,7 @@ from content.accounts.service import SYSTEM
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import State
 from tests import factories
+from tests.conftest import statements_sent
 from tests.servers import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,9 +54,8 @@ def test_304_does_not_touch_the_database(
 ) -> None:
     app.extensions["version_clock"].ttl = 60  # as in production, the version is remembered
     etag = client.get("/v1/checkpoints?lang=ru").headers["ETag"]
-    statements: list[str] = []
-    event.listen(connection, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    response = client.get("/v1/checkpoints?lang=ru", headers={"If-None-Match": etag})
+    with statements_sent(connection) as statements:
+        response = client.get("/v1/checkpoints?lang=ru", headers={"If-None-Match": etag})
     assert response.status_code == 304
     assert statements == []
     assert response.headers["ETag"].strip('"') == etag.strip('"')
@@ -171,13 +171,12 @@ def test_a_cached_answer_is_rendered_again_when_it_would_read_differently(
     first = client.get(url)
     assert first.get_json()["queues"][0]["stale"] is False
     same = {"If-None-Match": first.headers["ETag"]}
-    statements: list[str] = []
-    event.listen(connection, "before_cursor_execute", lambda *a: statements.append(a[2]))
-    clock.advance(20)
-    assert client.get(url, headers=same).status_code == 304
-    assert statements == []  # still the cached answer
-    clock.advance(20)  # the report is stale now
-    later = client.get(url, headers=same)
+    with statements_sent(connection) as statements:
+        clock.advance(20)
+        assert client.get(url, headers=same).status_code == 304
+        assert statements == []  # still the cached answer
+        clock.advance(20)  # the report is stale now
+        later = client.get(url, headers=same)
     assert later.status_code == 200
     assert statements  # rendered again from the database
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
@@ -19,6 +19,7 @@ from content.checkpoints import crowd
 from content.checkpoints.models import CrowdReport
 from push.models import Device
 from tests import factories
+from tests.conftest import statements_sent
 from tests.factories import TESTER
 
 KORDAI = {"lat": 43.037, "lon": 74.711}
@@ -200,14 +201,7 @@ def test_the_lists_statements_do_not_grow_with_crowd_reports(
     reporters = [factories.reporting_device(session) for _ in range(3)]
     places = {"kz-kordai": KORDAI, "kg-ak-zhol": {"lat": 43.03, "lon": 74.705}}
     counted = []
-    statements: list[str] = []
-
-    def log(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", log)
-    try:
+    with statements_sent(session.get_bind()) as statements:
         for checkpoint_id in (None, "kz-kordai", "kg-ak-zhol"):
             if checkpoint_id is not None:
                 factories.record_queue(session, checkpoint_id=checkpoint_id, observed_at=now)
@@ -223,8 +217,6 @@ def test_the_lists_statements_do_not_grow_with_crowd_reports(
             statements.clear()
             body = client.get("/v1/checkpoints").get_json()
             counted.append(len(statements))
-    finally:
-        event.remove(engine, "before_cursor_execute", log)
     crowded = [i["id"] for i in body["items"] if any(q["crowd"] for q in i["queues"])]
     assert crowded == ["kg-ak-zhol", "kz-kordai"]
     assert len(set(counted)) == 1, counted

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from content.checkpoints import open_data
 from content.checkpoints import service as checkpoints
 from content.checkpoints.models import Direction, Lane
 from tests import factories
+from tests.conftest import statements_sent
 
 DAY = datetime(2026, 11, 30, tzinfo=UTC)
 QUERY = "checkpoint=kz-kordai&from=2026-11-30T10:00:00Z&to=2026-11-30T13:00:00Z"
@@ -171,15 +171,8 @@ def test_a_bad_query_is_refused(client: FlaskClient) -> None:
 @pytest.fixture
 def statements(app: Flask) -> Iterator[list[str]]:
     """Every SQL statement the app sends while the test runs."""
-    sent: list[str] = []
-    engine = app.extensions["db"].sessionmaker.kw["bind"].engine
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(statement.lower())
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield sent
-    event.remove(engine, "before_cursor_execute", record)
+    with statements_sent(app.extensions["db"].sessionmaker.kw["bind"].engine) as sent:
+        yield sent
 
 
 @pytest.mark.usefixtures("kordai_history")
@@ -189,6 +182,7 @@ def test_the_csv_reads_only_the_official_reports(
     """Travellers' reports never reach open data: the download reads the official reports
     and their hourly roll-ups, and nothing that holds what travellers sent."""
     assert client.get(f"/v1/open-data/queues.csv?{QUERY}").status_code == 200
-    assert any("from queue_report" in s for s in statements)
-    assert any("from queue_hourly" in s for s in statements)
-    assert not [s for s in statements if "crowd" in s or "device" in s]
+    sent = [s.lower() for s in statements]
+    assert any("from queue_report" in s for s in sent)
+    assert any("from queue_hourly" in s for s in sent)
+    assert not [s for s in sent if "crowd" in s or "device" in s]

@@ -4,10 +4,9 @@ aggregate, disputes, moderation, retention, and that no queue alert fires on the
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import delete, event, func, inspect, select
+from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.orm import Session
 
 from content import versions
@@ -24,6 +23,7 @@ from content.errors import Forbidden, Invalid
 from push import devices
 from push.models import Device, MessageKind, OutboxMessage
 from tests import factories
+from tests.conftest import statements_sent
 from tests.factories import TESTER
 
 KORDAI = (43.037, 74.711)  # the seeded point; its accuracy radius is 3 km
@@ -281,17 +281,8 @@ def test_the_aggregate_is_one_query_for_every_checkpoint(session: Session) -> No
             factories.crowd_report(
                 session, device, now=now, checkpoint_id=checkpoint_id, latitude=43, longitude=75
             )
-    statements: list[str] = []
-
-    def log(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", log)
-    try:
+    with statements_sent(session.get_bind()) as statements:
         figures = crowd.current(session, ids, now=now)
-    finally:
-        event.remove(engine, "before_cursor_execute", log)
     assert len(figures) == 3
     assert len(statements) == 1
 

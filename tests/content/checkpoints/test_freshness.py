@@ -4,10 +4,9 @@ constructed week, the list's constant number of statements, and the agencies' re
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from content.accounts import service as accounts
@@ -20,6 +19,7 @@ from content.checkpoints.service import CheckpointFilter, QueueObservation
 from content.errors import Forbidden, Invalid
 from content.seed import loader
 from tests import factories
+from tests.conftest import statements_sent
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # on the hour
 WEEK_START = NOW - timedelta(hours=freshness.SHARE_HOURS)
@@ -91,17 +91,8 @@ def test_demo_data_counts_as_official_and_says_so(session: Session) -> None:
 
 
 def _count_statements(session: Session, ids: list[str] | None) -> int:
-    statements: list[str] = []
-
-    def log(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", log)
-    try:
+    with statements_sent(session.get_bind()) as statements:
         checkpoints.list_(session, filters=CheckpointFilter(ids=ids), now=NOW)
-    finally:
-        event.remove(engine, "before_cursor_execute", log)
     return len(statements)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from content import versions
@@ -20,6 +20,7 @@ from content.checkpoints.models import (
     State,
 )
 from tests import factories
+from tests.conftest import statements_sent
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -112,19 +113,10 @@ def test_list_reads_only_current_state(session: Session) -> None:
         ],
         now=NOW,
     )
-    statements: list[str] = []
-
-    def log(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", log)
-    try:
+    with statements_sent(session.get_bind()) as statements:
         (state,) = checkpoints.list_(
             session, filters=checkpoints.CheckpointFilter(ids=["kz-kordai"]), now=NOW
         )
-    finally:
-        event.remove(engine, "before_cursor_execute", log)
     assert [q.wait_minutes for q in state.queues] == [0]
     assert statements, "the list was answered without a query: the listener saw nothing"
     assert not [s for s in statements if "queue_report" in s or "queue_hourly" in s]
