@@ -41,11 +41,11 @@ def test_the_board_shows_a_disputed_queue_and_a_publisher_hides_a_report(
     officer = login(browser, live_server, "officer")
     officer.goto(f"{live_server}/console/board")
     card = officer.locator("section", has=officer.locator("#cp-kz-kordai"))
-    row = card.locator('tr[data-lane="exit-car"]')
-    assert "20 minutes" in row.inner_text()  # the official figure, beside the crowd's
-    assert "Disputed" in row.locator("td.crowd").inner_text()
-    assert "devices: 3" in row.locator("td.crowd").inner_text()
-    row.scroll_into_view_if_needed()
+    lane = card.locator('tr[data-lane="exit-car"]')
+    assert "20 minutes" in lane.inner_text()  # the official figure, beside the crowd's
+    assert "Disputed" in lane.locator("td.crowd").inner_text()
+    assert "devices: 3" in lane.locator("td.crowd").inner_text()
+    lane.scroll_into_view_if_needed()
     shot(officer, "board-disputed-queue")
 
     publisher = login(browser, live_server, "publisher")
@@ -68,5 +68,5 @@ def test_the_board_shows_a_disputed_queue_and_a_publisher_hides_a_report(
     assert queue["crowd"] is None
     assert queue["disputed"] is None
     officer.reload()
-    assert "Disputed" not in row.locator("td.crowd").inner_text()
-    assert "devices:" not in row.locator("td.crowd").inner_text()
+    assert "Disputed" not in lane.locator("td.crowd").inner_text()
+    assert "devices:" not in lane.locator("td.crowd").inner_text()
