@@ -227,7 +227,7 @@ def test_a_closure_starts_and_ends_by_itself(session: Session) -> None:
     ]
     assert planned.upcoming(session, ["kz-kordai"]) == {}
     scheduler = session.scalars(
-        select(AuditEntry).where(AuditEntry.actor == "system:scheduler")
+        select(AuditEntry).where(AuditEntry.actor == "system:scheduler").order_by(AuditEntry.id)
     ).all()
     assert [e.after["state"] for e in scheduler] == ["closed", "open"]
 
