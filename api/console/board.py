@@ -158,13 +158,20 @@ def _board_page(refusal: Refused | None, checkpoint_id: str | None, form: str | 
     ), (refusal.status if refusal else 200)
 
 
+def _status_fields() -> dict[str, Any]:
+    """A state, its reason and note as the status and planned-closure forms send them."""
+    return {
+        "state": request.form.get("state", ""),
+        "reason": request.form.get("reason") or None,
+        "message": request.form.get("message", "").strip() or None,
+    }
+
+
 @blp.post("/board/<checkpoint_id>/status")
 @signed_in(Role.BORDER_OFFICER)
 def board_status(checkpoint_id: str) -> Any:
     shown = ("state", "reason", "message")
-    data: dict[str, Any] = {"state": request.form.get("state", "")}
-    data["reason"] = request.form.get("reason") or None
-    data["message"] = request.form.get("message", "").strip() or None
+    data = _status_fields()
     try:
         with saving(shown):
             status = forms.load(StatusIn(), data, form=request.form, fields=shown)
@@ -251,13 +258,11 @@ def board_planned(checkpoint_id: str) -> Any:
     shown = ("state", "starts_at", "ends_at", "reason", "message")
     found = checkpoints.get_many(get_session(), [checkpoint_id]).get(checkpoint_id)
     timezone = found.timezone if found else "UTC"  # an unknown checkpoint: the service says
-    data: dict[str, Any] = {"state": request.form.get("state", "")}
+    data = _status_fields()
     for name in ("starts_at", "ends_at"):
         moment = forms.local_datetime(request.form.get(name, ""), timezone)
         if moment is not None:
             data[name] = moment
-    data["reason"] = request.form.get("reason") or None
-    data["message"] = request.form.get("message", "").strip() or None
     try:
         with saving(shown):
             body = forms.load(PlannedIn(), data, form=request.form, fields=shown)
