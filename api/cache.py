@@ -20,7 +20,8 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -145,10 +146,23 @@ class ResponseCache:
                     del self._newest[_read_of(evicted)]
 
 
+#: answers one phone asks for (its position, its cursor), assembled per request from
+#: shared parts: (query string, locale, data version, accepts gzip) -> the answer and
+#: whether it is worth keeping whole, or None when the parts are not at that version
+Assembler = Callable[[str, str, int, bool], "tuple[Entry, bool] | None"]
+
+
 def init_app(app: Any, database: Database) -> None:
     settings = app.config["SETTINGS"]
     app.extensions["version_clock"] = VersionClock(database, settings.version_ttl_seconds)
     app.extensions["response_cache"] = ResponseCache()
+    #: path -> its Assembler (see api/checkpoint_list.py); FastReads tries it on a miss
+    app.extensions["assembled_reads"] = {}
+
+
+def assembled(path: str, assembler: Assembler) -> None:
+    """Answer reads of `path` that miss the cache from shared parts, before Flask runs."""
+    current_app.extensions["assembled_reads"][path] = assembler
 
 
 def version_clock() -> VersionClock:
@@ -170,6 +184,32 @@ def note_valid_until(moment: datetime) -> None:
     stamp = moment.timestamp()
     current = g.get("cache_valid_until")
     g.cache_valid_until = stamp if current is None else min(current, stamp)
+
+
+@contextmanager
+def own_valid_until() -> Iterator[Callable[[], float | None]]:
+    """Collect what a part of an answer notes with note_valid_until apart from the rest
+    (one list entry's). Calling what it yields takes the moment noted since the last call;
+    the answer's own notes are kept as they were."""
+    outer = g.pop("cache_valid_until", None)
+
+    def take() -> float | None:
+        return g.pop("cache_valid_until", None)
+
+    try:
+        yield take
+    finally:
+        if outer is None:
+            g.pop("cache_valid_until", None)
+        else:
+            g.cache_valid_until = outer
+
+
+def answer_with(entry: Entry, *, keep: bool) -> Response:
+    """A view that assembled its answer itself hands it to `cached_read` as it is, with
+    its own ETag: kept whole for the next reader when `keep`, else served once."""
+    g.cache_entry = (entry, keep)
+    return Response(entry.body, content_type=entry.content_type)
 
 
 def public_headers(etag: str, max_age: int, locale: str) -> tuple[tuple[str, str], ...]:
@@ -213,18 +253,28 @@ def cached_read(view: Callable[..., Any]) -> Callable[..., Any]:
                 return Response(body, status=status, headers=response_headers)
             if fresh.status_code != 200:
                 return fresh
-            valid_until = g.get("cache_valid_until")
-            etag = hashlib.sha256(f"{key}|{valid_until}".encode()).hexdigest()[:32]
-            body = fresh.get_data()
-            gzipped = gzip.compress(body, 6, mtime=0) if len(body) >= MIN_GZIP_BYTES else None
-            headers = public_headers(etag, settings.public_cache_seconds, locale) + tuple(
-                (name, fresh.headers[name]) for name in KEPT_HEADERS if name in fresh.headers
-            )
-            entry = Entry(
-                body, gzipped, etag, fresh.content_type or "application/json", headers, valid_until
-            )
-            cache.put(key, entry)
-        elif request.if_none_match.contains(entry.etag):
+            assembled_entry, keep = g.pop("cache_entry", (None, True))
+            if assembled_entry is not None:
+                entry = assembled_entry
+            else:
+                valid_until = g.get("cache_valid_until")
+                etag = hashlib.sha256(f"{key}|{valid_until}".encode()).hexdigest()[:32]
+                body = fresh.get_data()
+                gzipped = gzip.compress(body, 6, mtime=0) if len(body) >= MIN_GZIP_BYTES else None
+                headers = public_headers(etag, settings.public_cache_seconds, locale) + tuple(
+                    (name, fresh.headers[name]) for name in KEPT_HEADERS if name in fresh.headers
+                )
+                entry = Entry(
+                    body,
+                    gzipped,
+                    etag,
+                    fresh.content_type or "application/json",
+                    headers,
+                    valid_until,
+                )
+            if keep:
+                cache.put(key, entry)
+        if request.if_none_match.contains(entry.etag):
             return Response(status=304, headers=list(entry.headers))
         status, response_headers, body = serve(entry, _accepts_gzip())
         return Response(body, status=status, headers=response_headers)
@@ -260,6 +310,7 @@ class FastReads:
         self.cache: ResponseCache = flask_app.extensions["response_cache"]
         self.clock: VersionClock = flask_app.extensions["version_clock"]
         self.read_limiter = flask_app.extensions["read_limiter"]
+        self.assembled: dict[str, Assembler] = flask_app.extensions["assembled_reads"]
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ.get("PATH_INFO", "")
@@ -285,13 +336,21 @@ class FastReads:
             or not self.settings.public_cache_enabled
         ):
             return self.wsgi_app(environ, start_response)
-        key = cache_key(path, query, locale, self.clock.current())
+        version = self.clock.current()
+        key = cache_key(path, query, locale, version)
         entry = self.cache.get(key)
         if self.clock.database_down:
             # stale-if-error: what this worker last served, even from an older version
             entry = entry or self.cache.newest(key)
         elif entry is not None and not entry.fresh(self.cache.clock()):
             entry = None
+        accepts_gzip = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "").lower()
+        if entry is None and not self.clock.database_down and path in self.assembled:
+            made = self.assembled[path](query, locale, version, accepts_gzip)
+            if made is not None:
+                entry, keep = made
+                if keep:
+                    self.cache.put(key, entry)
         if entry is None:
             return self.wsgi_app(environ, start_response)
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
@@ -303,7 +362,6 @@ class FastReads:
             )
             observability.record(rid, "GET", "cached", path, 304, time.perf_counter() - started)
             return [b""]
-        accepts_gzip = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "").lower()
         _, headers, body = serve(entry, accepts_gzip)
         headers = [*headers, ("X-Request-ID", rid)]
         headers = observability.wsgi_headers(environ, self.settings, entry.content_type, headers)

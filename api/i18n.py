@@ -20,6 +20,7 @@ from content.locales import (
     KNOWN_LOCALES,
     LOCALES_DIR,
     SOURCE_LOCALE,
+    label,
     missing_catalogs,
     pick,
 )
@@ -105,6 +106,12 @@ def _localized(value: Any) -> Any:
     if isinstance(value, date):
         return format_date(value, "long", locale=current_locale())
     return value
+
+
+def label_text(msgid: str) -> str:
+    """A fixed label (no parameters) in the request's language, as gettext gives it but
+    memoised per language (content.locales.label)."""
+    return label(msgid, current_locale())
 
 
 def current_locale() -> str:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
+import orjson
+from flask import Response, current_app, request
+from flask.blueprints import BlueprintSetupState
 from flask.views import MethodView
 from flask_babel import gettext
 from flask_smorest import Blueprint
+from sqlalchemy.orm import Session
 
+from api import checkpoint_list
 from api.auth import require_poster
-from api.cache import cached_read, note_valid_until
+from api.cache import answer_with, cached_read, note_valid_until, own_valid_until
+from api.checkpoint_list import EntryStore, ListEntry, ListQuery, summary_of
 from api.db import get_session
-from api.i18n import current_locale, format_wait
+from api.i18n import current_locale, format_wait, label_text
 from api.idempotency import commits, idempotent_write
 from api.limits import AGENCY_POSTS, agency_key, limiter
 from api.presenters.outlook import present_closing
@@ -24,6 +29,9 @@ from api.schemas.checkpoints import (
     CheckpointDetailOut,
     CheckpointListArgs,
     CheckpointListOut,
+    CheckpointOut,
+    CheckpointSummaryListOut,
+    CheckpointSummaryOut,
     EqueueIn,
     EqueuePostedOut,
     ForecastArgs,
@@ -85,9 +93,9 @@ def present_status(status: CurrentStatus | None) -> dict[str, Any] | None:
         return None
     return {
         "state": status.state,
-        "state_text": gettext(STATE_LABELS[status.state]),
+        "state_text": label_text(STATE_LABELS[status.state]),
         "reason": status.reason,
-        "reason_text": gettext(REASON_LABELS[status.reason]) if status.reason else None,
+        "reason_text": label_text(REASON_LABELS[status.reason]) if status.reason else None,
         "message": status.message,
         "since": status.since,
         "updated_at": status.updated_at,
@@ -100,9 +108,9 @@ def present_planned(entry: PlannedStatus) -> dict[str, Any]:
         "id": entry.id,
         "checkpoint_id": entry.checkpoint_id,
         "state": entry.state,
-        "state_text": gettext(STATE_LABELS[entry.state]),
+        "state_text": label_text(STATE_LABELS[entry.state]),
         "reason": entry.reason,
-        "reason_text": gettext(REASON_LABELS[entry.reason]) if entry.reason else None,
+        "reason_text": label_text(REASON_LABELS[entry.reason]) if entry.reason else None,
         "message": entry.message,
         "starts_at": entry.starts_at,
         "ends_at": entry.ends_at,
@@ -148,9 +156,11 @@ def present_checkpoint_equeue(fact: EqueueFact, *, now: datetime) -> dict[str, A
     direction = equeue.served_direction(fact.direction)
     return {
         **present_equeue(fact, now=now),
-        "direction_text": gettext(DIRECTION_LABELS[direction] if direction else DIRECTION_UNSTATED),
+        "direction_text": label_text(
+            DIRECTION_LABELS[direction] if direction else DIRECTION_UNSTATED
+        ),
         "lane": fact.lane,
-        "lane_text": gettext(LANE_LABELS[fact.lane]),
+        "lane_text": label_text(LANE_LABELS[fact.lane]),
     }
 
 
@@ -171,9 +181,9 @@ def present_queue(
     note_valid_until(queue.observed_at + checkpoints.QUEUE_CURRENT_FOR)
     return {
         "direction": queue.direction,
-        "direction_text": gettext(DIRECTION_LABELS[queue.direction]),
+        "direction_text": label_text(DIRECTION_LABELS[queue.direction]),
         "lane": queue.lane,
-        "lane_text": gettext(LANE_LABELS[queue.lane]),
+        "lane_text": label_text(LANE_LABELS[queue.lane]),
         "wait_minutes": queue.wait_minutes,
         "wait_text": format_wait(queue.wait_minutes, locale),
         "vehicles_waiting": queue.vehicles_waiting,
@@ -268,13 +278,27 @@ def present_checkpoint(
     return item
 
 
+#: the list's two shapes: whole by default, `fields=summary` for a list screen (anyOf: an
+#: empty list is both)
+LIST_SHAPES = {"anyOf": [CheckpointListOut, CheckpointSummaryListOut]}
+
+
 @blp.route("/checkpoints")
 class CheckpointList(MethodView):
     @cached_read
     @blp.arguments(CheckpointListArgs, location="query")
     @blp.response(200, CheckpointListOut)
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "The list: whole, or with `fields=summary` what a list screen "
+                "shows",
+                "content": {"application/json": {"schema": LIST_SHAPES}},
+            }
+        }
+    )
     @declare_not_modified(blp)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> dict[str, Any] | Response:
         """List checkpoints with their current status and queues
 
         Filter by country, neighbour, kind or state, or by distance with `near` and
@@ -282,6 +306,10 @@ class CheckpointList(MethodView):
         An app that keeps the list offline sends the `cursor` of its last answer as
         `changed_since` and gets only the checkpoints whose status or queues changed.
         """
+        settings = current_app.config["SETTINGS"]
+        if settings.public_cache_enabled:
+            return _joined_list(args)
+        # the reference: rendered from the database through the schema (PUBLIC_CACHE=off)
         session = get_session()
         now = utcnow()
         cursor = versions.current(session)  # read first: a change racing the read comes again
@@ -304,22 +332,120 @@ class CheckpointList(MethodView):
         crowds = crowd.current(session, ids, now=now)  # one query for every checkpoint
         equeues = equeue.by_checkpoint(session, ids)
         locale = current_locale()
-        return {
-            "items": [
-                present_checkpoint(
-                    s,
-                    names=names,
-                    plans=plans,
-                    equeues=equeues,
-                    locale=locale,
-                    now=now,
-                    crowds=crowds,
+        items = [
+            present_checkpoint(
+                s,
+                names=names,
+                plans=plans,
+                equeues=equeues,
+                locale=locale,
+                now=now,
+                crowds=crowds,
+            )
+            for s in states
+        ]
+        if args["shape"] == "summary":
+            summaries = []
+            for item in items:
+                summary = summary_of(CHECKPOINT_OUT.dump(item))
+                if "distance_km" in item:
+                    summary["distance_km"] = item["distance_km"]
+                summaries.append(summary)
+            return _plain_json(
+                CheckpointSummaryListOut().dump(
+                    {"items": summaries, "as_of": now, "cursor": cursor}
                 )
-                for s in states
-            ],
-            "as_of": now,
-            "cursor": cursor,
-        }
+            )
+        return {"items": items, "as_of": now, "cursor": cursor}
+
+
+CHECKPOINT_OUT = CheckpointOut()
+SUMMARY_OUT = CheckpointSummaryOut()
+
+
+def _plain_json(data: dict[str, Any]) -> Response:
+    """An answer already dumped by its own schema, past the route's declared one."""
+    return Response(orjson.dumps(data), content_type="application/json")
+
+
+def _joined_list(args: dict[str, Any]) -> Response:
+    """The list joined from each checkpoint's serialised entry (api/checkpoint_list.py):
+    only the entries whose checkpoint changed since the last answer are rendered."""
+    settings = current_app.config["SETTINGS"]
+    store: EntryStore = current_app.extensions["checkpoint_entries"]
+    now = utcnow()
+    catalog = store.synced(get_session(), current_locale(), now, _render_entries)
+    query = ListQuery.from_args(args)
+    keep = not query.per_phone
+    entry = catalog.answer(
+        query,
+        read=f"{request.path}?{request.query_string.decode()}|{catalog.locale}",
+        now=now,
+        compress=keep or "gzip" in request.headers.get("Accept-Encoding", "").lower(),
+        max_age=settings.public_cache_seconds,
+    )
+    return answer_with(entry, keep=keep)
+
+
+def _render_entries(
+    session: Session,
+    ids: list[str] | None,
+    changed: Mapping[str, int],
+    locale: str,
+    now: datetime,
+) -> dict[str, ListEntry]:
+    """Some checkpoints' list entries (all when `ids` is None), each serialised once with
+    the moment it would read differently."""
+    states = checkpoints.list_(session, filters=CheckpointFilter(ids=ids), now=now)
+    names = checkpoints.get_many(session, [s.checkpoint.paired_id for s in states])
+    shown = [s.checkpoint.id for s in states]
+    plans = planned.upcoming(session, shown)
+    crowds = crowd.current(session, shown, now=now)
+    equeues = equeue.by_checkpoint(session, shown)
+    entries = {}
+    with own_valid_until() as valid_until:
+        for state in states:
+            checkpoint = state.checkpoint
+            item = present_checkpoint(
+                state,
+                names=names,
+                plans=plans,
+                equeues=equeues,
+                locale=locale,
+                now=now,
+                crowds=crowds,
+            )
+            # through the schema, as the reference renders it: one entry costs little, and
+            # what the docs promise is what is served
+            dumped = CHECKPOINT_OUT.dump(item)
+            entries[checkpoint.id] = ListEntry(
+                id=checkpoint.id,
+                country=checkpoint.country,
+                neighbor=checkpoint.neighbor,
+                kind=checkpoint.kind.value,
+                state=state.status.state.value if state.status else None,
+                latitude=checkpoint.latitude,
+                longitude=checkpoint.longitude,
+                changed_version=changed.get(checkpoint.id, checkpoint.changed_version),
+                full=orjson.dumps(dumped),
+                summary=orjson.dumps(SUMMARY_OUT.dump(summary_of(dumped))),
+                valid_until=valid_until(),
+            )
+    return entries
+
+
+@blp.record_once
+def _assemble_lists_before_flask(state: BlueprintSetupState) -> None:
+    """Each worker keeps the list's entries; FastReads answers per-phone lists from them."""
+    app = state.app
+    store = app.extensions["checkpoint_entries"] = EntryStore()
+    path = f"{state.url_prefix or ''}/checkpoints"
+    app.extensions["assembled_reads"][path] = checkpoint_list.assembler(
+        store,
+        path=path,
+        max_age=app.config["SETTINGS"].public_cache_seconds,
+        clock=app.extensions["response_cache"].clock,
+    )
 
 
 @blp.route("/checkpoints/<string:checkpoint_id>")

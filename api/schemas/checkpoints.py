@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from enum import Enum
 from typing import Any
 
 import marshmallow as ma
@@ -64,6 +65,15 @@ class CheckpointListArgs(QueryArgs):
     )
     radius_km = ma.fields.Float(
         load_default=100.0, validate=ma.validate.Range(min=0, max=5000, min_inclusive=False)
+    )
+    shape = ma.fields.String(
+        data_key="fields",  # `fields` is the schema's own attribute
+        validate=ma.validate.OneOf(["full", "summary"]),
+        load_default="full",
+        metadata={
+            "description": "`summary`: only what a list screen shows (CheckpointSummary): "
+            "name, place, open now, state and each lane's wait; about a quarter of the bytes"
+        },
     )
 
 
@@ -367,6 +377,52 @@ class CheckpointDetailOut(CheckpointOut):
             "6 hours; null otherwise"
         },
     )
+
+
+def _codes(enum: type[Enum]) -> ma.validate.OneOf:
+    """An enum's codes, documented as the field's `enum`: the summary is cut from the full
+    item once dumped, so it holds the codes, not the members."""
+    return ma.validate.OneOf([member.value for member in enum])
+
+
+class PlaceOut(ma.Schema):
+    lat = ma.fields.Float()
+    lon = ma.fields.Float()
+
+
+class SummaryStatusOut(ma.Schema):
+    state = ma.fields.String(validate=_codes(State))
+    state_text = ma.fields.String()
+
+
+class SummaryQueueOut(ma.Schema):
+    direction = ma.fields.String(validate=_codes(Direction))
+    lane = ma.fields.String(validate=_codes(Lane))
+    wait_minutes = ma.fields.Integer()
+    wait_text = ma.fields.String(metadata={"example": "1 сағат 30 минут"})
+    stale = ma.fields.Boolean()
+
+
+class CheckpointSummaryOut(ma.Schema):
+    """A list item with `fields=summary`: what a list screen shows, for slow networks."""
+
+    id = ma.fields.String(metadata={"example": "kz-kordai"})
+    name = ma.fields.String()
+    country = ma.fields.String()
+    kind = ma.fields.String(validate=_codes(Kind))
+    location = ma.fields.Nested(PlaceOut)
+    open_now = ma.fields.Boolean(
+        allow_none=True, metadata={"description": "As hours.open_now of the full item"}
+    )
+    status = ma.fields.Nested(SummaryStatusOut, allow_none=True)
+    queues = ma.fields.List(ma.fields.Nested(SummaryQueueOut))
+    distance_km = ma.fields.Float()
+
+
+class CheckpointSummaryListOut(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CheckpointSummaryOut))
+    as_of = ma.fields.DateTime()
+    cursor = ma.fields.Integer()
 
 
 class CheckpointListOut(ma.Schema):

@@ -1,0 +1,281 @@
+"""The checkpoint list, joined from entries serialised once.
+
+A phone asks for the checkpoints near its own position, or for what changed since its
+own cursor: answers nobody else asks for, so keeping whole answers does not help them.
+Instead each checkpoint's list entry is serialised once per (checkpoint version,
+language) and kept in the worker. Any list answer (the whole list, one country's, the
+checkpoints within 300 km of a phone, what changed since a cursor) is selected, sorted
+and joined from those bytes, under one data version. Distances are computed for the
+phone's exact position on every request; only the entry bytes are shared.
+
+An entry is rendered again only when its checkpoint changed (`changed_version`, bumped
+with the data version by every write travellers see), or when it would read
+differently with the same data (`valid_until`: a report turning stale, the hour the
+reporting share moves on, the next opening or closing). So the first answer after a
+write renders the checkpoint that changed, not all of them.
+
+The reference is the list rendered straight from the database through the schema
+(`PUBLIC_CACHE=off`); tests hold both to the same content.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+import marshmallow as ma
+import orjson
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.cache import MIN_GZIP_BYTES, Entry, public_headers
+from api.schemas.checkpoints import CheckpointListArgs
+from content import versions
+from content.checkpoints.models import Checkpoint
+from content.checkpoints.service import distance_km
+from content.db import utcnow
+
+#: what a list screen shows of a checkpoint (`fields=summary`)
+SUMMARY_QUEUE_KEYS = ("direction", "lane", "wait_minutes", "wait_text", "stale")
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    """One checkpoint's list entry in one language, serialised, with what filters read."""
+
+    id: str
+    country: str
+    neighbor: str | None
+    kind: str
+    #: the current status's state; None when no status was ever posted
+    state: str | None
+    latitude: float
+    longitude: float
+    changed_version: int
+    #: the entry as the full list serves it, without `distance_km`
+    full: bytes
+    #: the entry as `fields=summary` serves it, without `distance_km`
+    summary: bytes
+    #: epoch seconds after which the entry would read differently; None: only a write
+    valid_until: float | None
+
+    def fresh(self, now: float) -> bool:
+        return self.valid_until is None or now < self.valid_until
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """A list request's filters, as `CheckpointListArgs` loads them."""
+
+    country: str | None = None
+    neighbor: str | None = None
+    kind: str | None = None
+    state: str | None = None
+    #: (latitude, longitude, radius in km)
+    near: tuple[float, float, float] | None = None
+    changed_since: int | None = None
+    summary: bool = False
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any]) -> ListQuery:
+        kind, state = args.get("kind"), args.get("state")
+        near = None
+        if "near" in args:
+            lat, lon = args["near"]
+            near = (lat, lon, args["radius_km"])
+        return cls(
+            country=args["country"].upper() if args.get("country") else None,
+            neighbor=args["neighbor"].upper() if args.get("neighbor") else None,
+            kind=kind.value if kind else None,
+            state=state.value if state else None,
+            near=near,
+            changed_since=args.get("changed_since"),
+            summary=args.get("shape") == "summary",
+        )
+
+    @property
+    def per_phone(self) -> bool:
+        """Whether the answer is one phone's own (its position, its cursor), not worth
+        keeping whole."""
+        return self.near is not None or self.changed_since is not None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every checkpoint's entry in one language at one data version; never changed once
+    made, so readers need no lock."""
+
+    locale: str
+    version: int
+    #: the entries in the database's order of checkpoint ids (the list's order)
+    entries: tuple[ListEntry, ...]
+    valid_until: float | None
+
+    def fresh(self, now: float) -> bool:
+        return self.valid_until is None or now < self.valid_until
+
+    def select(self, query: ListQuery) -> list[tuple[ListEntry, float | None]]:
+        """The entries the query asks for, with their distance when it gives a position,
+        sorted by distance then."""
+        chosen = []
+        for entry in self.entries:
+            if query.country and entry.country != query.country:
+                continue
+            if query.neighbor and entry.neighbor != query.neighbor:
+                continue
+            if query.kind and entry.kind != query.kind:
+                continue
+            if query.changed_since is not None and entry.changed_version <= query.changed_since:
+                continue
+            if query.state and entry.state != query.state:
+                continue
+            distance = None
+            if query.near:
+                lat, lon, radius = query.near
+                distance = distance_km(lat, lon, entry.latitude, entry.longitude)
+                if distance > radius:
+                    continue
+            chosen.append((entry, distance))
+        if query.near:
+            chosen.sort(key=lambda pair: pair[1] or 0.0)
+        return chosen
+
+    def answer(
+        self, query: ListQuery, *, read: str, now: datetime, compress: bool, max_age: int
+    ) -> Entry:
+        """The list answer for `query`, joined from the entries' bytes.
+
+        The ETag hashes the read, the joined entries and the cursor: the same data gives
+        the same ETag on every worker and node at any time. It is weak because `as_of`
+        (the moment of answering) is left out of it.
+        """
+        parts = []
+        valid_until = None
+        for entry, distance in self.select(query):
+            raw = entry.summary if query.summary else entry.full
+            if distance is not None:
+                raw = b'%s,"distance_km":%s}' % (raw[:-1], orjson.dumps(round(distance, 1)))
+            parts.append(raw)
+            if entry.valid_until is not None:
+                valid_until = min(valid_until or entry.valid_until, entry.valid_until)
+        items = b",".join(parts)
+        cursor = b"%d" % self.version
+        digest = hashlib.sha256(b"%s|%s|%s" % (read.encode(), items, cursor)).hexdigest()[:32]
+        body = b'{"items":[%s],"as_of":%s,"cursor":%s}' % (items, orjson.dumps(now.isoformat()), cursor)
+        gzipped = None
+        if compress and len(body) >= MIN_GZIP_BYTES:
+            gzipped = gzip.compress(body, 6, mtime=0)
+        return Entry(
+            body,
+            gzipped,
+            digest,
+            "application/json",
+            public_headers(digest, max_age, self.locale),
+            valid_until,
+        )
+
+
+#: renders some checkpoints' entries: (session, ids or None for all, their
+#: changed_version by id, locale, now) -> entries by id
+Render = Callable[
+    [Session, list[str] | None, Mapping[str, int], str, datetime], dict[str, ListEntry]
+]
+
+
+@dataclass
+class EntryStore:
+    """Each language's newest catalog, in this worker."""
+
+    catalogs: dict[str, Catalog] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def current(self, locale: str, version: int, now: float) -> Catalog | None:
+        """The language's catalog if it is at `version` and still reads true at `now`."""
+        catalog = self.catalogs.get(locale)
+        if catalog is None or catalog.version != version or not catalog.fresh(now):
+            return None
+        return catalog
+
+    def synced(self, session: Session, locale: str, now: datetime, render: Render) -> Catalog:
+        """The language's catalog at the database's current data version, rendering only
+        the entries whose checkpoint changed since or whose content turned."""
+        with self._lock:
+            version = versions.current(session)  # read first: a racing change comes again
+            stamp = now.timestamp()
+            old = self.catalogs.get(locale)
+            if old is not None and old.version == version and old.fresh(stamp):
+                return old
+            kept = {e.id: e for e in old.entries} if old else {}
+            rows = session.execute(
+                select(Checkpoint.id, Checkpoint.changed_version).order_by(Checkpoint.id)
+            ).all()
+            changed = {
+                checkpoint_id: changed_version
+                for checkpoint_id, changed_version in rows
+                if (entry := kept.get(checkpoint_id)) is None
+                or entry.changed_version != changed_version
+                or not entry.fresh(stamp)
+            }
+            if changed:
+                ids = None if len(changed) == len(rows) else sorted(changed)
+                kept.update(render(session, ids, changed, locale, now))
+            entries = tuple(kept[row_id] for row_id, _ in rows if row_id in kept)
+            times = [e.valid_until for e in entries if e.valid_until is not None]
+            catalog = Catalog(locale, version, entries, min(times) if times else None)
+            self.catalogs[locale] = catalog
+            return catalog
+
+
+def summary_of(item: Mapping[str, Any]) -> dict[str, Any]:
+    """What a list screen shows of a full list item: no paired checkpoint, hours,
+    sources, e-queue or reporting; status as its state, queues as their waits."""
+    status = item["status"]
+    return {
+        "id": item["id"],
+        "name": item["name"],
+        "country": item["country"],
+        "kind": item["kind"],
+        "location": {"lat": item["location"]["lat"], "lon": item["location"]["lon"]},
+        "open_now": item["hours"]["open_now"],
+        "status": (
+            {"state": status["state"], "state_text": status["state_text"]} if status else None
+        ),
+        "queues": [{key: queue[key] for key in SUMMARY_QUEUE_KEYS} for queue in item["queues"]],
+    }
+
+
+def assembler(store: EntryStore, *, path: str, max_age: int, clock: Callable[[], float]) -> Any:
+    """The list's `Assembler` for FastReads: answers from the catalog when it is at the
+    reader's data version, before Flask runs; anything it cannot read as
+    `CheckpointListArgs` goes on to Flask, which answers the problem."""
+    schema = CheckpointListArgs()
+
+    def assemble(query_string: str, locale: str, version: int, accepts_gzip: bool) -> Any:
+        catalog = store.current(locale, version, clock())
+        if catalog is None:
+            return None
+        values = parse_qs(query_string, keep_blank_values=True)
+        if any(len(given) > 1 for given in values.values()):
+            return None
+        try:
+            args = schema.load({name: given[0] for name, given in values.items()})
+        except ma.ValidationError:
+            return None
+        query = ListQuery.from_args(args)
+        keep = not query.per_phone
+        entry = catalog.answer(
+            query,
+            read=f"{path}?{query_string}|{locale}",
+            now=utcnow(),
+            compress=accepts_gzip or keep,
+            max_age=max_age,
+        )
+        return entry, keep
+
+    return assemble
