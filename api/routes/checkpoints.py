@@ -219,8 +219,8 @@ def present_checkpoint(
     checkpoint = state.checkpoint
     facts = equeues.get(checkpoint.id, [])
     paired = names.get(checkpoint.paired_id or "")
-    if checkpoint.hours:
-        note_valid_until(now + timedelta(minutes=1))  # open_now follows the clock
+    if (turns_at := checkpoints.next_hours_change(checkpoint, now)) is not None:
+        note_valid_until(turns_at)  # open_now follows the schedule
     known = checkpoint.hours_known
     item: dict[str, Any] = {
         "id": checkpoint.id,
@@ -380,6 +380,8 @@ class CheckpointDetail(MethodView):
         )
         item["paired_queues"] = paired_queues
         item["closing"] = present_closing(outlook.closing(session, state.checkpoint, now=now))
+        if (closing_turns_at := outlook.next_closing_change(state.checkpoint, now=now)) is not None:
+            note_valid_until(closing_turns_at)  # the warning appears, its minutes count down
         return item
 
 
