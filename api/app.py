@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import itertools
 import logging
 import re
-import time
 from typing import Any
 
 from flask import Flask, Response, request
@@ -23,10 +21,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import apidocs, cache, cli, console, errors, i18n, limits, observability, openapi
 from api.config import Settings
-from api.db import Database, get_session, make_engine
+from api.db import Database, make_engine
 from api.errors import TOO_DEEP, ProblemApi
 from api.i18n import current_locale
-from content import versions
 from content.errors import N_, FieldProblem, Invalid
 
 log = logging.getLogger(__name__)
@@ -34,16 +31,6 @@ log = logging.getLogger(__name__)
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
 #: the only API paths that take multipart bodies (files) instead of JSON
 UPLOAD_PATHS = {"/v1/admin/images"}
-
-
-def public_etag(data_version: int) -> str:
-    """A public read's ETag: the data version, the request and the reader's language.
-
-    The minute is part of it too, because `stale` flags turn with the clock.
-    """
-    minute = int(time.time() // 60)
-    key = f"{data_version}:{minute}:{request.full_path}:{current_locale()}"
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 #: how deeply a JSON body may nest; ours nest 3 levels, and Python's parser recurses
@@ -240,7 +227,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         elif request.path.startswith("/v1/"):
             response.cache_control.public = True
             response.cache_control.max_age = settings.public_cache_seconds
-            response.set_etag(public_etag(versions.current(get_session())))
+            # named by its content, as the read cache names it: not by when it was rendered
+            read = cache.read_key(request.path, request.query_string.decode(), current_locale())
+            response.headers["ETag"] = cache.content_etag(read, response.get_data())
         else:
             response.add_etag()
         response.make_conditional(request)

@@ -6,6 +6,11 @@ transaction as every write travellers can see. Each worker process reads it at m
 per VERSION_TTL (0.5 s by default), so a commit reaches every worker on every machine
 within that time, and a worker that just committed a write re-reads it at once.
 
+An answer's ETag names its content (`content_etag`), not the moment it was rendered: every
+worker and node gives the same answer the same ETag, and an answer rendered again (its
+`valid_until` passed, or another worker rendered it) still matches what phones hold when
+it reads the same.
+
 When the database does not answer, a worker keeps serving the answers it last served
 (stale-if-error, as their Cache-Control allows); what it never served gets Flask's 503.
 """
@@ -27,10 +32,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
+import orjson
 from flask import Response, current_app, g, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import LanguageAccept
-from werkzeug.http import parse_accept_header, parse_etags
+from werkzeug.http import parse_accept_header, parse_etags, unquote_etag
 
 from api import observability
 from api.db import Database
@@ -95,6 +101,7 @@ class VersionClock:
 class Entry:
     body: bytes
     gzipped: bytes | None
+    #: the ETag header, as `content_etag` gives it
     etag: str
     content_type: str
     #: everything but the body's own headers: validators, caching, language
@@ -170,8 +177,13 @@ def version_clock() -> VersionClock:
     return clock
 
 
+def read_key(path: str, query: str, locale: str) -> str:
+    """Which read a request is: its path, query and language, at any data version."""
+    return f"{path}?{query}|{locale}"
+
+
 def cache_key(path: str, query: str, locale: str, version: int) -> str:
-    return f"{path}?{query}|{locale}|{version}"
+    return f"{read_key(path, query, locale)}|{version}"
 
 
 def _read_of(key: str) -> str:
@@ -212,9 +224,39 @@ def answer_with(entry: Entry, *, keep: bool) -> Response:
     return Response(entry.body, content_type=entry.content_type)
 
 
+def content_etag(read: str, body: bytes) -> str:
+    """The ETag header of `body` answering `read` (`read_key`): a hash of the content, so
+    the same answer gets the same ETag on every worker and node, whenever it was rendered.
+
+    A JSON object's top-level `as_of` (when it was rendered) is left out, so the ETag is
+    weak: two answers that share it may differ in `as_of` alone. JSON is hashed as orjson
+    writes it again with sorted keys, whichever encoder wrote it first; anything else
+    (CSV) is hashed as it is.
+    """
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        content = body
+    else:
+        if isinstance(value, dict):
+            value.pop("as_of", None)
+        content = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    digest = hashlib.sha256(read.encode() + b"|" + content).hexdigest()[:32]
+    return f'W/"{digest}"'
+
+
+def not_modified(if_none_match: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header names the ETag header `etag`, compared weakly as
+    RFC 9110 asks (werkzeug's `ETags.contains` would skip every weak tag)."""
+    tag, _ = unquote_etag(etag)
+    if not if_none_match or tag is None:
+        return False
+    return parse_etags(if_none_match).contains_weak(tag)
+
+
 def public_headers(etag: str, max_age: int, locale: str) -> tuple[tuple[str, str], ...]:
     return (
-        ("ETag", f'"{etag}"'),
+        ("ETag", etag),
         (
             "Cache-Control",
             f"public, max-age={max_age}, stale-while-revalidate={max_age * 6}, "
@@ -246,35 +288,32 @@ def cached_read(view: Callable[..., Any]) -> Callable[..., Any]:
                 fresh: Response = current_app.make_response(view(*args, **kwargs))
             except OperationalError:
                 # the database went away before the version clock noticed: stale-if-error
-                stale = cache.newest(key)
-                if stale is None:
+                entry = cache.newest(key)
+                if entry is None:
                     raise
-                status, response_headers, body = serve(stale, _accepts_gzip())
-                return Response(body, status=status, headers=response_headers)
-            if fresh.status_code != 200:
-                return fresh
-            assembled_entry, keep = g.pop("cache_entry", (None, True))
-            if assembled_entry is not None:
-                entry = assembled_entry
             else:
-                valid_until = g.get("cache_valid_until")
-                etag = hashlib.sha256(f"{key}|{valid_until}".encode()).hexdigest()[:32]
-                body = fresh.get_data()
-                gzipped = gzip.compress(body, 6, mtime=0) if len(body) >= MIN_GZIP_BYTES else None
-                headers = public_headers(etag, settings.public_cache_seconds, locale) + tuple(
-                    (name, fresh.headers[name]) for name in KEPT_HEADERS if name in fresh.headers
-                )
-                entry = Entry(
-                    body,
-                    gzipped,
-                    etag,
-                    fresh.content_type or "application/json",
-                    headers,
-                    valid_until,
-                )
-            if keep:
-                cache.put(key, entry)
-        if request.if_none_match.contains(entry.etag):
+                if fresh.status_code != 200:
+                    return fresh
+                entry, keep = g.pop("cache_entry", (None, True))
+                if entry is None:  # the view answered with its body: the cache makes the rest
+                    body = fresh.get_data()
+                    etag = content_etag(_read_of(key), body)
+                    gzipped = (
+                        gzip.compress(body, 6, mtime=0) if len(body) >= MIN_GZIP_BYTES else None
+                    )
+                    headers = public_headers(etag, settings.public_cache_seconds, locale) + tuple(
+                        (name, fresh.headers[name])
+                        for name in KEPT_HEADERS
+                        if name in fresh.headers
+                    )
+                    content_type = fresh.content_type or "application/json"
+                    valid_until = g.get("cache_valid_until")
+                    entry = Entry(body, gzipped, etag, content_type, headers, valid_until)
+                if keep:
+                    cache.put(key, entry)
+        # a render can match too: the phone's copy may come from another worker, or from
+        # before this answer's valid_until passed
+        if not_modified(request.headers.get("If-None-Match"), entry.etag):
             return Response(status=304, headers=list(entry.headers))
         status, response_headers, body = serve(entry, _accepts_gzip())
         return Response(body, status=status, headers=response_headers)
@@ -353,8 +392,7 @@ class FastReads:
                     self.cache.put(key, entry)
         if entry is None:
             return self.wsgi_app(environ, start_response)
-        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-        if if_none_match and parse_etags(if_none_match).contains(entry.etag):
+        if not_modified(environ.get("HTTP_IF_NONE_MATCH"), entry.etag):
             headers = [*entry.headers, ("X-Request-ID", rid)]
             start_response(
                 "304 NOT MODIFIED",

@@ -21,7 +21,6 @@ The reference is the list rendered straight from the database through the schema
 from __future__ import annotations
 
 import gzip
-import hashlib
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.cache import MIN_GZIP_BYTES, Entry, public_headers
+from api.cache import MIN_GZIP_BYTES, Entry, content_etag, public_headers, read_key
 from api.schemas.checkpoints import CheckpointListArgs
 from content import versions
 from content.checkpoints.models import Checkpoint
@@ -149,12 +148,8 @@ class Catalog:
     def answer(
         self, query: ListQuery, *, read: str, now: datetime, compress: bool, max_age: int
     ) -> Entry:
-        """The list answer for `query`, joined from the entries' bytes.
-
-        The ETag hashes the read, the joined entries and the cursor: the same data gives
-        the same ETag on every worker and node at any time. It is weak because `as_of`
-        (the moment of answering) is left out of it.
-        """
+        """The list answer for `query`, joined from the entries' bytes, with the ETag of
+        its content (`content_etag`), the same on every worker and node at any time."""
         parts = []
         valid_until = None
         for entry, distance in self.select(query):
@@ -164,19 +159,18 @@ class Catalog:
             parts.append(raw)
             if entry.valid_until is not None:
                 valid_until = min(valid_until or entry.valid_until, entry.valid_until)
-        items = b",".join(parts)
-        cursor = b"%d" % self.version
-        digest = hashlib.sha256(b"%s|%s|%s" % (read.encode(), items, cursor)).hexdigest()[:32]
-        body = b'{"items":[%s],"as_of":%s,"cursor":%s}' % (items, orjson.dumps(now.isoformat()), cursor)
+        as_of = orjson.dumps(now.isoformat())
+        body = b'{"items":[%s],"as_of":%s,"cursor":%d}' % (b",".join(parts), as_of, self.version)
         gzipped = None
         if compress and len(body) >= MIN_GZIP_BYTES:
             gzipped = gzip.compress(body, 6, mtime=0)
+        etag = content_etag(read, body)
         return Entry(
             body,
             gzipped,
-            digest,
+            etag,
             "application/json",
-            public_headers(digest, max_age, self.locale),
+            public_headers(etag, max_age, self.locale),
             valid_until,
         )
 
@@ -271,7 +265,7 @@ def assembler(store: EntryStore, *, path: str, max_age: int, clock: Callable[[],
         keep = not query.per_phone
         entry = catalog.answer(
             query,
-            read=f"{path}?{query_string}|{locale}",
+            read=read_key(path, query_string, locale),
             now=utcnow(),
             compress=accepts_gzip or keep,
             max_age=max_age,

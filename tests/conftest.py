@@ -132,14 +132,12 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-@pytest.fixture
-def app(
-    database_url: str, session_factory: sessionmaker[Session], tmp_path: Path
-) -> Iterator[Flask]:
+def build_app(database_url: str, session_factory: sessionmaker[Session], image_dir: Path) -> Flask:
+    """An app working in the test's transaction; two of them are two workers (or nodes)."""
     app = create_app(
         {
             "database_url": database_url,
-            "image_dir": str(tmp_path / "images"),
+            "image_dir": str(image_dir),
             # tests write through their own session too: read the data version every time
             "version_ttl_seconds": 0,
             # one client posts far more than a phone would; test_limits turns them on
@@ -147,10 +145,17 @@ def app(
         }
     )
     app.config["TESTING"] = True
-    db = app.extensions["db"]
-    db.sessionmaker = session_factory
+    app.extensions["db"].sessionmaker = session_factory
+    return app
+
+
+@pytest.fixture
+def app(
+    database_url: str, session_factory: sessionmaker[Session], tmp_path: Path
+) -> Iterator[Flask]:
+    app = build_app(database_url, session_factory, tmp_path / "images")
     yield app
-    db.engine.dispose()
+    app.extensions["db"].engine.dispose()
 
 
 @pytest.fixture

@@ -42,5 +42,9 @@ def declare_if_match(blp: Blueprint, *, required: bool = True) -> Callable[[Any]
 def declare_not_modified(blp: Blueprint) -> Callable[[Any], Any]:
     """Document the 304 a conditional GET answers."""
     return blp.alt_response(
-        304, description="Not modified: the ETag in If-None-Match still matches", success=True
+        304,
+        description="Not modified: the ETag in If-None-Match still matches. Public ETags are "
+        'weak (W/"…"): they name the content, leaving out `as_of`, so an answer rendered '
+        "later or by another server keeps its ETag while it reads the same",
+        success=True,
     )

@@ -4,7 +4,7 @@ write, schedule and publish them (with their images)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, url_for
@@ -127,6 +127,12 @@ def _require_complete() -> bool:
     return bool(current_app.config["SETTINGS"].campaigns_require_all_locales)
 
 
+def _note_campaigns_change(now: datetime) -> None:
+    """A public campaign answer reads differently when a campaign starts or ends."""
+    if (changes_at := campaigns.next_change(get_session(), now)) is not None:
+        note_valid_until(changes_at)
+
+
 @blp.route("/campaigns")
 class CampaignList(MethodView):
     @cached_read
@@ -140,12 +146,13 @@ class CampaignList(MethodView):
         missing translation falls back along kk, ky, tg, tk, uz → ru → en.
         """
         locale = current_locale()
-        note_valid_until(utcnow() + timedelta(minutes=1))  # campaigns start and end on time
+        now = utcnow()
+        _note_campaigns_change(now)
         found = campaigns.public(
-            get_session(), country=args.get("country"), checkpoint=args.get("checkpoint")
+            get_session(), country=args.get("country"), checkpoint=args.get("checkpoint"), now=now
         )
         items = [present_campaign(c, locale, full=False) for c in found]
-        return {"items": [i for i in items if i], "as_of": utcnow()}
+        return {"items": [i for i in items if i], "as_of": now}
 
 
 @blp.route("/campaigns/<string:slug>")
@@ -160,8 +167,9 @@ class CampaignDetail(MethodView):
 
         Drafts, scheduled and archived campaigns answer 404.
         """
-        note_valid_until(utcnow() + timedelta(minutes=1))
-        campaign = campaigns.get_public(get_session(), slug)
+        now = utcnow()
+        _note_campaigns_change(now)
+        campaign = campaigns.get_public(get_session(), slug, now=now)
         item = present_campaign(campaign, current_locale(), full=True)
         if item is None:
             raise NotFound(N_("No campaign %(slug)s."), slug=slug)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from api import checkpoint_list
 from api.auth import require_poster
-from api.cache import answer_with, cached_read, note_valid_until, own_valid_until
+from api.cache import answer_with, cached_read, note_valid_until, own_valid_until, read_key
 from api.checkpoint_list import EntryStore, ListEntry, ListQuery, summary_of
 from api.db import get_session
 from api.i18n import current_locale, format_wait, label_text
@@ -229,8 +229,8 @@ def present_checkpoint(
     checkpoint = state.checkpoint
     facts = equeues.get(checkpoint.id, [])
     paired = names.get(checkpoint.paired_id or "")
-    if checkpoint.hours:
-        note_valid_until(now + timedelta(minutes=1))  # open_now follows the clock
+    if (turns_at := checkpoints.next_hours_change(checkpoint, now)) is not None:
+        note_valid_until(turns_at)  # open_now follows the schedule
     known = checkpoint.hours_known
     item: dict[str, Any] = {
         "id": checkpoint.id,
@@ -291,8 +291,7 @@ class CheckpointList(MethodView):
     @blp.doc(
         responses={
             "200": {
-                "description": "The list: whole, or with `fields=summary` what a list screen "
-                "shows",
+                "description": "The list: whole, or with `fields=summary` what a list screen shows",
                 "content": {"application/json": {"schema": LIST_SHAPES}},
             }
         }
@@ -379,7 +378,7 @@ def _joined_list(args: dict[str, Any]) -> Response:
     keep = not query.per_phone
     entry = catalog.answer(
         query,
-        read=f"{request.path}?{request.query_string.decode()}|{catalog.locale}",
+        read=read_key(request.path, request.query_string.decode(), catalog.locale),
         now=now,
         compress=keep or "gzip" in request.headers.get("Accept-Encoding", "").lower(),
         max_age=settings.public_cache_seconds,
@@ -506,6 +505,8 @@ class CheckpointDetail(MethodView):
         )
         item["paired_queues"] = paired_queues
         item["closing"] = present_closing(outlook.closing(session, state.checkpoint, now=now))
+        if (closing_turns_at := outlook.next_closing_change(state.checkpoint, now=now)) is not None:
+            note_valid_until(closing_turns_at)  # the warning appears, its minutes count down
         return item
 
 

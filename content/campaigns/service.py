@@ -458,6 +458,18 @@ def public(
     return result
 
 
+def next_change(session: Session, now: datetime) -> datetime | None:
+    """The next moment `public` answers differently without a write: the earliest start or
+    end of a published campaign still ahead of `now`; None when there is none."""
+    rows = session.execute(
+        select(Campaign.starts_at, Campaign.ends_at).where(
+            Campaign.status == CampaignStatus.PUBLISHED,
+            or_(Campaign.starts_at > now, Campaign.ends_at > now),
+        )
+    )
+    return min((moment for row in rows for moment in row if moment and moment > now), default=None)
+
+
 def get_public(session: Session, slug: str, *, now: datetime | None = None) -> Campaign:
     """A campaign the public may see; drafts, scheduled and archived ones are 404."""
     for campaign in public(session, now=now):

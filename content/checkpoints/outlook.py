@@ -392,3 +392,16 @@ def closing(session: Session, checkpoint: Checkpoint, *, now: datetime) -> Closi
     longest = max(known, key=lambda e: e.p50 or 0)
     likely = longest.p50 is not None and longest.p50 <= minutes_left
     return Closing(closes_at, minutes_left, longest, likely)
+
+
+def next_closing_change(checkpoint: Checkpoint, *, now: datetime) -> datetime | None:
+    """When `closing` next reads differently with the same data: the moment it appears,
+    6 hours before the close, and from then on each time `minutes_left` drops by one.
+    None when no close is ahead (the schedule's next opening is another boundary)."""
+    closes_at = next_close(checkpoint, now)
+    if closes_at is None:
+        return None
+    if closes_at - now > CLOSING_WARNING:
+        return closes_at - CLOSING_WARNING
+    minutes_left = int((closes_at - now).total_seconds() // 60)
+    return closes_at - timedelta(minutes=minutes_left)

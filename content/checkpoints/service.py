@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -437,26 +437,49 @@ def next_close(checkpoint: Checkpoint, after: datetime) -> datetime | None:
     """When the opening window that `after` falls in ends (a window running on into the
     next one does not end); None when the schedule says closed at `after`, always open,
     or unknown."""
-    if not checkpoint.hours_known or checkpoint.always_open or not checkpoint.hours:
-        return None
     if not is_open_at(checkpoint, after):
         return None
-    zone = ZoneInfo(checkpoint.timezone)
-    first_day = after.astimezone(zone).date() - timedelta(days=1)
-    closes = set()
-    for offset in range(9):  # a week of windows, and the night into the day after
-        day = first_day + timedelta(days=offset)
-        for window in checkpoint.hours:
-            if day.isoweekday() not in window["days"]:
-                continue
-            end_day = day if window["opens"] <= window["closes"] else day + timedelta(days=1)
-            hour, minute = (int(part) for part in window["closes"].split(":"))
-            end = datetime.combine(end_day, time(), tzinfo=zone)
-            closes.add(end + timedelta(hours=hour, minutes=minute))  # "24:00" is midnight
-    for moment in sorted(c for c in closes if c > after):
-        if not is_open_at(checkpoint, moment):
+    return next_hours_change(checkpoint, after)
+
+
+def next_hours_change(checkpoint: Checkpoint, after: datetime) -> datetime | None:
+    """The first moment after `after` at which `is_open_at` answers differently: when an
+    answer that shows `open_now` reads differently with the same data. None when the hours
+    are unknown or always open, and when the schedule never turns."""
+    if not checkpoint.hours_known or checkpoint.always_open or not checkpoint.hours:
+        return None
+    open_then = is_open_at(checkpoint, after)
+    for moment in _edges(checkpoint.hours, ZoneInfo(checkpoint.timezone), after):
+        if is_open_at(checkpoint, moment) != open_then:
             return moment.astimezone(after.tzinfo)
     return None
+
+
+def _edges(hours: list[dict[str, Any]], zone: ZoneInfo, after: datetime) -> Iterator[datetime]:
+    """The moments the schedule's windows open and close after `after`, earliest first,
+    from the window of the day before (it may run past midnight) to a week ahead. Made a
+    day at a time: the next change is nearly always within the day."""
+    first_day = after.astimezone(zone).date() - timedelta(days=1)
+    pending: list[datetime] = []
+    for offset in range(9):  # a week of windows, and the night into the day after
+        day = first_day + timedelta(days=offset)
+        for window in hours:
+            if day.isoweekday() in window["days"]:
+                end_day = day if window["opens"] <= window["closes"] else day + timedelta(days=1)
+                pending += [_on(day, window["opens"], zone), _on(end_day, window["closes"], zone)]
+        pending.sort()
+        day_ends = _on(day, "24:00", zone)  # no later day's window opens before
+        while pending and pending[0] < day_ends:
+            moment = pending.pop(0)
+            if moment > after:
+                yield moment
+    yield from (moment for moment in pending if moment > after)
+
+
+def _on(day: date, clock: str, zone: ZoneInfo) -> datetime:
+    """The moment a schedule's "HH:MM" falls on `day`; "24:00" is the next midnight."""
+    minutes = int(clock[:2]) * 60 + int(clock[3:])
+    return datetime.combine(day, time(), tzinfo=zone) + timedelta(minutes=minutes)
 
 
 def _check_report(

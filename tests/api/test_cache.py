@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
+from api.routes import checkpoints as checkpoint_routes
 from content.accounts import service as accounts
 from content.accounts.service import SYSTEM
 from content.checkpoints import service as checkpoints
@@ -156,13 +157,18 @@ class ManualClock:
 
 
 def test_a_cached_answer_is_rendered_again_when_it_would_read_differently(
-    app: Flask, client: FlaskClient, session: Session, connection: Connection
+    app: Flask,
+    client: FlaskClient,
+    session: Session,
+    connection: Connection,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A queue report turning stale changes the answer without a write: the cached bytes
-    expire at that moment, on the cache's clock."""
+    expire at that moment, on the cache's clock, and the answer rendered then says so."""
     app.extensions["version_clock"].ttl = 60  # as in production: a hit reads nothing
     clock = ManualClock(time.time())
     app.extensions["response_cache"].clock = clock
+    monkeypatch.setattr(checkpoint_routes, "utcnow", lambda: datetime.fromtimestamp(clock(), UTC))
     stale_after = timedelta(minutes=app.config["SETTINGS"].queue_stale_after_minutes)
     turns_stale_at = datetime.now(UTC) + timedelta(seconds=30)
     factories.record_queue(session, observed_at=turns_stale_at - stale_after)
@@ -175,11 +181,12 @@ def test_a_cached_answer_is_rendered_again_when_it_would_read_differently(
         clock.advance(20)
         assert client.get(url, headers=same).status_code == 304
         assert statements == []  # still the cached answer
-        clock.advance(20)  # the report is stale now, on the cache's clock
+        clock.advance(20)  # the report is stale now
         later = client.get(url, headers=same)
+    assert later.status_code == 200
+    assert later.get_json()["queues"][0]["stale"] is True
+    assert later.headers["ETag"] != first.headers["ETag"]
     assert statements  # rendered again from the database
-    # rendered on the wall clock, where the report is not stale yet: the same content
-    assert later.status_code == 304
 
 
 def test_the_data_version_is_read_again_once_its_ttl_has_passed(

@@ -295,3 +295,31 @@ def test_demo_label_missing_reads_what_a_reader_sees(
 
 def test_demo_label_missing_skips_a_language_with_no_text() -> None:
     assert campaigns.demo_label_missing({"kk": {"title": "", "summary": "", "body": " "}}) == []
+
+
+def _published(session: Session, slug: str, **fields: object) -> Campaign:
+    campaign = factories.campaign(session, actor=PUBLISHER, slug=slug, **fields)
+    for action in ("submit", "approve", "publish"):
+        campaigns.transition(session, actor=PUBLISHER, campaign=campaign, action=action)
+    return campaign
+
+
+def test_the_next_change_is_the_next_start_or_end_of_a_published_campaign(
+    session: Session,
+) -> None:
+    assert campaigns.next_change(session, NOW) is None
+    _published(session, "running", ends_at=NOW + timedelta(hours=3))
+    _published(
+        session, "coming", starts_at=NOW + timedelta(hours=2), ends_at=NOW + timedelta(hours=5)
+    )
+    _published(
+        session, "ended", starts_at=NOW - timedelta(days=2), ends_at=NOW - timedelta(hours=1)
+    )
+    draft = factories.campaign(
+        session, actor=PUBLISHER, slug="draft", starts_at=NOW + timedelta(hours=1)
+    )
+    assert draft.status == CampaignStatus.DRAFT  # unpublished: it starts nothing
+    assert campaigns.next_change(session, NOW) == NOW + timedelta(hours=2)
+    assert campaigns.next_change(session, NOW + timedelta(hours=2)) == NOW + timedelta(hours=3)
+    assert campaigns.next_change(session, NOW + timedelta(hours=4)) == NOW + timedelta(hours=5)
+    assert campaigns.next_change(session, NOW + timedelta(hours=5)) is None

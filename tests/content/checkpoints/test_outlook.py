@@ -478,6 +478,18 @@ def test_no_closing_for_always_open_or_unknown_hours(session: Session) -> None:
     assert outlook.closing(session, unknown, now=AFTERNOON) is None
 
 
+def test_the_closing_warning_turns_when_it_appears_and_each_minute_after() -> None:
+    checkpoint = factories.checkpoint(timezone="Asia/Tashkent", hours_known=True, hours=DAY_HOURS)
+    morning = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)  # 09:00: closes at 20:00 (15:00 UTC)
+    six_hours_before = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    assert outlook.next_closing_change(checkpoint, now=morning) == six_hours_before
+    # 179½ minutes left, shown as 179: it shows 178 once fewer than 179 are left
+    inside = AFTERNOON + timedelta(seconds=30)
+    assert outlook.next_closing_change(checkpoint, now=inside) == AFTERNOON + timedelta(minutes=1)
+    night = datetime(2026, 11, 25, 16, 0, tzinfo=UTC)  # closed: the opening turns it
+    assert outlook.next_closing_change(checkpoint, now=night) is None
+
+
 def test_next_close_across_midnight_and_joined_windows() -> None:
     night = factories.checkpoint(
         timezone="Asia/Tashkent",

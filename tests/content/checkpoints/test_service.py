@@ -162,6 +162,50 @@ def test_unknown_hours_and_always_open() -> None:
     assert checkpoints.is_open_at(_checkpoint(hours_known=False, always_open=True), NOW) is None
 
 
+def test_the_next_hours_change_within_a_day_and_across_the_week() -> None:
+    day = _checkpoint(hours=[{"days": [1, 2, 3, 4, 5], "opens": "08:00", "closes": "20:00"}])
+    monday = datetime(2026, 11, 23, tzinfo=UTC)  # Tashkent is UTC+5
+    # before the opening: it opens at 08:00 (03:00 UTC); open: it closes at 20:00 (15:00 UTC)
+    assert checkpoints.next_hours_change(day, monday.replace(hour=2)) == monday.replace(hour=3)
+    assert checkpoints.next_hours_change(day, monday.replace(hour=3)) == monday.replace(hour=15)
+    assert checkpoints.next_hours_change(day, monday.replace(hour=10)) == monday.replace(hour=15)
+    # Friday evening: closed over the weekend, it opens again on Monday
+    friday_21 = datetime(2026, 11, 27, 16, tzinfo=UTC)
+    assert checkpoints.next_hours_change(day, friday_21) == datetime(2026, 11, 30, 3, tzinfo=UTC)
+
+
+def test_the_next_hours_change_past_midnight() -> None:
+    night = _checkpoint(hours=[{"days": [5], "opens": "22:00", "closes": "02:00"}])
+    friday_23 = datetime(2026, 11, 27, 18, tzinfo=UTC)
+    saturday_02 = datetime(2026, 11, 27, 21, tzinfo=UTC)
+    assert checkpoints.next_hours_change(night, friday_23) == saturday_02
+    # closed from 02:00 Saturday until 22:00 the next Friday
+    next_friday_22 = datetime(2026, 12, 4, 17, tzinfo=UTC)
+    assert checkpoints.next_hours_change(night, saturday_02) == next_friday_22
+    # windows that join at midnight do not turn there
+    joined = _checkpoint(
+        hours=[
+            {"days": [3], "opens": "20:00", "closes": "24:00"},
+            {"days": [4], "opens": "00:00", "closes": "02:00"},
+        ]
+    )
+    wednesday_22 = datetime(2026, 11, 25, 17, tzinfo=UTC)
+    thursday_02 = datetime(2026, 11, 25, 21, tzinfo=UTC)
+    assert checkpoints.next_hours_change(joined, wednesday_22) == thursday_02
+
+
+def test_no_hours_change_for_unknown_hours_or_always_open() -> None:
+    assert checkpoints.next_hours_change(_checkpoint(), NOW) is None
+    assert checkpoints.next_hours_change(_checkpoint(always_open=True), NOW) is None
+    every_day = [{"days": [1, 2, 3, 4, 5, 6, 7], "opens": "08:00", "closes": "20:00"}]
+    unconfirmed = _checkpoint(hours_known=False, hours=every_day)
+    assert checkpoints.next_hours_change(unconfirmed, NOW) is None
+    around_the_clock = _checkpoint(
+        hours=[{"days": [1, 2, 3, 4, 5, 6, 7], "opens": "00:00", "closes": "24:00"}]
+    )
+    assert checkpoints.next_hours_change(around_the_clock, NOW) is None
+
+
 def test_distance() -> None:
     # Almaty to Bishkek, about 195 km as the crow flies
     assert 190 < checkpoints.distance_km(43.238, 76.946, 42.875, 74.604) < 200
