@@ -82,13 +82,17 @@ def wrk(
         command += ["-H", f"{name}: {value}"]
     if script:
         command += ["-s", str(script)]
-    output = subprocess.run(
+    completed = subprocess.run(
         [*command, url],
         capture_output=True,
         text=True,
         check=True,
         env={**os.environ, **(env or {})},
-    ).stdout
+    )
+    if completed.stderr:
+        # a Lua script's error: wrk goes on with its plain request to `url` and exits 0
+        raise RuntimeError(completed.stderr)
+    output = completed.stdout
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
     if not rate or not p99 or "Non-2xx" in output and "304" not in url:
