@@ -5,15 +5,25 @@ Every figure compares the app with a baseline under the same gunicorn settings
 of 10 seconds each, medians reported. Results go to bench/results/http_read.json and a
 Markdown table to bench/results/http_read.md.
 
-    python bench/http_read.py [--seconds 10] [--runs 3]
+    python bench/http_read.py [--seconds 10] [--runs 3] [--etag-age 120] [--only per-phone]
 
-Rows (the targets are the issue's):
+Rows (the targets are the issues'):
 - GET /v1/checkpoints?lang=kk, warm cache, vs a minimal Flask endpoint with the same bytes
 - the same with If-None-Match (304) vs a minimal Flask 304
 - GET /v1/checkpoints/{id}, /v1/campaigns, /v1/customs/rules vs the same baseline
 - p99 latency of the list at half its peak rate vs the baseline's p99 at that rate
 - the list through the nginx front (deploy/nginx.conf) vs nginx serving the bytes as a file
 - gunicorn worker resident memory after the read benchmark
+- issue #17, the reads each phone makes its own, on a database of their own (`--only
+  per-phone` runs just these, into bench/results/http_read_per_phone.*):
+  - `near=` at random positions across the region (bench/near.lua) vs the cached list
+  - `changed_since=` at random cursors among the last 200 data versions
+    (bench/changed_since.lua) vs the cached list, both while a queue report lands every 2 s
+  - p50 of the list's uncached render, the first request in each language after a write,
+    from the app's own request log (an absolute figure: nothing renders it to compare)
+  - the size of `fields=summary` gzipped, the largest of the seven languages
+  - the share of 304s for conditional GETs of the list, the campaigns and a detail with
+    ETags 2 minutes old, no write in between, from both workers
 
 The history-size rows (PostgreSQL) are bench/scale.py's, which uses this module's helpers.
 """
@@ -21,6 +31,8 @@ The history-size rows (PostgreSQL) are bench/scale.py's, which uses this module'
 from __future__ import annotations
 
 import argparse
+import gzip
+import itertools
 import json
 import os
 import re
@@ -30,12 +42,20 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+import tomllib
+import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -52,19 +72,35 @@ ENDPOINTS = {
     "customs": "/v1/customs/rules?lang=kk",
 }
 PACED = ROOT / "bench" / "paced.lua"
+NEAR = ROOT / "bench" / "near.lua"
+CHANGED_SINCE = ROOT / "bench" / "changed_since.lua"
 RESULTS = ROOT / "bench" / "results"
+#: how many data versions back the phones' delta-sync cursors lie, and how many queue
+#: reports raise the demo seed's data version past that before anything is measured
+CURSOR_WINDOW = 200
+RAISED_BY = 250
+WRITE_EVERY = 2.0  # seconds between queue reports while delta sync is measured
+RENDERS = 30  # writes, after each of which the list is rendered once in every language
+REVALIDATED = {name: ENDPOINTS[name] for name in ("list", "campaigns", "detail")}
+REVALIDATIONS = 50  # conditional GETs of each of REVALIDATED
 
 
 @contextmanager
 def gunicorn(
-    app: str, env: dict[str, str], tmp: Path, probe: str = "/healthz"
+    app: str,
+    env: dict[str, str],
+    tmp: Path,
+    probe: str = "/healthz",
+    access_log: Path | None = None,
 ) -> Iterator[servers.Gunicorn]:
     """`app` under gunicorn.conf.py with 2 workers, as every figure here measures it."""
     # one client IP sends everything: the read limit stays on (its cost is measured) but
     # high enough never to refuse; the app still writes its JSON line per request (its
-    # cost is measured), to nowhere
+    # cost is measured), to nowhere unless `access_log` is wanted
     env = {"READ_RATE_LIMIT": "1000000000 per minute", **env}
-    with servers.gunicorn(env, tmp / "gunicorn.log", workers=2, app=app, probe=probe) as server:
+    with servers.gunicorn(
+        env, tmp / "gunicorn.log", workers=2, app=app, probe=probe, access_log=access_log
+    ) as server:
         yield server
 
 
@@ -82,13 +118,17 @@ def wrk(
         command += ["-H", f"{name}: {value}"]
     if script:
         command += ["-s", str(script)]
-    output = subprocess.run(
+    completed = subprocess.run(
         [*command, url],
         capture_output=True,
         text=True,
         check=True,
         env={**os.environ, **(env or {})},
-    ).stdout
+    )
+    if completed.stderr:
+        # a Lua script's error: wrk goes on with its plain request to `url` and exits 0
+        raise RuntimeError(completed.stderr)
+    output = completed.stdout
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
     if not rate or not p99 or "Non-2xx" in output and "304" not in url:
@@ -215,6 +255,7 @@ def read_rows(args: argparse.Namespace, tmp: Path, results: dict) -> None:
         }
     )
     nginx_rows(args, tmp, env, bodies["list"], results)
+    per_phone_rows(args, tmp, results)
 
 
 def worker_rss(server: servers.Gunicorn) -> list[int]:
@@ -285,6 +326,341 @@ def nginx_rows(
     )
 
 
+@dataclass(frozen=True)
+class Lane:
+    """A checkpoint's lane that a demo agency key may post queue reports for."""
+
+    checkpoint: str
+    direction: str
+    lane: str
+    key: str
+
+
+def per_phone_rows(args: argparse.Namespace, tmp: Path, results: dict) -> None:
+    """Issue #17's rows: the reads each phone makes its own (its position, its cursor)
+    against the cached list in the same run, the first render after a write, the summary
+    list's size and how long an ETag earns a 304. On a database of their own, since they
+    write."""
+    database = f"sqlite:///{tmp}/per-phone.db"
+    env = {"DATABASE_URL": database, "IMAGE_DIR": str(tmp / "images")}
+    keys = servers.seeded(database, tmp)
+    with gunicorn("wsgi:app", env, tmp) as server:
+        lanes = postable_lanes(server.base, keys)
+        raise_version(server.base, lanes, RAISED_BY)
+    box = region_box()
+    runs: dict[str, list[float]] = {}
+    writes: Counter[int] = Counter()
+    for _ in range(args.runs):
+        with gunicorn("wsgi:app", env, tmp) as server:
+            base = server.base
+            measure = partial(measure_rate, runs, seconds=args.seconds)
+            measure("list", base + ENDPOINTS["list"])
+            measure("near", base + "/v1/checkpoints", script=NEAR, env={"WRK_BOX": box})
+            with writing(base, lanes, WRITE_EVERY) as answers:
+                measure("list under writes", base + ENDPOINTS["list"])
+                cursors = {"WRK_CURSOR": str(list_cursor(base)), "WRK_WINDOW": str(CURSOR_WINDOW)}
+                measure(
+                    "changed_since under writes",
+                    base + "/v1/checkpoints",
+                    script=CHANGED_SINCE,
+                    env=cursors,
+                )
+            writes.update(answers)
+    log = tmp / "per-phone-requests.log"
+    with gunicorn("wsgi:app", env, tmp, access_log=log) as server:
+        request_ids = render_after_writes(server.base, lanes, RENDERS)
+        sizes = summary_sizes(server.base)
+        revalidated = revalidated_after(server.base, args.etag_age, REVALIDATIONS)
+    rendered, from_cache = render_durations(log, request_ids)
+    results["per_phone"] = {
+        "near_box": box,
+        "runs": runs,
+        "writes_by_status": writes,
+        "render_ms": rendered,
+        "render_requests_served_from_cache": from_cache,
+        "summary_sizes": sizes,
+        "etag_age_s": args.etag_age,
+        "revalidated": revalidated,
+    }
+    medians = {name: statistics.median(rates) for name, rates in runs.items()}
+    rows = results["rows"]
+    rows.append(
+        row(
+            "GET /v1/checkpoints?near=<random position>&radius_km=300&lang=kk",
+            medians["near"],
+            medians["list"],
+            ">= 0.5",
+            baseline="the cached list (?lang=kk, warm) in the same run",
+        )
+    )
+    rows.append(
+        row(
+            f"GET /v1/checkpoints?changed_since=<random of the last {CURSOR_WINDOW} versions>"
+            f"&lang=kk, a write every {WRITE_EVERY:.0f} s ({writes[201]} of "
+            f"{writes.total()} landed)",
+            medians["changed_since under writes"],
+            medians["list under writes"],
+            ">= 0.5",
+            baseline="the cached list under the same writes in the same run",
+        )
+    )
+    rows.append(render_row(rendered))
+    rows.append(summary_row(sizes))
+    rows.append(revalidation_row(revalidated, args.etag_age))
+
+
+def measure_rate(
+    runs: dict[str, list[float]], name: str, url: str, seconds: int, **options: Any
+) -> None:
+    """wrk at `url` for 2 s to warm up, then for `seconds`, whose rate joins runs[name]."""
+    wrk(url, 2, **options)
+    runs.setdefault(name, []).append(wrk(url, seconds, **options)["rate"])
+
+
+def region_box(margin: float = 1.0) -> str:
+    """The box around the seed's checkpoints, `margin` degrees wider on every side, as
+    near.lua reads it: "lat_min,lat_max,lon_min,lon_max"."""
+    seed = tomllib.loads((ROOT / "content" / "seed" / "checkpoints.toml").read_text())
+    lats = [checkpoint["lat"] for checkpoint in seed["checkpoint"]]
+    lons = [checkpoint["lon"] for checkpoint in seed["checkpoint"]]
+    edges = (min(lats) - margin, max(lats) + margin, min(lons) - margin, max(lons) + margin)
+    return ",".join(f"{edge:.3f}" for edge in edges)
+
+
+def postable_lanes(base: str, keys: dict[str, str]) -> list[Lane]:
+    """One lane of every checkpoint that one of the agency `keys` ({country: key}) may
+    post for."""
+    with urllib.request.urlopen(f"{base}/v1/checkpoints?lang=en") as response:
+        items = json.loads(response.read())["items"]
+    return [
+        Lane(item["id"], item["directions"][0], item["lanes"][0], keys[item["country"]])
+        for item in items
+        if item["country"] in keys and item["directions"] and item["lanes"]
+    ]
+
+
+def post_queue_report(base: str, lane: Lane) -> int:
+    """POST one queue report observed now; the status of the answer (0: none came)."""
+    report = {
+        "direction": lane.direction,
+        "lane": lane.lane,
+        "wait_minutes": 30,
+        "observed_at": datetime.now(UTC).isoformat(),
+    }
+    request = urllib.request.Request(
+        f"{base}/v1/checkpoints/{lane.checkpoint}/queues",
+        data=json.dumps({"reports": [report]}).encode(),
+        headers={"Authorization": f"Bearer {lane.key}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return 0
+
+
+def raise_version(base: str, lanes: list[Lane], reports: int) -> None:
+    """Post `reports` queue reports round the `lanes`, one data version each."""
+    answers = Counter(
+        post_queue_report(base, lane) for lane in itertools.islice(itertools.cycle(lanes), reports)
+    )
+    if set(answers) != {201}:
+        raise RuntimeError(f"raising the data version: answers by status {dict(answers)}")
+
+
+@contextmanager
+def writing(base: str, lanes: list[Lane], every: float) -> Iterator[Counter[int]]:
+    """A thread that posts a queue report every `every` seconds, round the `lanes`, while
+    the block runs; yields its answers counted by status."""
+    answers: Counter[int] = Counter()
+    stop = threading.Event()
+
+    def post() -> None:
+        due = time.monotonic()
+        for lane in itertools.cycle(lanes):
+            answers[post_queue_report(base, lane)] += 1
+            due += every  # on the beat, however long a post took
+            if stop.wait(max(0.0, due - time.monotonic())):
+                return
+
+    thread = threading.Thread(target=post, daemon=True)
+    thread.start()
+    try:
+        yield answers
+    finally:
+        stop.set()
+        thread.join()
+
+
+def list_cursor(base: str) -> int:
+    """The `cursor` of the list: the data version it was read at."""
+    with urllib.request.urlopen(base + ENDPOINTS["list"]) as response:
+        return int(json.loads(response.read())["cursor"])
+
+
+def render_after_writes(base: str, lanes: list[Lane], writes: int) -> list[str]:
+    """Post `writes` queue reports; after each, GET the list once in every language, each
+    the first such request since the write. Returns the X-Request-IDs the GETs carried."""
+    request_ids = []
+    for number, lane in zip(range(writes), itertools.cycle(lanes), strict=False):
+        status = post_queue_report(base, lane)
+        if status != 201:
+            raise RuntimeError(f"a write before the uncached renders answered {status}")
+        time.sleep(1.0)  # past VERSION_TTL_SECONDS (0.5 s): both workers see the write
+        for locale in LOCALES:
+            request_id = f"render-{number}-{locale}"
+            request = urllib.request.Request(
+                f"{base}/v1/checkpoints?lang={locale}", headers={"X-Request-ID": request_id}
+            )
+            with urllib.request.urlopen(request) as response:
+                response.read()
+            request_ids.append(request_id)
+    return request_ids
+
+
+def render_durations(log: Path, request_ids: list[str]) -> tuple[list[float], int]:
+    """From the app's request log, the duration_ms of those of `request_ids` that Flask
+    rendered, and how many of them the cache middleware served instead."""
+    wanted = set(request_ids)
+    rendered: list[float] = []
+    from_cache = 0
+    for line in log.read_text().splitlines():
+        entry = json.loads(line) if line.startswith("{") else {}
+        if entry.get("request_id") not in wanted:
+            continue
+        if entry["route"] == "cached":
+            from_cache += 1
+        else:
+            rendered.append(entry["duration_ms"])
+    return rendered, from_cache
+
+
+def summary_sizes(base: str) -> dict[str, dict[str, Any]]:
+    """The summary list in every language as a phone accepting gzip gets it: status,
+    encoding, bytes of the body, and whether it has the full list's fields all the same
+    (an app that ignores `fields` answers the full list)."""
+    sizes: dict[str, dict[str, Any]] = {}
+    for locale in LOCALES:
+        request = urllib.request.Request(
+            f"{base}/v1/checkpoints?fields=summary&lang={locale}",
+            headers={"Accept-Encoding": "gzip"},
+        )
+        try:
+            with urllib.request.urlopen(request) as response:
+                encoding = response.headers.get("Content-Encoding")
+                body = response.read()
+        except urllib.error.HTTPError as error:
+            sizes[locale] = {"status": error.code}
+            continue
+        with urllib.request.urlopen(f"{base}/v1/checkpoints?lang={locale}") as response:
+            full = json.loads(response.read())
+        summary = json.loads(gzip.decompress(body) if encoding == "gzip" else body)
+        sizes[locale] = {
+            "status": 200,
+            "encoding": encoding,
+            "bytes": len(body),
+            "full_fields": field_paths(summary) == field_paths(full),
+        }
+    return sizes
+
+
+def field_paths(value: Any, path: str = "") -> set[str]:
+    """The path of every field in a JSON value, a list's elements as `[]`: items[].id."""
+    if isinstance(value, dict):
+        paths = set()
+        for name, child in value.items():
+            child_path = f"{path}.{name}" if path else name
+            paths |= {child_path} | field_paths(child, child_path)
+        return paths
+    if isinstance(value, list):
+        return set().union(*(field_paths(child, path + "[]") for child in value))
+    return set()
+
+
+def revalidated_after(base: str, age: float, count: int) -> dict[str, dict[str, int]]:
+    """Keep the ETags of the REVALIDATED answers, wait `age` seconds without a write, then
+    send `count` conditional GETs of each, from 4 clients at once and each on a new
+    connection, so both workers answer. Per answer: how many were sent, how many got 304."""
+    etags = {}
+    for name, path in REVALIDATED.items():
+        with urllib.request.urlopen(base + path) as response:
+            etags[name] = response.headers["ETag"]
+    time.sleep(age)
+
+    def status(name: str) -> int:
+        request = urllib.request.Request(
+            base + REVALIDATED[name], headers={"If-None-Match": etags[name]}
+        )
+        try:
+            with urllib.request.urlopen(request) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:  # urllib raises for a 304 too
+            return error.code
+
+    names = [name for name in REVALIDATED for _ in range(count)]
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(status, names))
+    answered = Counter((name, code) for name, code in zip(names, statuses, strict=True))
+    return {name: {"sent": count, "not_modified": answered[name, 304]} for name in REVALIDATED}
+
+
+def render_row(rendered: list[float]) -> dict:
+    figure = "full list, uncached render (first request per language after a write), p50"
+    if not rendered:
+        return {"figure": figure, "skipped": "no uncached render in the app's request log"}
+    return {
+        "figure": f"{figure}, absolute: no baseline renders it",
+        "measured": round(statistics.median(rendered), 2),
+        "baseline": None,
+        "ratio": None,
+        "target": "<= 5 ms",
+        "unit": "ms",
+        "samples": len(rendered),
+    }
+
+
+def summary_row(sizes: dict[str, dict[str, Any]]) -> dict:
+    figure = "GET /v1/checkpoints?fields=summary, gzipped, the largest of the 7 languages"
+    refused = [
+        f"{locale} {size['status']}" for locale, size in sizes.items() if "bytes" not in size
+    ]
+    if refused:
+        return {"figure": figure, "skipped": f"not measured, it answered {', '.join(refused)}"}
+    if any(size["full_fields"] for size in sizes.values()):
+        return {
+            "figure": figure,
+            "skipped": "not measured, the app ignores `fields`: it answered the full list",
+        }
+    largest = max(sizes, key=lambda locale: int(sizes[locale]["bytes"]))
+    return {
+        "figure": f"{figure} ({largest})",
+        "measured": sizes[largest]["bytes"],
+        "baseline": None,
+        "ratio": None,
+        "target": "< 2048 bytes",
+        "unit": "bytes",
+    }
+
+
+def revalidation_row(revalidated: dict[str, dict[str, int]], age: float) -> dict:
+    sent = sum(counts["sent"] for counts in revalidated.values())
+    not_modified = sum(counts["not_modified"] for counts in revalidated.values())
+    each = ", ".join(
+        f"{name} {counts['not_modified']}/{counts['sent']}" for name, counts in revalidated.items()
+    )
+    return {
+        "figure": f"conditional GETs with ETags {age:.0f} s old, no writes, 2 workers: "
+        f"share of 304 ({each})",
+        "measured": round(100 * not_modified / sent, 1),
+        "baseline": None,
+        "ratio": None,
+        "target": "100 %",
+        "unit": "%",
+    }
+
+
 def row(
     figure: str,
     measured: float,
@@ -321,6 +697,14 @@ def write(results: dict, benchmark: str) -> None:
     if sizes:
         lines += ["", "Compressed size of the checkpoint list, per locale (gzip):", ""]
         lines += [f"- {loc}: {s['gzip_bytes']:,} bytes" for loc, s in sizes.items()]
+    summary = results.get("per_phone", {}).get("summary_sizes", {})
+    if summary and all("bytes" in s and not s["full_fields"] for s in summary.values()):
+        lines += [
+            "",
+            "Size on the wire of the summary list (fields=summary, gzip accepted), per locale:",
+            "",
+        ]
+        lines += [f"- {loc}: {s['bytes']:,} bytes" for loc, s in summary.items()]
     for name, plan in results.get("explain", {}).items():
         lines += ["", f"EXPLAIN (ANALYZE, BUFFERS) — {name}, at 10 M rows:", "", "```", plan, "```"]
     (RESULTS / f"{benchmark}.md").write_text("\n".join(lines) + "\n")
@@ -331,8 +715,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--etag-age",
+        type=float,
+        default=120,
+        help="seconds the ETags wait before the conditional GETs (issue #17's figure: 120)",
+    )
+    parser.add_argument(
+        "--only",
+        choices=["per-phone"],
+        help="only issue #17's rows, into bench/results/http_read_per_phone.*",
+    )
     args = parser.parse_args()
-    return run("http_read", partial(read_rows, args), seconds=args.seconds, runs=args.runs)
+    settings = {"seconds": args.seconds, "runs": args.runs, "etag_age_s": args.etag_age}
+    if args.only == "per-phone":
+        return run("http_read_per_phone", partial(per_phone_rows, args), **settings)
+    return run("http_read", partial(read_rows, args), **settings)
 
 
 def run(benchmark: str, measure: Callable[[Path, dict], None], **settings: object) -> int:

@@ -190,9 +190,11 @@ def gunicorn(
     workers: int = 3,
     app: str = "wsgi:app",
     probe: str = "/healthz",
+    access_log: Path | None = None,
 ) -> Iterator[Gunicorn]:
     """`app` under gunicorn.conf.py on a free loopback port, once `probe` answers and every
-    worker is up; its log goes to `log`."""
+    worker is up; its log goes to `log`, the app's own line per request (on stdout) to
+    `access_log`, or nowhere."""
     port = free_port()
     full_env = {
         **os.environ,
@@ -201,12 +203,12 @@ def gunicorn(
         "BIND": f"127.0.0.1:{port}",
         "LOG_LEVEL": "info",  # the master logs worker deaths and boots
     }
-    with log.open("ab") as log_file:
+    with log.open("ab") as log_file, (access_log or Path(os.devnull)).open("ab") as requests:
         process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), app],
             cwd=ROOT,
             env=full_env,
-            stdout=subprocess.DEVNULL,
+            stdout=requests,
             stderr=log_file,
         )
     server = Gunicorn(process, f"http://127.0.0.1:{port}", log)
