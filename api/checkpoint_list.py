@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import gzip
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -40,6 +40,8 @@ from content.checkpoints.models import Checkpoint
 from content.checkpoints.service import distance_km
 from content.db import utcnow
 
+#: answers remembered per catalog (a language at a data version), at most
+MAX_REMEMBERED_ANSWERS = 512
 #: what a list screen shows of a checkpoint (`fields=summary`)
 SUMMARY_QUEUE_KEYS = ("direction", "lane", "wait_minutes", "wait_text", "stale")
 
@@ -115,6 +117,9 @@ class Catalog:
     #: the entries in the database's order of checkpoint ids (the list's order)
     entries: tuple[ListEntry, ...]
     valid_until: float | None
+    #: answers without a position, by read: a cursor or a filter recurs, a position does
+    #: not. They go with the catalog when the data changes.
+    answers: dict[str, Entry] = field(default_factory=dict, compare=False, repr=False)
 
     def fresh(self, now: float) -> bool:
         return self.valid_until is None or now < self.valid_until
@@ -150,6 +155,11 @@ class Catalog:
     ) -> Entry:
         """The list answer for `query`, joined from the entries' bytes, with the ETag of
         its content (`content_etag`), the same on every worker and node at any time."""
+        if query.near is None:
+            remembered = self.answers.get(read)
+            if remembered is not None:
+                return remembered
+            compress = True  # it will be served again, to phones that take gzip
         parts = []
         valid_until = None
         for entry, distance in self.select(query):
@@ -165,7 +175,7 @@ class Catalog:
         if compress and len(body) >= MIN_GZIP_BYTES:
             gzipped = gzip.compress(body, 6, mtime=0)
         etag = content_etag(read, body)
-        return Entry(
+        entry = Entry(
             body,
             gzipped,
             etag,
@@ -173,20 +183,52 @@ class Catalog:
             public_headers(etag, max_age, self.locale),
             valid_until,
         )
+        if query.near is None:
+            if len(self.answers) >= MAX_REMEMBERED_ANSWERS:
+                self.answers.clear()
+            self.answers[read] = entry
+        return entry
 
 
-#: renders some checkpoints' entries: (session, ids or None for all, their
-#: changed_version by id, locale, now) -> entries by id
-Render = Callable[
-    [Session, list[str] | None, Mapping[str, int], str, datetime], dict[str, ListEntry]
-]
+#: reads what some checkpoints' entries show: (session, ids or None for all, now) ->
+#: whatever `Render` takes, read once and rendered in each language
+Load = Callable[[Session, list[str] | None, datetime], Any]
+#: renders the entries of the checkpoints in `changed` (their changed_version by id)
+#: from what `Load` read: (loaded, changed, locale, now) -> entries by id
+Render = Callable[[Any, Mapping[str, int], str, datetime], dict[str, ListEntry]]
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """What one read of the database gave, kept for the other languages' renders."""
+
+    version: int
+    #: the checkpoints it covers; None: every one
+    ids: frozenset[str] | None
+    at: float
+    data: Any
+
+    def covers(self, version: int, ids: Iterable[str], now: float) -> bool:
+        return (
+            self.version == version
+            and now - self.at < LOAD_REUSE_SECONDS
+            and (self.ids is None or self.ids.issuperset(ids))
+        )
+
+
+#: how long one read of the database serves the other languages' renders (at one data
+#: version): the entries it gives are checked against `valid_until` like any other
+LOAD_REUSE_SECONDS = 1.0
 
 
 @dataclass
 class EntryStore:
-    """Each language's newest catalog, in this worker."""
+    """Each language's newest catalog, in this worker, and how to make one."""
 
+    load: Load
+    render: Render
     catalogs: dict[str, Catalog] = field(default_factory=dict)
+    _loaded: _Loaded | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def current(self, locale: str, version: int, now: float) -> Catalog | None:
@@ -196,30 +238,39 @@ class EntryStore:
             return None
         return catalog
 
-    def synced(self, session: Session, locale: str, now: datetime, render: Render) -> Catalog:
+    def synced(self, session: Session, locale: str, now: datetime) -> Catalog:
         """The language's catalog at the database's current data version, rendering only
-        the entries whose checkpoint changed since or whose content turned."""
+        the entries whose checkpoint changed since or whose content turned. What the
+        database said is read once per write for every language."""
         with self._lock:
-            version = versions.current(session)  # read first: a racing change comes again
+            # the version in the same statement as each checkpoint's: one snapshot
+            rows = session.execute(
+                select(
+                    Checkpoint.id, Checkpoint.changed_version, versions.current_column()
+                ).order_by(Checkpoint.id)
+            ).all()
+            version = rows[0][2] if rows else versions.current(session)
             stamp = now.timestamp()
             old = self.catalogs.get(locale)
             if old is not None and old.version == version and old.fresh(stamp):
                 return old
             kept = {e.id: e for e in old.entries} if old else {}
-            rows = session.execute(
-                select(Checkpoint.id, Checkpoint.changed_version).order_by(Checkpoint.id)
-            ).all()
             changed = {
                 checkpoint_id: changed_version
-                for checkpoint_id, changed_version in rows
+                for checkpoint_id, changed_version, _ in rows
                 if (entry := kept.get(checkpoint_id)) is None
                 or entry.changed_version != changed_version
                 or not entry.fresh(stamp)
             }
             if changed:
-                ids = None if len(changed) == len(rows) else sorted(changed)
-                kept.update(render(session, ids, changed, locale, now))
-            entries = tuple(kept[row_id] for row_id, _ in rows if row_id in kept)
+                loaded = self._loaded
+                if loaded is None or not loaded.covers(version, changed, stamp):
+                    ids = None if len(changed) == len(rows) else sorted(changed)
+                    data = self.load(session, ids, now)
+                    loaded = _Loaded(version, frozenset(ids) if ids else None, stamp, data)
+                    self._loaded = loaded
+                kept.update(self.render(loaded.data, changed, locale, now))
+            entries = tuple(kept[row_id] for row_id, _, _ in rows if row_id in kept)
             times = [e.valid_until for e in entries if e.valid_until is not None]
             catalog = Catalog(locale, version, entries, min(times) if times else None)
             self.catalogs[locale] = catalog

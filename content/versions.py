@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, select, update
+from sqlalchemy import Integer, ScalarSelect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from content.db import Base, UTCDateTime, utcnow
@@ -33,6 +33,12 @@ def bump(session: Session) -> int:
         session.flush()
         version = 1
     return version
+
+
+def current_column() -> ScalarSelect[int]:
+    """The current version as a column of another select: read in the same statement,
+    so from the same snapshot, as what it is selected with."""
+    return select(DataVersion.version).where(DataVersion.id == 1).scalar_subquery()
 
 
 def current(session: Session) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -373,7 +374,7 @@ def _joined_list(args: dict[str, Any]) -> Response:
     settings = current_app.config["SETTINGS"]
     store: EntryStore = current_app.extensions["checkpoint_entries"]
     now = utcnow()
-    catalog = store.synced(get_session(), current_locale(), now, _render_entries)
+    catalog = store.synced(get_session(), current_locale(), now)
     query = ListQuery.from_args(args)
     keep = not query.per_phone
     entry = catalog.answer(
@@ -386,33 +387,49 @@ def _joined_list(args: dict[str, Any]) -> Response:
     return answer_with(entry, keep=keep)
 
 
-def _render_entries(
-    session: Session,
-    ids: list[str] | None,
-    changed: Mapping[str, int],
-    locale: str,
-    now: datetime,
-) -> dict[str, ListEntry]:
-    """Some checkpoints' list entries (all when `ids` is None), each serialised once with
-    the moment it would read differently."""
+@dataclass(frozen=True)
+class LoadedStates:
+    """What some checkpoints' list entries show, as the database said it."""
+
+    states: list[CheckpointState]
+    names: dict[str, Checkpoint]
+    plans: dict[str, list[PlannedStatus]]
+    crowds: CrowdFigures
+    equeues: dict[str, list[EqueueFact]]
+
+
+def _load_states(session: Session, ids: list[str] | None, now: datetime) -> LoadedStates:
+    """Some checkpoints' states and what their entries name (all when `ids` is None)."""
     states = checkpoints.list_(session, filters=CheckpointFilter(ids=ids), now=now)
-    names = checkpoints.get_many(session, [s.checkpoint.paired_id for s in states])
     shown = [s.checkpoint.id for s in states]
-    plans = planned.upcoming(session, shown)
-    crowds = crowd.current(session, shown, now=now)
-    equeues = equeue.by_checkpoint(session, shown)
+    return LoadedStates(
+        states=states,
+        names=checkpoints.get_many(session, [s.checkpoint.paired_id for s in states]),
+        plans=planned.upcoming(session, shown),
+        crowds=crowd.current(session, shown, now=now),
+        equeues=equeue.by_checkpoint(session, shown),
+    )
+
+
+def _render_entries(
+    loaded: LoadedStates, changed: Mapping[str, int], locale: str, now: datetime
+) -> dict[str, ListEntry]:
+    """The list entries of the checkpoints in `changed`, each serialised once with the
+    moment it would read differently."""
     entries = {}
     with own_valid_until() as valid_until:
-        for state in states:
+        for state in loaded.states:
             checkpoint = state.checkpoint
+            if checkpoint.id not in changed:
+                continue
             item = present_checkpoint(
                 state,
-                names=names,
-                plans=plans,
-                equeues=equeues,
+                names=loaded.names,
+                plans=loaded.plans,
+                equeues=loaded.equeues,
                 locale=locale,
                 now=now,
-                crowds=crowds,
+                crowds=loaded.crowds,
             )
             # through the schema, as the reference renders it: one entry costs little, and
             # what the docs promise is what is served
@@ -425,7 +442,7 @@ def _render_entries(
                 state=state.status.state.value if state.status else None,
                 latitude=checkpoint.latitude,
                 longitude=checkpoint.longitude,
-                changed_version=changed.get(checkpoint.id, checkpoint.changed_version),
+                changed_version=changed[checkpoint.id],
                 full=orjson.dumps(dumped),
                 summary=orjson.dumps(SUMMARY_OUT.dump(summary_of(dumped))),
                 valid_until=valid_until(),
@@ -437,7 +454,7 @@ def _render_entries(
 def _assemble_lists_before_flask(state: BlueprintSetupState) -> None:
     """Each worker keeps the list's entries; FastReads answers per-phone lists from them."""
     app = state.app
-    store = app.extensions["checkpoint_entries"] = EntryStore()
+    store = app.extensions["checkpoint_entries"] = EntryStore(_load_states, _render_entries)
     path = f"{state.url_prefix or ''}/checkpoints"
     app.extensions["assembled_reads"][path] = checkpoint_list.assembler(
         store,
