@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from content.checkpoints import crowd
 from content.db import utcnow
 from push.models import Device, MessageKind, MessageStatus, OutboxMessage
 from push.senders import Outgoing, Sender, SendResult
@@ -226,8 +227,11 @@ class Worker:
                 )
 
     def _prune(self, session: Session, row: Claimed) -> None:
-        """The token is gone: delete its device (with follows and alerts) at once."""
+        """The token is gone: delete its device (with follows and alerts) at once, and its
+        crowd reports so that readers are told the figures changed."""
         if row.token:
+            for device_id in session.scalars(select(Device.id).where(Device.token == row.token)):
+                crowd.forget_device(session, device_id)
             session.execute(delete(Device).where(Device.token == row.token))
 
 

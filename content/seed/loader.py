@@ -76,10 +76,12 @@ def load_checkpoints(session: Session, path: Path = CHECKPOINTS_FILE) -> int:
         checkpoint.paired_id = None
         session.add(checkpoint)
     session.flush()
+    # names, hours and places may have changed: every entry readers keep is read again
+    version = versions.bump(session)
     for entry in entries:
-        if entry.get("paired"):
-            session.get_one(Checkpoint, entry["id"]).paired_id = entry["paired"]
-    versions.bump(session)
+        checkpoint = session.get_one(Checkpoint, entry["id"])
+        checkpoint.paired_id = entry.get("paired")
+        checkpoint.changed_version = version
     load_equeues(session, entries)
     return len(entries)
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from content.accounts.service import SYSTEM, Actor
 from content.checkpoints import service as checkpoints
-from content.checkpoints.models import Checkpoint, Direction, Lane, Reason, State
+from content.checkpoints.models import Checkpoint, CrowdReport, Direction, Lane, Reason, State
 from content.locales import KNOWN_LOCALES
 from push import devices, messages, outbox
 from push.models import Device, MessageKind, MessageStatus, OutboxMessage, Platform
@@ -218,6 +218,24 @@ def test_unregistered_token_deletes_the_device(
     session.refresh(row)
     assert row.status == MessageStatus.PRUNED
     assert session.scalar(select(Device).where(Device.token == "gone-token")) is None
+
+
+def test_a_pruned_device_takes_its_crowd_reports_and_readers_are_told(
+    session: Session, worker: Worker, fake_fcm: FakeFCM
+) -> None:
+    """Its reports counted in Kordai's crowd figure: the list entry must render again."""
+    row = _lone_alert(session, fake_fcm, "gone-reporter", error="UNREGISTERED")
+    device = session.scalars(select(Device).where(Device.token == "gone-reporter")).one()
+    device.created_at = datetime.now(UTC) - timedelta(hours=1)
+    factories.crowd_report(session, device)
+    session.commit()
+    before = session.get_one(Checkpoint, "kz-kordai").changed_version
+    drain(worker)
+    session.refresh(row)
+    assert row.status == MessageStatus.PRUNED
+    assert session.scalars(select(CrowdReport)).all() == []
+    session.expire_all()
+    assert session.get_one(Checkpoint, "kz-kordai").changed_version > before
 
 
 def test_invalid_argument_is_dead_at_once(

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from content import versions
 from content.accounts.service import SYSTEM
 from content.checkpoints.models import (
     Checkpoint,
@@ -85,6 +86,16 @@ def test_loading_twice_changes_nothing(session: Session) -> None:
     loader.load_checkpoints(session)
     loader.load_checkpoints(session)
     assert session.scalar(select(func.count()).select_from(Checkpoint)) == count == len(ENTRIES)
+
+
+def test_loading_again_marks_every_checkpoint_changed(session: Session) -> None:
+    """A name or opening hours fixed in the file reach phones that sync by cursor, and
+    every worker's list entries are rendered again."""
+    before = versions.current(session)
+    loader.load_checkpoints(session)
+    changed = session.scalars(select(Checkpoint.changed_version)).all()
+    assert len(changed) == len(ENTRIES)
+    assert all(version > before for version in changed)
 
 
 def test_demo_data_is_labelled_and_loads_once(session: Session) -> None:
