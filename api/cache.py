@@ -154,9 +154,10 @@ class ResponseCache:
 
 
 #: answers one phone asks for (its position, its cursor), assembled per request from
-#: shared parts: (query string, locale, data version, accepts gzip) -> the answer and
-#: whether it is worth keeping whole, or None when the parts are not at that version
-Assembler = Callable[[str, str, int, bool], "tuple[Entry, bool] | None"]
+#: shared parts: (query string, locale, data version or None for whatever parts there
+#: are, accepts gzip) -> the answer and whether it is worth keeping whole, or None when
+#: the parts are not at that version
+Assembler = Callable[[str, str, int | None, bool], "tuple[Entry, bool] | None"]
 
 
 def init_app(app: Any, database: Database) -> None:
@@ -384,11 +385,13 @@ class FastReads:
         elif entry is not None and not entry.fresh(self.cache.clock()):
             entry = None
         accepts_gzip = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "").lower()
-        if entry is None and not self.clock.database_down and path in self.assembled:
-            made = self.assembled[path](query, locale, version, accepts_gzip)
+        if entry is None and path in self.assembled:
+            # with the database down, from whatever parts this worker holds: stale-if-error
+            down = self.clock.database_down
+            made = self.assembled[path](query, locale, None if down else version, accepts_gzip)
             if made is not None:
                 entry, keep = made
-                if keep:
+                if keep and not down:
                     self.cache.put(key, entry)
         if entry is None:
             return self.wsgi_app(environ, start_response)

@@ -162,13 +162,13 @@ class Catalog:
             compress = True  # it will be served again, to phones that take gzip
         parts = []
         valid_until = None
-        for entry, distance in self.select(query):
-            raw = entry.summary if query.summary else entry.full
+        for chosen, distance in self.select(query):
+            raw = chosen.summary if query.summary else chosen.full
             if distance is not None:
                 raw = b'%s,"distance_km":%s}' % (raw[:-1], orjson.dumps(round(distance, 1)))
             parts.append(raw)
-            if entry.valid_until is not None:
-                valid_until = min(valid_until or entry.valid_until, entry.valid_until)
+            if chosen.valid_until is not None:
+                valid_until = min(valid_until or chosen.valid_until, chosen.valid_until)
         as_of = orjson.dumps(now.isoformat())
         body = b'{"items":[%s],"as_of":%s,"cursor":%d}' % (b",".join(parts), as_of, self.version)
         gzipped = None
@@ -231,10 +231,13 @@ class EntryStore:
     _loaded: _Loaded | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def current(self, locale: str, version: int, now: float) -> Catalog | None:
-        """The language's catalog if it is at `version` and still reads true at `now`."""
+    def current(self, locale: str, version: int | None, now: float) -> Catalog | None:
+        """The language's catalog if it is at `version` and still reads true at `now`;
+        with `version` None, whatever catalog there is (the database is down)."""
         catalog = self.catalogs.get(locale)
-        if catalog is None or catalog.version != version or not catalog.fresh(now):
+        if catalog is None or version is None:
+            return catalog
+        if catalog.version != version or not catalog.fresh(now):
             return None
         return catalog
 
@@ -301,7 +304,7 @@ def assembler(store: EntryStore, *, path: str, max_age: int, clock: Callable[[],
     `CheckpointListArgs` goes on to Flask, which answers the problem."""
     schema = CheckpointListArgs()
 
-    def assemble(query_string: str, locale: str, version: int, accepts_gzip: bool) -> Any:
+    def assemble(query_string: str, locale: str, version: int | None, accepts_gzip: bool) -> Any:
         catalog = store.current(locale, version, clock())
         if catalog is None:
             return None

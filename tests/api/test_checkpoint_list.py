@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import gzip
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -285,3 +285,17 @@ def test_one_read_of_the_database_serves_every_language_after_a_write(
         (kordai,) = [i for i in items if i["id"] == "kz-kordai"]
         assert 44 in {q["wait_minutes"] for q in kordai["queues"]}
     assert loads == [["kz-kordai"]]
+
+
+def test_per_phone_answers_are_served_while_the_database_is_down(
+    client: FlaskClient, database_down: Callable[[], None]
+) -> None:
+    """stale-if-error: a worker holding the entries answers any position from them."""
+    client.get("/v1/checkpoints?lang=tg&near=40,70")
+    database_down()
+    during = client.get("/v1/checkpoints?lang=tg&near=43.03,74.7&radius_km=50")
+    assert during.status_code == 200
+    items = during.get_json()["items"]
+    assert "kz-kordai" in {i["id"] for i in items}
+    assert [i["distance_km"] for i in items] == sorted(i["distance_km"] for i in items)
+    assert client.get("/v1/checkpoints?lang=tk&near=43.03,74.7").status_code == 503
