@@ -83,13 +83,26 @@ typecheck: $(VENV)/.installed-dev ## mypy on the packages, bench/ and faults/ (p
 browser-deps: ## Debian's Chromium for the browser tests (never a downloaded browser)
 	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
 
-pytest: $(VENV)/.installed-dev translations-compile browser-deps ## the test suite on SQLite, then on PostgreSQL when one answers
-	$(BIN)/pytest -q --cov --cov-report=
-	@echo "== coverage of api/, content/, push/ (lines and branches, SQLite run): $$($(BIN)/coverage report --format=total) %"
+# On PostgreSQL the suite runs at the same time as on SQLite (two cores, and much of each
+# run waits on servers and sockets), in its own temporary directory and Redis database;
+# its output is printed after the SQLite run's.
+PG_RUN := $(CURDIR)/instance/pytest-postgres
+pytest: $(VENV)/.installed-dev translations-compile browser-deps ## the test suite on SQLite and, side by side, on PostgreSQL when one answers
+	@mkdir -p $(PG_RUN)
 	@if url=$$($(BIN)/python -m tests.postgres_url); then \
-		echo "== again on PostgreSQL ($$url)"; \
-		TEST_DATABASE_URL=$$url $(BIN)/pytest -q; \
-	else echo "== PostgreSQL not reachable: SQLite only"; fi
+		echo "== on SQLite, and on PostgreSQL ($$url) at the same time"; \
+		TEST_DATABASE_URL=$$url TEST_REDIS_URL=redis://127.0.0.1:6379/14 $(BIN)/pytest -q \
+			-p no:cacheprovider --basetemp=$(PG_RUN)/tmp > $(PG_RUN)/output.txt 2>&1 & \
+		postgres=$$!; \
+	else echo "== PostgreSQL not reachable: SQLite only"; postgres=; fi; \
+	$(BIN)/pytest -q --cov --cov-report=; sqlite=$$?; \
+	echo "== coverage of api/, content/, push/ (lines and branches, SQLite run): $$($(BIN)/coverage report --format=total) %"; \
+	if [ -n "$$postgres" ]; then \
+		wait $$postgres; postgres_status=$$?; \
+		echo "== the run on PostgreSQL:"; cat $(PG_RUN)/output.txt; \
+		[ $$postgres_status -eq 0 ] || exit $$postgres_status; \
+	fi; \
+	exit $$sqlite
 
 # every served fact, before it reaches a phone: the seed files, the catalogs, and a
 # database freshly seeded from them (content/checks.py says what is checked)

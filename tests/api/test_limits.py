@@ -18,8 +18,13 @@ from api.app import create_app
 
 
 def _redis_url() -> str | None:
-    """REDIS_URL, or a local server when one answers (its database 15, emptied first)."""
-    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    """TEST_REDIS_URL, else REDIS_URL, else a local server when one answers (its database
+    15); emptied first, so `make test`'s two runs side by side each name their own."""
+    url = (
+        os.environ.get("TEST_REDIS_URL")
+        or os.environ.get("REDIS_URL")
+        or "redis://127.0.0.1:6379/15"
+    )
     try:
         client = Redis.from_url(url, socket_timeout=1)
         client.ping()
