@@ -298,22 +298,36 @@ def summary_of(item: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def assembler(store: EntryStore, *, path: str, max_age: int, clock: Callable[[], float]) -> Any:
-    """The list's `Assembler` for FastReads: answers from the catalog when it is at the
-    reader's data version, before Flask runs; anything it cannot read as
-    `CheckpointListArgs` goes on to Flask, which answers the problem."""
+#: brings a language's catalog to the database's data version, outside any request:
+#: (locale) -> the catalog, or None when the database could not be read
+Sync = Callable[[str], Catalog | None]
+
+
+def assembler(
+    store: EntryStore, *, path: str, max_age: int, clock: Callable[[], float], sync: Sync
+) -> Any:
+    """The list's `Assembler` for FastReads: answers from the catalog before Flask runs,
+    bringing it to the reader's data version first when a write moved it (the first
+    request after each write then skips Flask's dispatch too). Anything it cannot read as
+    `CheckpointListArgs`, and a database it cannot read, go on to Flask, which answers
+    the problem."""
     schema = CheckpointListArgs()
 
     def assemble(query_string: str, locale: str, version: int | None, accepts_gzip: bool) -> Any:
-        catalog = store.current(locale, version, clock())
-        if catalog is None:
-            return None
         values = parse_qs(query_string, keep_blank_values=True)
         if any(len(given) > 1 for given in values.values()):
             return None
         try:
             args = schema.load({name: given[0] for name, given in values.items()})
         except ma.ValidationError:
+            return None
+        catalog = store.current(locale, version, clock())
+        if catalog is None and version is not None:
+            catalog = sync(locale)
+            # never older than the version the reader was told about
+            if catalog is not None and catalog.version < version:
+                catalog = None
+        if catalog is None:
             return None
         query = ListQuery.from_args(args)
         keep = not query.per_phone

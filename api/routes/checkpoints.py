@@ -8,19 +8,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from flask import Response, current_app, request
+from flask import Flask, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 from flask.views import MethodView
 from flask_babel import gettext
 from flask_smorest import Blueprint
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from api import checkpoint_list
 from api.auth import require_poster
 from api.cache import answer_with, cached_read, note_valid_until, own_valid_until, read_key
-from api.checkpoint_list import EntryStore, ListEntry, ListQuery, summary_of
+from api.checkpoint_list import Catalog, EntryStore, ListEntry, ListQuery, summary_of
 from api.db import get_session
-from api.i18n import current_locale, format_wait, label_text
+from api.i18n import current_locale, force_locale, format_wait, label_text
 from api.idempotency import commits, idempotent_write
 from api.limits import AGENCY_POSTS, agency_key, limiter
 from api.presenters.outlook import present_closing
@@ -454,13 +455,28 @@ def _render_entries(
 def _assemble_lists_before_flask(state: BlueprintSetupState) -> None:
     """Each worker keeps the list's entries; FastReads answers per-phone lists from them."""
     app = state.app
+    assert isinstance(app, Flask)  # noqa: S101  # the blueprint is registered on a Flask app
     store = app.extensions["checkpoint_entries"] = EntryStore(_load_states, _render_entries)
     path = f"{state.url_prefix or ''}/checkpoints"
+
+    def sync(locale: str) -> Catalog | None:
+        """The catalog at the database's version, in the language's own context; a
+        database error is left to Flask's path, which answers it as a problem."""
+        with app.app_context(), force_locale(locale):
+            session = app.extensions["db"].sessionmaker()
+            try:
+                return store.synced(session, locale, utcnow())
+            except SQLAlchemyError:
+                return None
+            finally:
+                session.close()
+
     app.extensions["assembled_reads"][path] = checkpoint_list.assembler(
         store,
         path=path,
         max_age=app.config["SETTINGS"].public_cache_seconds,
         clock=app.extensions["response_cache"].clock,
+        sync=sync,
     )
 
 

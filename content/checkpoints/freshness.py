@@ -127,19 +127,24 @@ def reporting_of(
     """Each checkpoint's `reporting` (absent: no official report was ever noted); one
     query, whatever the number of checkpoints."""
     now = now or utcnow()
-    end = hour_index(now)
-    start = end - SHARE_HOURS
-    result = {}
-    for row in session.scalars(
-        select(CheckpointReporting).where(CheckpointReporting.checkpoint_id.in_(checkpoint_ids))
-    ):
-        fresh = sum(1 for h in row.fresh_hours if start <= h < end)
-        result[row.checkpoint_id] = Reporting(
-            last_official_at=row.last_official_at,
-            fresh_hours_share_7d=round(fresh / SHARE_HOURS, 4),
-            demo=row.demo,
+    return {
+        row.checkpoint_id: reporting(row, now=now)
+        for row in session.scalars(
+            select(CheckpointReporting).where(CheckpointReporting.checkpoint_id.in_(checkpoint_ids))
         )
-    return result
+    }
+
+
+def reporting(row: CheckpointReporting, *, now: datetime) -> Reporting:
+    """What a checkpoint's reporting row says at `now`: its share of fresh hours over
+    the last 7 days."""
+    end = hour_index(now)
+    fresh = sum(1 for h in row.fresh_hours if end - SHARE_HOURS <= h < end)
+    return Reporting(
+        last_official_at=row.last_official_at,
+        fresh_hours_share_7d=round(fresh / SHARE_HOURS, 4),
+        demo=row.demo,
+    )
 
 
 # -- the agencies' freshness report ----------------------------------------------------

@@ -19,6 +19,7 @@ from content.checkpoints import freshness
 from content.checkpoints.freshness import OfficialReport, Reporting
 from content.checkpoints.models import (
     Checkpoint,
+    CheckpointReporting,
     CurrentQueue,
     CurrentStatus,
     Direction,
@@ -159,12 +160,16 @@ def list_(
         query = query.where(Checkpoint.id.in_(filters.ids))
     if filters.changed_since is not None:
         query = query.where(Checkpoint.changed_version > filters.changed_since)
-    checkpoints = list(session.scalars(query))
+    # each checkpoint with its status and reporting rows (one to one), in one statement
+    rows = session.execute(
+        query.add_columns(CurrentStatus, CheckpointReporting)
+        .outerjoin(CurrentStatus, CurrentStatus.checkpoint_id == Checkpoint.id)
+        .outerjoin(CheckpointReporting, CheckpointReporting.checkpoint_id == Checkpoint.id)
+    ).all()
+    checkpoints = [checkpoint for checkpoint, _, _ in rows]
     ids = [c.id for c in checkpoints]
-    statuses = {
-        s.checkpoint_id: s
-        for s in session.scalars(select(CurrentStatus).where(CurrentStatus.checkpoint_id.in_(ids)))
-    }
+    statuses = {c.id: status for c, status, _ in rows if status is not None}
+    reporting = {c.id: freshness.reporting(row, now=now) for c, _, row in rows if row is not None}
     queues: dict[str, list[CurrentQueue]] = {}
     for queue in session.scalars(
         select(CurrentQueue)
@@ -174,7 +179,6 @@ def list_(
         .order_by(CurrentQueue.checkpoint_id, CurrentQueue.direction, CurrentQueue.lane)
     ):
         queues.setdefault(queue.checkpoint_id, []).append(queue)
-    reporting = freshness.reporting_of(session, ids, now=now)
 
     result = []
     for checkpoint in checkpoints:

@@ -287,6 +287,24 @@ def test_one_read_of_the_database_serves_every_language_after_a_write(
     assert loads == [["kz-kordai"]]
 
 
+def test_the_first_request_after_a_write_is_answered_before_flask(
+    app: Flask, client: FlaskClient, reference: FlaskClient, session: Session
+) -> None:
+    """The list's assembler brings its entries up to date itself, in the reader's
+    language, so the first request after each write skips Flask's dispatch too."""
+    client.get("/v1/checkpoints?lang=ky")
+    dispatched: list[str] = []
+    app.before_request(lambda: dispatched.append("flask") and None)
+    factories.record_queue(session, wait_minutes=53)
+    session.commit()
+    for url in ("/v1/checkpoints?lang=ky", "/v1/checkpoints?lang=tg&near=43.03,74.7"):
+        answer = _content(client.get(url))
+        assert answer == _content(reference.get(url))
+    assert dispatched == []
+    kordai = next(i for i in answer["items"] if i["id"] == "kz-kordai")
+    assert 53 in {q["wait_minutes"] for q in kordai["queues"]}
+
+
 def test_per_phone_answers_are_served_while_the_database_is_down(
     client: FlaskClient, database_down: Callable[[], None]
 ) -> None:
