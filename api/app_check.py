@@ -18,6 +18,7 @@ applies, and ``required`` lets the request through rather than refuse every phon
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import threading
 import uuid
@@ -75,20 +76,24 @@ class Verifier:
         # verifying a token needs no Google credentials (only consuming a limited-use
         # token would, which we do not); the service account, when there is one, names
         # the project
-        credential: Any = (
-            credentials.Certificate(self.credentials)
-            if self.credentials
-            else AnonymousCredentials()
-        )
+        credential: Any = AnonymousCredentials()
+        if self.credentials:  # a path, or the JSON itself (as for the push worker)
+            given = self.credentials.lstrip()
+            credential = credentials.Certificate(
+                json.loads(given) if given.startswith("{") else self.credentials
+            )
         options = {"projectId": self.project_id} if self.project_id else {}
         app = firebase_admin.initialize_app(
             credential, options=options, name=f"myborder-app-check-{uuid.uuid4().hex[:8]}"
         )
         if self.jwks_url != GOOGLE_APP_CHECK_JWKS_URL:
-            # firebase-admin has no option for the keys' URL (tests serve them on
-            # loopback): its service keeps one PyJWKClient, whose public `uri` is changed;
-            # the client's 6-hour cache, the signature, issuer and audience checks stay
-            # the SDK's own
+            # only tests get here (they serve their keys on loopback). firebase-admin
+            # has no option for the keys' URL, so this reaches into two private names of
+            # the pinned SDK (`_get_app_check_service`, the service's `_jwks_client`) to
+            # change the public `uri` of the PyJWKClient it built: its 6-hour cache and
+            # headers, and the SDK's signature, header, issuer and audience checks stay
+            # its own. Replacing the class attribute `_JWKS_URL` would instead change it
+            # for every app in the process
             service = app_check._get_app_check_service(app)
             service._jwks_client.uri = self.jwks_url
         return app

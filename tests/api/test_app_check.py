@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import create_app
 from api.app_check import HEADER
 from push.models import Device
+from push.senders import fake_service_account
 from tests.servers import free_port
 
 PROJECT_ID = "myborder-test"
@@ -267,3 +269,16 @@ def test_crowd_reports_need_a_token_where_it_is_required(
     assert forged.status_code == 403
     reported = client.post(path, json=body, headers={**device, HEADER: key_server.token()})
     assert reported.status_code == 201
+
+
+def test_the_project_may_come_from_the_fcm_service_account(
+    checked_app: Callable[..., FlaskClient], key_server: KeyServer, tmp_path: Path
+) -> None:
+    """No FIREBASE_PROJECT_ID: the audience is the project of FIREBASE_CREDENTIALS, the
+    service account the push worker sends with (given as JSON here, a path works too)."""
+    account = fake_service_account("http://127.0.0.1:9", tmp_path / "sa.json", PROJECT_ID)
+    client = checked_app(
+        "required", firebase_project_id="", firebase_credentials=json.dumps(account)
+    )
+    assert _register(client, key_server.token()).status_code == 201
+    assert _register(client, key_server.token(aud=["projects/other"])).status_code == 403
