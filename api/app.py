@@ -19,7 +19,18 @@ from werkzeug.exceptions import (
 )
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import apidocs, cache, cli, console, errors, i18n, limits, observability, openapi
+from api import (
+    apidocs,
+    app_check,
+    cache,
+    cli,
+    console,
+    errors,
+    i18n,
+    limits,
+    observability,
+    openapi,
+)
 from api.config import Settings
 from api.db import Database, make_engine
 from api.errors import TOO_DEEP, ProblemApi
@@ -132,6 +143,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     i18n.init_app(app)
     limits.init_app(app)
+    app_check.init_app(app)
     observability.init_app(app)
 
     from api.routes import (

@@ -8,6 +8,10 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'instance' / 'myborder.db'}"
+#: where Firebase publishes the keys that sign App Check tokens (firebase-admin's own URL)
+GOOGLE_APP_CHECK_JWKS_URL = "https://firebaseappcheck.googleapis.com/v1/jwks"
+#: the app's read limit when READ_RATE_LIMIT is unset and no proxy is in front
+DEFAULT_READ_RATE_LIMIT = "600 per minute"
 
 
 def _env_int(name: str, default: int) -> int:
@@ -65,9 +69,10 @@ class Settings:
         default_factory=lambda: os.environ.get("REQUEST_LOG", "on").lower() not in {"off", "0"}
     )
     log_format: str = field(default_factory=lambda: os.environ.get("LOG_FORMAT", "json"))
-    read_rate_limit: str = field(
-        default_factory=lambda: os.environ.get("READ_RATE_LIMIT", "600 per minute")
-    )
+    # public reads per client IP in the app: a figure ("600 per minute") or "off"; unset,
+    # it is off behind a proxy (TRUSTED_PROXIES > 0: nginx's limit_req does it) and
+    # 600 a minute otherwise. See read_rate_limit_in_app.
+    read_rate_limit: str = field(default_factory=lambda: os.environ.get("READ_RATE_LIMIT", ""))
     # failed sign-ins per client IP, and per account from one client IP (the lockout)
     sign_in_ip_rate_limit: str = field(
         default_factory=lambda: os.environ.get("SIGN_IN_IP_RATE_LIMIT", "20 per 15 minutes")
@@ -77,6 +82,15 @@ class Settings:
     )
     # how many reverse proxies in front set X-Forwarded-For (nginx: 1); 0 trusts none
     trusted_proxies: int = field(default_factory=lambda: _env_int("TRUSTED_PROXIES", 0))
+    # Firebase App Check on device registration and crowd reports: off, optional, required
+    app_check: str = field(default_factory=lambda: os.environ.get("APP_CHECK", "off").lower())
+    app_check_jwks_url: str = field(
+        default_factory=lambda: os.environ.get("APP_CHECK_JWKS_URL", GOOGLE_APP_CHECK_JWKS_URL)
+    )
+    # device registrations per client IP when the request carries a valid App Check token
+    app_check_registration_rate_limit: str = field(
+        default_factory=lambda: os.environ.get("APP_CHECK_REGISTRATION_RATE_LIMIT", "1000 per hour")
+    )
     cors_origins: str = field(default_factory=lambda: os.environ.get("CORS_ORIGINS", ""))
     metrics_token: str = field(default_factory=lambda: os.environ.get("METRICS_TOKEN", ""))
     campaigns_require_all_locales: bool = field(
@@ -97,6 +111,16 @@ class Settings:
     @property
     def image_path(self) -> Path:
         return Path(self.image_dir)
+
+    @property
+    def read_rate_limit_in_app(self) -> str | None:
+        """The app's own per-IP read limit, or None when it is off."""
+        if self.read_rate_limit.strip().lower() in {"off", "0"}:
+            return None
+        if self.read_rate_limit.strip():
+            return self.read_rate_limit
+        # behind nginx the front limits reads per address (deploy/nginx.conf, limit_req)
+        return None if self.trusted_proxies else DEFAULT_READ_RATE_LIMIT
 
     @property
     def is_production(self) -> bool:
@@ -133,5 +157,12 @@ class Settings:
         # the lease must outlast the slowest send: one timeout per batch call, with room
         if self.push_lease_seconds < 3 * self.fcm_http_timeout_seconds:
             raise RuntimeError("PUSH_LEASE_SECONDS must be at least 3 × FCM_HTTP_TIMEOUT_SECONDS")
+        if self.app_check not in {"off", "optional", "required"}:
+            raise RuntimeError("APP_CHECK must be off, optional or required")
+        if self.app_check != "off" and not (self.firebase_project_id or self.firebase_credentials):
+            raise RuntimeError(
+                "APP_CHECK needs the Firebase project: set FIREBASE_PROJECT_ID (or "
+                "FIREBASE_CREDENTIALS, whose project is used)"
+            )
         if self.queue_stale_after_minutes <= 0:
             raise RuntimeError("QUEUE_STALE_AFTER_MINUTES must be positive")

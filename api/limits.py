@@ -1,8 +1,11 @@
 """Rate limits (Flask-Limiter), in Redis when REDIS_URL is set and in memory otherwise.
 
 - public reads: per client IP, generous (READ_RATE_LIMIT, 600 per minute; checked in
-  the cache middleware, so that cached answers count);
-- device registration: per IP, strict;
+  the cache middleware, so that cached answers count). Off by default behind a proxy
+  (TRUSTED_PROXIES): nginx's limit_req does it at the front, sized for carrier NAT;
+- device registration: per IP, strict; generous (APP_CHECK_REGISTRATION_RATE_LIMIT) for
+  a request with a valid Firebase App Check token, so that thousands of phones behind
+  one carrier address can all register;
 - agency posts: per key;
 - customs checks: per IP (CUSTOMS_CHECKS);
 - crowd reports: per IP (CROWD_REPORTS), besides the service's one per device,
@@ -29,6 +32,8 @@ from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
+from api.config import DEFAULT_READ_RATE_LIMIT
+
 DEVICE_REGISTRATIONS = "10 per hour"
 AGENCY_POSTS = "300 per minute"
 #: the customs checker reads rules, substances and rates for every item: a CPU sink
@@ -40,6 +45,12 @@ CUSTOMS_CHECKS = "120 per minute"
 #: the same cost to phones behind a carrier's shared address): it is what keeps one
 #: address with many devices from outvoting the crowd; the robust median drops the rest
 CROWD_REPORTS = "10 per hour"
+
+
+def app_checked_registrations() -> str:
+    """Registrations per IP for requests that App Check vouches for (a setting)."""
+    limit: str = current_app.config["SETTINGS"].app_check_registration_rate_limit
+    return limit
 
 
 def client_ip() -> str:
@@ -78,10 +89,11 @@ def init_app(app: Flask) -> None:
     storage = storage_from_string(settings.redis_url or "memory://")
     if not isinstance(storage, Storage):  # an asyncio storage: not for WSGI
         raise RuntimeError("REDIS_URL must name a synchronous storage (redis://...)")
+    read_limit = settings.read_rate_limit_in_app
     app.extensions["read_limiter"] = ReadLimiter(
         storage,
-        parse(settings.read_rate_limit),
-        enabled=settings.rate_limits_enabled,
+        parse(read_limit or DEFAULT_READ_RATE_LIMIT),
+        enabled=settings.rate_limits_enabled and read_limit is not None,
     )
     app.extensions["sign_in_guard"] = SignInGuard(
         storage,

@@ -5,7 +5,8 @@ Every figure compares the app with a baseline under the same gunicorn settings
 of 10 seconds each, medians reported. Results go to bench/results/http_read.json and a
 Markdown table to bench/results/http_read.md.
 
-    python bench/http_read.py [--seconds 10] [--runs 3] [--etag-age 120] [--only per-phone]
+    python bench/http_read.py [--seconds 10] [--runs 3] [--etag-age 120]
+                              [--only per-phone|limiter]
 
 Rows (the targets are the issues'):
 - GET /v1/checkpoints?lang=kk, warm cache, vs a minimal Flask endpoint with the same bytes
@@ -14,6 +15,10 @@ Rows (the targets are the issues'):
 - p99 latency of the list at half its peak rate vs the baseline's p99 at that rate
 - the list through the nginx front (deploy/nginx.conf) vs nginx serving the bytes as a file
 - gunicorn worker resident memory after the read benchmark
+- issue #18, the app's own per-address read limit on Redis (`--only limiter` runs just
+  this, into bench/results/http_read_limiter.*): the list with READ_RATE_LIMIT on
+  (counted in Redis, high enough never to refuse) vs the same app with it off, as
+  behind nginx, where limit_req does it; the two sides alternate in the same run
 - issue #17, the reads each phone makes its own, on a database of their own (`--only
   per-phone` runs just these, into bench/results/http_read_per_phone.*):
   - `near=` at random positions across the region (bench/near.lua) vs the cached list
@@ -76,6 +81,10 @@ PACED = ROOT / "bench" / "paced.lua"
 NEAR = ROOT / "bench" / "near.lua"
 CHANGED_SINCE = ROOT / "bench" / "changed_since.lua"
 RESULTS = ROOT / "bench" / "results"
+#: the Redis the limiter row counts in (its own database: tests flush 15)
+LIMITER_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+#: the read limit the bench's one client address never reaches
+NEVER_REFUSED = "1000000000 per minute"
 #: how many data versions back the phones' delta-sync cursors lie, and how many queue
 #: reports raise the demo seed's data version past that before anything is measured
 CURSOR_WINDOW = 200
@@ -98,7 +107,7 @@ def gunicorn(
     # one client IP sends everything: the read limit stays on (its cost is measured) but
     # high enough never to refuse; the app still writes its JSON line per request (its
     # cost is measured), to nowhere unless `access_log` is wanted
-    env = {"READ_RATE_LIMIT": "1000000000 per minute", **env}
+    env = {"READ_RATE_LIMIT": NEVER_REFUSED, **env}
     with servers.gunicorn(
         env, tmp / "gunicorn.log", workers=2, app=app, probe=probe, access_log=access_log
     ) as server:
@@ -256,7 +265,44 @@ def read_rows(args: argparse.Namespace, tmp: Path, results: dict) -> None:
         }
     )
     nginx_rows(args, tmp, env, bodies["list"], results)
+    limiter_rows(args, tmp, results)
     per_phone_rows(args, tmp, results)
+
+
+def limiter_rows(args: argparse.Namespace, tmp: Path, results: dict) -> None:
+    """Issue #18: what the app's per-address read limit costs when it counts in Redis, as
+    production's multi-node setup would: the list with it on vs off, alternating, each
+    side on a fresh gunicorn over the same database and Redis."""
+    figure = "reads with the app's Redis limiter / without (GET /v1/checkpoints?lang=kk)"
+    try:
+        import redis
+
+        redis.Redis.from_url(LIMITER_REDIS_URL, socket_timeout=1).ping()
+    except Exception as error:  # no Redis: the row says so rather than failing the run
+        results["rows"].append({"figure": figure, "skipped": f"no Redis: {error}"})
+        return
+    database = tmp / "limiter.db"
+    env = {"DATABASE_URL": f"sqlite:///{database}", "IMAGE_DIR": str(tmp / "images")}
+    if not database.exists():
+        flask(["db", "upgrade"], env)
+        flask(["seed", "--demo"], env)
+    env["REDIS_URL"] = LIMITER_REDIS_URL
+    sides = {"limited": NEVER_REFUSED, "unlimited": "off"}
+    runs: dict[str, list[float]] = {}
+    for _ in range(args.runs):
+        for side, limit in sides.items():
+            with gunicorn("wsgi:app", {**env, "READ_RATE_LIMIT": limit}, tmp) as server:
+                measure_rate(runs, side, server.base + ENDPOINTS["list"], args.seconds)
+    results["limiter_runs"] = runs
+    results["rows"].append(
+        row(
+            figure,
+            statistics.median(runs["limited"]),
+            statistics.median(runs["unlimited"]),
+            "report (issue #18 measured 0.73)",
+            baseline="the same app with READ_RATE_LIMIT=off",
+        )
+    )
 
 
 def worker_rss(server: servers.Gunicorn) -> list[int]:
@@ -285,7 +331,11 @@ def nginx_rows(
     with gunicorn("wsgi:app", env, tmp) as server:
         base = server.base
         port = free_port()
-        config = (ROOT / "deploy" / "nginx.conf").read_text()
+        # every request comes from 127.0.0.1: the front's per-address read limit would
+        # refuse the load, so it is raised (its directives still run)
+        config = (
+            (ROOT / "deploy" / "nginx.conf").read_text().replace("rate=50r/s", "rate=1000000r/s")
+        )
         for marker, value in (
             ("@RUNTIME@", str(runtime)),
             ("@UPSTREAM@", base.split("//")[1]),
@@ -737,13 +787,16 @@ def main() -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["per-phone"],
-        help="only issue #17's rows, into bench/results/http_read_per_phone.*",
+        choices=["per-phone", "limiter"],
+        help="only issue #17's rows (per-phone) or issue #18's limiter row, into "
+        "bench/results/http_read_<name>.*",
     )
     args = parser.parse_args()
     settings = {"seconds": args.seconds, "runs": args.runs, "etag_age_s": args.etag_age}
     if args.only == "per-phone":
         return run("http_read_per_phone", partial(per_phone_rows, args), **settings)
+    if args.only == "limiter":
+        return run("http_read_limiter", partial(limiter_rows, args), **settings)
     return run("http_read", partial(read_rows, args), **settings)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api import app_check
 from api.auth import require_device_secret
 from api.db import get_session
 from api.idempotency import commits
@@ -27,6 +28,7 @@ blp = Blueprint(
 @blp.route("/checkpoints/<string:checkpoint_id>/crowd-reports")
 class CrowdReports(MethodView):
     @limiter.limit(CROWD_REPORTS)
+    @app_check.checked
     @commits
     @blp.arguments(CrowdReportIn)
     @blp.response(201, CrowdReportOut)
@@ -41,6 +43,10 @@ class CrowdReports(MethodView):
         than 2 hours ago, a second report for the same checkpoint and direction within
         30 minutes, or a device registered less than 10 minutes ago. A device blocked by
         a moderator gets 403.
+
+        Send a Firebase App Check token in `X-Firebase-AppCheck`: where the service
+        requires App Check, a request without one answers 401; a token that is not
+        valid answers 403.
         ---
         The position is used for the geofence and discarded: only the distance bucket
         is stored. Limited to 10 reports an hour per client address.

@@ -9,10 +9,11 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api import app_check
 from api.auth import require_device
 from api.db import get_session
 from api.idempotency import commits
-from api.limits import DEVICE_REGISTRATIONS, limiter
+from api.limits import DEVICE_REGISTRATIONS, app_checked_registrations, limiter
 from api.routes import declare_errors, declare_not_modified
 from api.schemas.devices import (
     AlertIn,
@@ -53,12 +54,14 @@ def present_device(device: Device) -> dict[str, Any]:
 
 @blp.route("")
 class DeviceRegistration(MethodView):
-    @limiter.limit(DEVICE_REGISTRATIONS)
+    @limiter.limit(DEVICE_REGISTRATIONS, exempt_when=app_check.passed)
+    @limiter.limit(app_checked_registrations, exempt_when=app_check.not_passed, scope="app-check")
+    @app_check.checked
     @commits
     @blp.arguments(DeviceIn)
     @blp.response(201, DeviceRegisteredOut)
     @blp.doc(security=[{}, *DEVICE_SECURITY])  # the secret only to register a token again
-    @declare_errors(blp, 400, 409, 413, 415, 429)
+    @declare_errors(blp, 400, 401, 403, 409, 413, 415, 429)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Register a device for push notifications
 
@@ -70,6 +73,14 @@ class DeviceRegistration(MethodView):
         that has lost its secret deletes its FCM token (Firebase SDK `deleteToken`),
         gets a new one and registers that; the old registration is deleted when FCM
         reports its token as unregistered.
+
+        Send a Firebase App Check token in `X-Firebase-AppCheck`: where the service
+        requires App Check, a request without one answers 401; a token that is not
+        valid answers 403.
+        ---
+        Limited per client address: 10 an hour without a valid App Check token, and
+        `APP_CHECK_REGISTRATION_RATE_LIMIT` (1,000 an hour) with one, so that the phones
+        behind one carrier address can all register.
         """
         scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
         device, secret = devices.register(

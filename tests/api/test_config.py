@@ -59,3 +59,28 @@ def test_create_app_refuses_production_with_the_fake_sender(
 
     with pytest.raises(RuntimeError, match="PUSH_BACKEND=fake"):
         create_app({**PRODUCTION, "push_backend": "fake", "database_url": "sqlite://"})
+
+
+def test_app_check_needs_a_mode_it_knows_and_a_firebase_project() -> None:
+    with pytest.raises(RuntimeError, match="APP_CHECK must be off, optional or required"):
+        Settings(app_check="on").validate()
+    with pytest.raises(RuntimeError, match="APP_CHECK needs the Firebase project"):
+        Settings(app_check="required", firebase_project_id="", firebase_credentials="").validate()
+    Settings(app_check="required", firebase_project_id="myborder").validate()
+    Settings(**{**PRODUCTION, "app_check": "required"}).validate()  # the service account's
+
+
+@pytest.mark.parametrize(
+    ("trusted_proxies", "read_rate_limit", "in_app"),
+    [
+        (0, "", "600 per minute"),  # no proxy in front: the app limits reads itself
+        (1, "", None),  # behind nginx: its limit_req does, sized for carrier NAT
+        (1, "1200 per minute", "1200 per minute"),  # switched on again explicitly
+        (0, "off", None),
+    ],
+)
+def test_the_apps_read_limit_is_off_behind_a_proxy_unless_asked_for(
+    trusted_proxies: int, read_rate_limit: str, in_app: str | None
+) -> None:
+    settings = Settings(trusted_proxies=trusted_proxies, read_rate_limit=read_rate_limit)
+    assert settings.read_rate_limit_in_app == in_app

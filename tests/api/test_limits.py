@@ -168,3 +168,53 @@ def test_customs_checks_are_limited_per_ip(limited: FlaskClient) -> None:
     assert (
         limited.post("/v1/customs/check", json=body, environ_overrides=elsewhere).status_code == 200
     )
+
+
+def _behind_nginx(
+    database_url: str, session_factory: sessionmaker[Session], **overrides: object
+) -> Flask:
+    app: Flask = create_app(
+        {
+            "database_url": database_url,
+            "rate_limits_enabled": True,
+            "version_ttl_seconds": 0,
+            "redis_url": "",
+            "trusted_proxies": 1,
+            "read_rate_limit": "",  # READ_RATE_LIMIT unset: the default for a proxy
+            **overrides,
+        }
+    )
+    app.extensions["db"].sessionmaker = session_factory
+    return app
+
+
+def test_behind_nginx_the_app_leaves_reads_to_the_front(
+    database_url: str, session_factory: sessionmaker[Session]
+) -> None:
+    """Issue 18: one carrier address, many phones. nginx's limit_req limits reads per
+    address (deploy/nginx.conf); the app does not, but still holds registrations."""
+    app = _behind_nginx(database_url, session_factory)
+    client = app.test_client()
+    carrier = {"X-Forwarded-For": "203.0.113.9"}
+    for _ in range(601):
+        assert client.get("/v1/locales?lang=kk", headers=carrier).status_code == 200
+    body = {"platform": "ios", "locale": "kk"}
+    for n in range(10):
+        response = client.post("/v1/devices", json={**body, "token": f"n-{n}"}, headers=carrier)
+        assert response.status_code == 201
+    assert_throttled(client.post("/v1/devices", json={**body, "token": "n-x"}, headers=carrier))
+    app.extensions["db"].engine.dispose()
+
+
+def test_behind_nginx_the_apps_read_limit_can_be_switched_on(
+    database_url: str, session_factory: sessionmaker[Session]
+) -> None:
+    app = _behind_nginx(database_url, session_factory, read_rate_limit="5 per minute")
+    client = app.test_client()
+    carrier = {"X-Forwarded-For": "203.0.113.9"}
+    for _ in range(5):
+        assert client.get("/v1/locales", headers=carrier).status_code == 200
+    assert_throttled(client.get("/v1/locales", headers=carrier))
+    # keyed on the address nginx saw, not on nginx's own
+    assert client.get("/v1/locales", headers={"X-Forwarded-For": "203.0.113.10"}).status_code == 200
+    app.extensions["db"].engine.dispose()
