@@ -35,7 +35,7 @@ from content.customs import service as customs
 from content.errors import Invalid
 from content.seed import loader
 from push import outbox
-from push.fake_fcm import FakeFCMServer
+from push.fake_fcm import MESSAGES_PER_MINUTE, SUBSCRIPTIONS_PER_SECOND, FakeFCMServer
 from push.senders import FCMSender, LogSender, Sender, fake_service_account
 from push.worker import RetryPolicy, Worker
 
@@ -555,9 +555,21 @@ def apply_planned() -> None:
 @push_cli.command("fake-fcm")
 @click.option("--port", type=int, default=8001)
 @click.option("--log", "log_path", type=click.Path(dir_okay=False), help="JSON-lines log file")
-def push_fake_fcm(port: int, log_path: str | None) -> None:
-    """Run the local fake FCM server (development and tests only)."""
-    server = FakeFCMServer(port, log_path=log_path, echo=True)
+@click.option("--messages-per-minute", type=int, default=MESSAGES_PER_MINUTE, show_default=True)
+@click.option(
+    "--subscriptions-per-second", type=int, default=SUBSCRIPTIONS_PER_SECOND, show_default=True
+)
+def push_fake_fcm(
+    port: int, log_path: str | None, messages_per_minute: int, subscriptions_per_second: int
+) -> None:
+    """Run the local fake FCM server (development and tests only), with FCM's quotas."""
+    server = FakeFCMServer(
+        port,
+        log_path=log_path,
+        echo=True,
+        messages_per_minute=messages_per_minute,
+        subscriptions_per_second=subscriptions_per_second,
+    )
     click.echo(f"fake FCM listening on {server.url}")
     server.serve_forever()
 
