@@ -79,7 +79,13 @@ def on_status_change(
     queued = 0
     for locale in _follower_locales(session, checkpoint):
         notification = messages.status_change(
-            checkpoint, state=state, reason=reason, since=since, locale=locale, until=until
+            checkpoint,
+            state=state,
+            reason=reason,
+            since=since,
+            locale=locale,
+            until=until,
+            now=now,
         )
         topic = topics.checkpoint_topic(checkpoint.id, locale)
         ttl = timedelta(seconds=notification.ttl_seconds)
@@ -260,6 +266,7 @@ def on_queue_report(
             QueueAlert.armed,
             Device.id,
             Device.token,
+            Device.fid,
             Device.locale,
             Device.timezone,
             Device.quiet_start,
@@ -273,22 +280,22 @@ def on_queue_report(
             QueueAlert.expires_at > now,
         )
     )
-    due: list[tuple[int, int, int, str, str]] = []
+    due: list[tuple[int, int, int, str | None, str | None, str]] = []
     rearmed: list[int] = []
-    for alert_id, below, armed, device_id, token, locale, tz, quiet_start, quiet_end in rows:
+    for alert_id, below, armed, device_id, token, fid, locale, tz, quiet_start, quiet_end in rows:
         if not armed:
             if wait_minutes >= below + rearm_margin(below):
                 rearmed.append(alert_id)
             continue
         if wait_minutes >= below or in_quiet_hours(tz, quiet_start, quiet_end, now):
             continue
-        due.append((alert_id, below, device_id, token, locale))
+        due.append((alert_id, below, device_id, token, fid, locale))
     recent = _recent_alerts(session, [item[2] for item in due], since=now - PUSH_WINDOW)
     fired: list[int] = []
     outbox: list[dict[str, Any]] = []
     rendered: dict[tuple[str, int], dict[str, Any]] = {}
     expires_at = now + timedelta(seconds=messages.TTL_SECONDS)
-    for alert_id, below, device_id, token, locale in due:
+    for alert_id, below, device_id, token, fid, locale in due:
         if (locale, below) not in rendered:
             rendered[(locale, below)] = messages.queue_alert(
                 checkpoint,
@@ -303,6 +310,7 @@ def on_queue_report(
             "status": MessageStatus.PENDING,
             "device_id": device_id,
             "token": token,
+            "fid": fid,
             "payload": rendered[(locale, below)],
             "attempts": 0,
             "available_at": now,

@@ -5,6 +5,13 @@ At least once, never lost: a row is claimed with a lease (on PostgreSQL with
 a worker that dies leaves its rows to be claimed again when the lease runs out. Outcomes
 are written only by the worker whose lease still holds. Every message ends sent, pruned
 (its token is gone) or dead (invalid, expired or out of attempts), never silently dropped.
+
+Two lanes, each claimed on its own: notifications (status, planned closures, queue
+alerts, broadcasts) first, then topic subscriptions, so a closure never waits behind a
+backlog of subscriptions. Each lane keeps to its share of FCM's quotas through a pace
+all workers share (push/pace.py): a worker claims only as many rows as the pace grants,
+and waits for the grant's start before calling FCM. A 429 from FCM puts the row back
+with its Retry-After, like any other retry.
 """
 
 from __future__ import annotations
@@ -13,18 +20,20 @@ import functools
 import logging
 import random
 import threading
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from content.checkpoints import crowd
 from content.db import utcnow
-from push.models import Device, MessageKind, MessageStatus, OutboxMessage
+from push import pace
+from push.models import Device, MessageKind, MessageStatus, OutboxLane, OutboxMessage
 from push.senders import Outgoing, Sender, SendResult
 
 log = logging.getLogger(__name__)
@@ -60,6 +69,7 @@ class Claimed:
     id: int
     kind: MessageKind
     token: str | None
+    fid: str | None
     topic: str | None
     device_id: int | None
     payload: dict
@@ -79,6 +89,9 @@ class Worker:
         lease: timedelta = timedelta(seconds=60),
         retry: RetryPolicy | None = None,
         clock: Callable[[], datetime] = utcnow,
+        shared_pace: pace.Pace | None = None,
+        sends_per_minute: float = 540_000,
+        subscriptions_per_second: float = 2_500,
     ) -> None:
         self.sessions = sessions
         self.sender = sender
@@ -86,6 +99,13 @@ class Worker:
         self.lease = lease
         self.retry = retry or RetryPolicy()
         self.clock = clock
+        self.pace = shared_pace or pace.Unpaced()
+        self.rates = {
+            OutboxLane.NOTIFY: (pace.SENDS, sends_per_minute / 60),
+            OutboxLane.TOPICS: (pace.SUBSCRIPTIONS, float(subscriptions_per_second)),
+        }
+        #: per lane, the monotonic moment the pace lets the claimed rows go
+        self.not_before: dict[OutboxLane, float] = {}
         self.name = uuid.uuid4().hex[:8]
 
     def run_once(self) -> int:
@@ -109,18 +129,49 @@ class Worker:
                 stop.wait(idle_sleep)
 
     def claim(self) -> list[Claimed]:
+        """Notifications first, then topic calls, each as many as the shared pace grants."""
+        claimed: list[Claimed] = []
+        for lane in (OutboxLane.NOTIFY, OutboxLane.TOPICS):
+            due = self._due(lane)
+            if not due:
+                continue
+            pace_lane, per_second = self.rates[lane]
+            granted = self.pace.grant(pace_lane, due, per_second)
+            if granted.count:
+                self.not_before[lane] = time.monotonic() + granted.wait
+                claimed += self._claim(lane, granted.count)
+        return claimed
+
+    def _due(self, lane: OutboxLane) -> int:
+        """How many of the lane's rows are due now, up to a batch."""
+        now = self.clock()
+        with self.sessions() as session:
+            due = (
+                select(OutboxMessage.id)
+                .where(*self._claimable(lane, now))
+                .limit(self.batch_size)
+                .subquery()
+            )
+            return int(session.scalar(select(func.count()).select_from(due)) or 0)
+
+    @staticmethod
+    def _claimable(lane: OutboxLane, now: datetime) -> tuple:
+        return (
+            OutboxMessage.status == MessageStatus.PENDING,
+            OutboxMessage.lane == lane,
+            OutboxMessage.available_at <= now,
+            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+        )
+
+    def _claim(self, lane: OutboxLane, limit: int) -> list[Claimed]:
         now = self.clock()
         lease_until = now + self.lease
         with self.sessions() as session, session.begin():
             due = (
                 select(OutboxMessage.id)
-                .where(
-                    OutboxMessage.status == MessageStatus.PENDING,
-                    OutboxMessage.available_at <= now,
-                    or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
-                )
+                .where(*self._claimable(lane, now))
                 .order_by(OutboxMessage.available_at, OutboxMessage.id)
-                .limit(self.batch_size)
+                .limit(limit)
             )
             if session.get_bind().dialect.name == "postgresql":
                 due = due.with_for_update(skip_locked=True)
@@ -132,6 +183,7 @@ class Worker:
                     OutboxMessage.id,
                     OutboxMessage.kind,
                     OutboxMessage.token,
+                    OutboxMessage.fid,
                     OutboxMessage.topic,
                     OutboxMessage.device_id,
                     OutboxMessage.payload,
@@ -157,13 +209,22 @@ class Worker:
 
         if notifications:
             outgoing = [
-                Outgoing(payload=r.payload, created_at=r.created_at, token=r.token, topic=r.topic)
+                Outgoing(
+                    payload=r.payload,
+                    created_at=r.created_at,
+                    token=r.token,
+                    topic=r.topic,
+                    fid=r.fid,
+                )
                 for r in notifications
             ]
+            self._wait_for(OutboxLane.NOTIFY)
             for row, result in zip(
                 notifications, self._safely(self.sender.send, outgoing), strict=True
             ):
                 outcomes[row.id] = result
+        if topic_calls:
+            self._wait_for(OutboxLane.TOPICS)
         for (kind, topic), rows in topic_calls.items():
             call = (
                 self.sender.subscribe
@@ -175,6 +236,12 @@ class Worker:
             for row, result in zip(rows, results, strict=True):
                 outcomes[row.id] = result
         self.record(claimed, outcomes)
+
+    def _wait_for(self, lane: OutboxLane) -> None:
+        """Sleep until the pace's grant for the lane starts (at most a second)."""
+        delay = self.not_before.pop(lane, 0.0) - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
 
     def _safely(self, call: Callable[[list], list[SendResult]], items: list) -> list[SendResult]:
         """A whole call that failed (timeout, connection refused) is a retryable error for
@@ -227,12 +294,17 @@ class Worker:
                 )
 
     def _prune(self, session: Session, row: Claimed) -> None:
-        """The token is gone: delete its device (with follows and alerts) at once, and its
-        crowd reports so that readers are told the figures changed."""
-        if row.token:
-            for device_id in session.scalars(select(Device.id).where(Device.token == row.token)):
-                crowd.forget_device(session, device_id)
-            session.execute(delete(Device).where(Device.token == row.token))
+        """The token (or installation ID) is gone: delete its device (with follows and
+        alerts) at once, and its crowd reports so that readers are told the figures changed."""
+        if row.fid:
+            gone = Device.fid == row.fid
+        elif row.token:
+            gone = Device.token == row.token
+        else:
+            return
+        for device_id in session.scalars(select(Device.id).where(gone)):
+            crowd.forget_device(session, device_id)
+        session.execute(delete(Device).where(gone))
 
 
 def _topic_call(
