@@ -12,17 +12,19 @@ messages never wait behind it).
 
 The clock lives in Redis when REDIS_URL is set (one Lua script, Redis's own time), else
 in the ``push_pace`` table, a row per lane updated under a row lock: PostgreSQL's
-``FOR UPDATE``, SQLite's write lock.
+``FOR UPDATE`` (on the server's clock, so workers on several machines agree), SQLite's
+write lock (one machine).
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -69,17 +71,28 @@ class Unpaced:
 class DatabasePace:
     """The virtual clocks in the ``push_pace`` table (PostgreSQL or SQLite)."""
 
-    def __init__(self, sessions: sessionmaker[Session], clock: Any = time.time) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Callable[[], float] | None = None
+    ) -> None:
+        """``clock``: epoch seconds; by default PostgreSQL's, or this machine's on SQLite."""
         self.sessions = sessions
         self.clock = clock
 
     def grant(self, lane: str, want: int, per_second: float) -> Grant:
         with self.sessions() as session, session.begin():
             next_at = self._locked(session, lane)
-            granted, after = schedule(next_at, self.clock(), want, per_second)
+            granted, after = schedule(next_at, self._now(session), want, per_second)
             if after != next_at:
                 session.execute(update(PushPace).where(PushPace.lane == lane).values(next_at=after))
         return granted
+
+    def _now(self, session: Session) -> float:
+        if self.clock is not None:
+            return self.clock()
+        if session.get_bind().dialect.name == "postgresql":
+            server_now = session.scalar(select(func.extract("epoch", func.clock_timestamp())))
+            return float(server_now if server_now is not None else time.time())
+        return time.time()
 
     def _locked(self, session: Session, lane: str) -> float:
         query = select(PushPace.next_at).where(PushPace.lane == lane)
