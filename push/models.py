@@ -39,6 +39,8 @@ class MessageKind(enum.StrEnum):
     BROADCAST = "broadcast"
     TOPIC_SUBSCRIBE = "topic_subscribe"
     TOPIC_UNSUBSCRIBE = "topic_unsubscribe"
+    #: a queue report whose alerts the worker fires, in batches (not a message itself)
+    QUEUE_REPORT = "queue_report"
 
 
 class MessageStatus(enum.StrEnum):
@@ -51,10 +53,12 @@ class MessageStatus(enum.StrEnum):
 
 
 class OutboxLane(enum.IntEnum):
-    """The worker's two queues: notifications never wait behind topic (un)subscriptions."""
+    """The worker's queues: notifications never wait behind topic (un)subscriptions."""
 
     NOTIFY = 0
     TOPICS = 1
+    #: queue reports to expand into alerts: database work, no FCM call
+    EXPAND = 2
 
 
 class Device(Base):
@@ -113,7 +117,8 @@ class QueueAlert(Base):
     """Tell the device once when the wait drops below a threshold; re-arms with hysteresis."""
 
     __tablename__ = "queue_alert"
-    __table_args__ = (Index("ix_queue_alert_lane", "checkpoint_id", "direction", "lane"),)
+    # with id last: a queue report's alerts are read in id order, in batches
+    __table_args__ = (Index("ix_queue_alert_lane", "checkpoint_id", "direction", "lane", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"), index=True)

@@ -6,9 +6,10 @@ a worker that dies leaves its rows to be claimed again when the lease runs out. 
 are written only by the worker whose lease still holds. Every message ends sent, pruned
 (its token is gone) or dead (invalid, expired or out of attempts), never silently dropped.
 
-Two lanes, each claimed on its own: notifications (status, planned closures, queue
-alerts, broadcasts) first, then topic subscriptions, so a closure never waits behind a
-backlog of subscriptions. Each lane keeps to its share of FCM's quotas through a pace
+Lanes, each claimed on its own: queue reports to expand into alerts (database work,
+in batches, so a posting request never does it), then notifications (status, planned
+closures, queue alerts, broadcasts), then topic subscriptions, so a closure never waits
+behind a backlog of subscriptions. Each lane keeps to its share of FCM's quotas through a pace
 all workers share (push/pace.py): a worker claims only as many rows as the pace grants,
 and waits for the grant's start before calling FCM. A 429 from FCM puts the row back
 with its Retry-After, like any other retry.
@@ -27,12 +28,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Delete, Update, delete, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from content.checkpoints import crowd
 from content.db import utcnow
-from push import pace
+from push import outbox, pace
 from push.models import Device, MessageKind, MessageStatus, OutboxLane, OutboxMessage
 from push.senders import Outgoing, Sender, SendResult
 
@@ -43,6 +44,8 @@ PRUNE_ERRORS = {"UNREGISTERED", "SENDER_ID_MISMATCH"}
 #: the message itself is wrong: retrying cannot help
 DEAD_ERRORS = {"INVALID_ARGUMENT"}
 QUOTA_ERRORS = {"QUOTA_EXCEEDED", "RESOURCE_EXHAUSTED"}
+#: queue-report jobs one batch takes, each expanded by up to EXPAND_BATCH alerts
+EXPAND_JOBS_PER_BATCH = 4
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,10 @@ class RetryPolicy:
         if retry_after is not None:
             jittered = max(jittered, timedelta(seconds=retry_after))
         return jittered
+
+
+class LeaseLost(Exception):
+    """Another worker took the row meanwhile: roll back what this one did with it."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,7 @@ class Worker:
         shared_pace: pace.Pace | None = None,
         sends_per_minute: float = 540_000,
         subscriptions_per_second: float = 2_500,
+        expand_batch: int = outbox.EXPAND_BATCH,
     ) -> None:
         self.sessions = sessions
         self.sender = sender
@@ -100,6 +108,7 @@ class Worker:
         self.retry = retry or RetryPolicy()
         self.clock = clock
         self.pace = shared_pace or pace.Unpaced()
+        self.expand_batch = expand_batch
         self.rates = {
             OutboxLane.NOTIFY: (pace.SENDS, sends_per_minute / 60),
             OutboxLane.TOPICS: (pace.SUBSCRIPTIONS, float(subscriptions_per_second)),
@@ -129,9 +138,13 @@ class Worker:
                 stop.wait(idle_sleep)
 
     def claim(self) -> list[Claimed]:
-        """Notifications first, then topic calls, each as many as the shared pace grants."""
-        claimed: list[Claimed] = []
+        """Queue reports to expand (a few), then notifications, then topic calls, each as
+        many as the shared pace grants."""
+        claimed = self._claim(OutboxLane.EXPAND, EXPAND_JOBS_PER_BATCH)
         for lane in (OutboxLane.NOTIFY, OutboxLane.TOPICS):
+            if isinstance(self.pace, pace.Unpaced):  # no grant to size: no count to ask
+                claimed += self._claim(lane, self.batch_size)
+                continue
             due = self._due(lane)
             if not due:
                 continue
@@ -156,11 +169,24 @@ class Worker:
 
     @staticmethod
     def _claimable(lane: OutboxLane, now: datetime) -> tuple:
-        return (
+        conditions = (
             OutboxMessage.status == MessageStatus.PENDING,
             OutboxMessage.lane == lane,
             OutboxMessage.available_at <= now,
             or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+        )
+        if lane != OutboxLane.EXPAND:
+            return conditions
+        # a queue lane's reports one after the other: hysteresis needs them in order
+        earlier = aliased(OutboxMessage)
+        return (
+            *conditions,
+            ~exists().where(
+                earlier.lane == OutboxLane.EXPAND,
+                earlier.status == MessageStatus.PENDING,
+                earlier.topic == OutboxMessage.topic,
+                earlier.id < OutboxMessage.id,
+            ),
         )
 
     def _claim(self, lane: OutboxLane, limit: int) -> list[Claimed]:
@@ -199,7 +225,12 @@ class Worker:
         outcomes: dict[int, SendResult] = {}
         notifications = []
         topic_calls: dict[tuple[MessageKind, str], list[Claimed]] = defaultdict(list)
+        jobs = [row for row in claimed if row.kind == MessageKind.QUEUE_REPORT]
+        for job in sorted(jobs, key=lambda j: j.id):
+            self._expand(job)
         for row in claimed:
+            if row.kind == MessageKind.QUEUE_REPORT:
+                continue
             if row.kind in (MessageKind.TOPIC_SUBSCRIBE, MessageKind.TOPIC_UNSUBSCRIBE):
                 topic_calls[(row.kind, row.topic or "")].append(row)
             elif row.expires_at is not None and row.expires_at <= now:
@@ -235,7 +266,39 @@ class Worker:
             results = self._safely(functools.partial(_topic_call, call, topic), tokens)
             for row, result in zip(rows, results, strict=True):
                 outcomes[row.id] = result
-        self.record(claimed, outcomes)
+        self.record([row for row in claimed if row.id in outcomes], outcomes)
+
+    def _expand(self, job: Claimed) -> None:
+        """Fire one batch of a queue report's alerts, in one transaction with the job's
+        progress: the job is deleted when its last batch is done, else due again at once,
+        keeping its place before its lane's later reports. A lease lost meanwhile rolls
+        the batch back (its new owner does it)."""
+        try:
+            with self.sessions() as session, session.begin():
+                last = outbox.expand_queue_report(
+                    session, job.payload, batch_size=self.expand_batch
+                )
+                ours = (OutboxMessage.id == job.id, OutboxMessage.lease_until == job.lease_until)
+                done: Delete | Update
+                if last is None:
+                    done = delete(OutboxMessage).where(*ours)
+                else:
+                    done = (
+                        update(OutboxMessage)
+                        .where(*ours)
+                        .values(
+                            payload={**job.payload, "after_alert": last},
+                            attempts=0,
+                            lease_until=None,
+                        )
+                    )
+                if session.execute(done.returning(OutboxMessage.id)).first() is None:
+                    raise LeaseLost(job.id)
+        except LeaseLost:
+            log.warning("push worker %s: lost the lease of queue report job %s", self.name, job.id)
+        except Exception:
+            log.exception("push worker %s: queue report job %s failed", self.name, job.id)
+            self.record([job], {job.id: SendResult(ok=False, error="INTERNAL")})
 
     def _wait_for(self, lane: OutboxLane) -> None:
         """Sleep until the pace's grant for the lane starts (at most a second)."""

@@ -7,7 +7,8 @@ Create Date: 2026-12-03 07:00:00.000000
 Issue #18: the pace every push worker shares when Redis is not there (push_pace); a lane
 per outbox row, so that notifications never wait behind topic subscriptions; devices keep
 when they were last seen, and may register a Firebase installation ID (fid) as well as,
-or instead of, an FCM token.
+or instead of, an FCM token; queue alerts are read by lane in id order (the worker fires
+a queue report's alerts in batches).
 """
 from collections.abc import Sequence
 
@@ -44,9 +45,17 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('lane', sa.SmallInteger(), server_default='0', nullable=False))
         batch_op.create_index('ix_outbox_message_lane_due', ['status', 'lane', 'available_at'], unique=False)
     op.execute("UPDATE outbox_message SET lane = 1 WHERE kind IN ('topic_subscribe', 'topic_unsubscribe')")
+    # the worker reads a queue report's alerts in id order, in batches
+    with op.batch_alter_table('queue_alert', schema=None) as batch_op:
+        batch_op.drop_index('ix_queue_alert_lane')
+        batch_op.create_index('ix_queue_alert_lane', ['checkpoint_id', 'direction', 'lane', 'id'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('queue_alert', schema=None) as batch_op:
+        batch_op.drop_index('ix_queue_alert_lane')
+        batch_op.create_index('ix_queue_alert_lane', ['checkpoint_id', 'direction', 'lane'], unique=False)
+    op.execute("DELETE FROM outbox_message WHERE kind = 'queue_report'")
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_message_lane_due')
         batch_op.drop_column('lane')
