@@ -50,6 +50,9 @@ class Grant:
 class Pace(Protocol):
     def grant(self, lane: str, want: int, per_second: float) -> Grant: ...
 
+    def hold(self, lane: str, seconds: float) -> None:
+        """FCM said 429 with Retry-After: no worker starts the lane for that long."""
+
 
 def schedule(next_at: float, now: float, want: int, per_second: float) -> tuple[Grant, float]:
     """The grant for ``want`` units against a lane's virtual clock, and its new value."""
@@ -66,6 +69,9 @@ class Unpaced:
 
     def grant(self, lane: str, want: int, per_second: float) -> Grant:
         return Grant(want, 0.0)
+
+    def hold(self, lane: str, seconds: float) -> None:
+        return None
 
 
 class DatabasePace:
@@ -85,6 +91,15 @@ class DatabasePace:
             if after != next_at:
                 session.execute(update(PushPace).where(PushPace.lane == lane).values(next_at=after))
         return granted
+
+    def hold(self, lane: str, seconds: float) -> None:
+        with self.sessions() as session, session.begin():
+            next_at = self._locked(session, lane)
+            resume = self._now(session) + seconds
+            if resume > next_at:
+                session.execute(
+                    update(PushPace).where(PushPace.lane == lane).values(next_at=resume)
+                )
 
     def _now(self, session: Session) -> float:
         if self.clock is not None:
@@ -128,6 +143,17 @@ return {count, tostring(start - now)}
 """
 
 
+_REDIS_HOLD = """
+local now_parts = redis.call('TIME')
+local resume = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1000000 + tonumber(ARGV[1])
+local next_at = tonumber(redis.call('GET', KEYS[1]) or '0')
+if resume > next_at then
+  redis.call('SET', KEYS[1], tostring(resume), 'EX', 3600)
+end
+return 1
+"""
+
+
 class RedisPace:
     """The virtual clocks in Redis, on Redis's clock: one script call per grant."""
 
@@ -137,12 +163,16 @@ class RedisPace:
         self.client = redis.Redis.from_url(url)
         self.prefix = prefix
         self.script = self.client.register_script(_REDIS_SCRIPT)
+        self.hold_script = self.client.register_script(_REDIS_HOLD)
 
     def grant(self, lane: str, want: int, per_second: float) -> Grant:
         count, wait = self.script(
             keys=[self.prefix + lane], args=[want, per_second, HORIZON_SECONDS, BURST_SECONDS]
         )
         return Grant(int(count), float(wait))
+
+    def hold(self, lane: str, seconds: float) -> None:
+        self.hold_script(keys=[self.prefix + lane], args=[seconds])
 
 
 def build(redis_url: str, sessions: sessionmaker[Session]) -> Pace:

@@ -266,7 +266,29 @@ class Worker:
             results = self._safely(functools.partial(_topic_call, call, topic), tokens)
             for row, result in zip(rows, results, strict=True):
                 outcomes[row.id] = result
+        self._hold_on_quota(notifications, topic_calls, outcomes)
         self.record([row for row in claimed if row.id in outcomes], outcomes)
+
+    def _hold_on_quota(
+        self,
+        notifications: list[Claimed],
+        topic_calls: dict[tuple[MessageKind, str], list[Claimed]],
+        outcomes: dict[int, SendResult],
+    ) -> None:
+        """A 429 tells every worker, through the shared pace, to wait its Retry-After (for
+        topic calls the SDK drops the header: a second, FCM's window for them)."""
+        waits = [
+            outcomes[r.id].retry_after or 1.0
+            for r in notifications
+            if outcomes[r.id].error in QUOTA_ERRORS
+        ]
+        if waits:
+            self.pace.hold(pace.SENDS, max(waits))
+        quota_topics = any(
+            outcomes[r.id].error in QUOTA_ERRORS for rows in topic_calls.values() for r in rows
+        )
+        if quota_topics:
+            self.pace.hold(pace.SUBSCRIPTIONS, 1.0)
 
     def _expand(self, job: Claimed) -> None:
         """Fire one batch of a queue report's alerts, in one transaction with the job's

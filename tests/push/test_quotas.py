@@ -110,6 +110,11 @@ def test_workers_share_one_clock(
     for before, after in zip(waits, waits[1:], strict=False):
         assert after - before == pytest.approx(0.1, abs=0.05)
     assert first.grant(pace.SENDS, 3, per_second=100).wait == pytest.approx(0.0, abs=0.05)
+    # a 429's Retry-After that one worker saw holds the lane for the other too
+    first.hold(pace.SENDS, 5.0)
+    held = second.grant(pace.SENDS, 3, per_second=100)
+    assert held.count == 0
+    assert held.wait > 3.5
 
 
 # -- three workers against the quotas --------------------------------------------------------
@@ -217,8 +222,8 @@ def test_three_workers_keep_under_the_quotas_and_lose_nothing(
 def test_a_429_puts_the_row_back_for_retry_after(
     committed_database: tuple[str, Engine], tmp_path: Path
 ) -> None:
-    """Without a pace, the fake refuses what is past its quota; those rows wait for its
-    Retry-After and are sent later, never dropped."""
+    """With a pace above its quota, the fake refuses what is past it; those rows wait for
+    its Retry-After and are sent later, never dropped."""
     _, engine = committed_database
     server = FakeFCMServer(0, messages_per_minute=2, minute=30)
     server.start_in_thread()
@@ -227,7 +232,16 @@ def test_a_429_puts_the_row_back_for_retry_after(
         with Session(engine) as session:
             factories.pending_alerts(session, [f"burst-{n}" for n in range(5)])
             session.commit()
-        worker = Worker(sessionmaker(bind=engine), sender, retry=RetryPolicy(max_attempts=3))
+        sessions = sessionmaker(bind=engine)
+        # a pace far above the fake's quota: it refuses, and the pace learns from it
+        shared = pace.DatabasePace(sessions)
+        worker = Worker(
+            sessions,
+            sender,
+            retry=RetryPolicy(max_attempts=3),
+            shared_pace=shared,
+            sends_per_minute=60_000,
+        )
         started = datetime.now(UTC)
         assert worker.run_once() == 5
         with Session(engine) as session:
@@ -240,6 +254,10 @@ def test_a_429_puts_the_row_back_for_retry_after(
             # the fake said: 30 s until its window frees (and the quota backoff is 1 minute)
             assert row.available_at >= started + timedelta(seconds=29)
         assert worker.run_once() == 0  # nothing is due before then
+        # and every worker holds its sends for the Retry-After, through the shared pace
+        held = shared.grant(pace.SENDS, 1, per_second=1000)
+        assert held.count == 0
+        assert held.wait > 25
     finally:
         sender.close()
         server.shutdown()
@@ -256,6 +274,9 @@ class _Exhausted:
         if lane == pace.SUBSCRIPTIONS:
             return pace.Grant(0, 1.0)
         return pace.Grant(want, 0.0)
+
+    def hold(self, lane: str, seconds: float) -> None:
+        return None
 
 
 def test_a_closure_never_waits_behind_a_backlog_of_subscriptions(
