@@ -65,7 +65,7 @@ def schedule(next_at: float, now: float, want: int, per_second: float) -> tuple[
 
 
 class Unpaced:
-    """No shared pace: everything at once (tests and the log sender)."""
+    """No shared pace: everything at once (a Worker built without one: tests, benchmarks)."""
 
     def grant(self, lane: str, want: int, per_second: float) -> Grant:
         return Grant(want, 0.0)
