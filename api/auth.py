@@ -8,9 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import g, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import Forbidden, Unauthorized
 
-from api.db import get_session
+from api.db import READ_METHODS, get_session
 from api.errors import BEARER_CHALLENGE
 from content.accounts import service as accounts
 from content.accounts.models import Role, User
@@ -61,6 +62,7 @@ def require_device(device_id: int) -> Device:
     device = devices.authenticate(get_session(), device_id, secret) if secret else None
     if device is None:
         raise DeviceSecretRequired()
+    _seen(device)
     return device
 
 
@@ -71,7 +73,22 @@ def require_device_secret() -> Device:
     device = devices.authenticate_secret(get_session(), secret) if secret else None
     if device is None:
         raise DeviceSecretRequired()
+    _seen(device)
     return device
+
+
+def _seen(device: Device) -> None:
+    """Note the device as seen (at most hourly). A write commits it with its request; a
+    read commits it here, and on SQLite gives up if the write lock is taken (next time)."""
+    session = get_session()
+    if request.method not in READ_METHODS:
+        devices.seen(session, device)
+        return
+    try:
+        if devices.seen(session, device):
+            session.commit()
+    except OperationalError:
+        session.rollback()
 
 
 class UserTokenRequired(Unauthorized):

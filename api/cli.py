@@ -34,8 +34,8 @@ from content.checkpoints import crowd, forecast, history, planned
 from content.customs import service as customs
 from content.errors import Invalid
 from content.seed import loader
-from push import outbox
-from push.fake_fcm import FakeFCMServer
+from push import devices, outbox, pace
+from push.fake_fcm import MESSAGES_PER_MINUTE, SUBSCRIPTIONS_PER_SECOND, FakeFCMServer
 from push.senders import FCMSender, LogSender, Sender, fake_service_account
 from push.worker import RetryPolicy, Worker
 
@@ -299,11 +299,15 @@ def build_sender(settings: Settings) -> Sender:
 
 
 def build_worker(settings: Settings, sessions: sessionmaker[Session]) -> Worker:
+    """A worker keeping to the pace every worker shares (Redis, else the database)."""
     return Worker(
         sessions,
         build_sender(settings),
         lease=timedelta(seconds=settings.push_lease_seconds),
         retry=RetryPolicy(max_attempts=settings.push_max_attempts),
+        shared_pace=pace.build(settings.redis_url, sessions),
+        sends_per_minute=settings.push_sends_per_minute,
+        subscriptions_per_second=settings.push_subscriptions_per_second,
     )
 
 
@@ -371,6 +375,14 @@ def _apply_schedules(
                 session.commit()
         except Exception:  # a database hiccup must not stop the scheduler
             logging.getLogger(__name__).exception("pruning crowd reports failed")
+        try:
+            with sessions() as session:
+                retention = timedelta(days=settings.device_retention_days)
+                if pruned := devices.prune(session, older_than=retention):
+                    click.echo(f"devices: deleted {pruned} unseen for {retention.days} days")
+                session.commit()
+        except Exception:  # a database hiccup must not stop the scheduler
+            logging.getLogger(__name__).exception("pruning unseen devices failed")
         stop.wait(SCHEDULE_INTERVAL_SECONDS)
 
 
@@ -555,11 +567,40 @@ def apply_planned() -> None:
 @push_cli.command("fake-fcm")
 @click.option("--port", type=int, default=8001)
 @click.option("--log", "log_path", type=click.Path(dir_okay=False), help="JSON-lines log file")
-def push_fake_fcm(port: int, log_path: str | None) -> None:
-    """Run the local fake FCM server (development and tests only)."""
-    server = FakeFCMServer(port, log_path=log_path, echo=True)
+@click.option("--messages-per-minute", type=int, default=MESSAGES_PER_MINUTE, show_default=True)
+@click.option(
+    "--subscriptions-per-second", type=int, default=SUBSCRIPTIONS_PER_SECOND, show_default=True
+)
+def push_fake_fcm(
+    port: int, log_path: str | None, messages_per_minute: int, subscriptions_per_second: int
+) -> None:
+    """Run the local fake FCM server (development and tests only), with FCM's quotas."""
+    server = FakeFCMServer(
+        port,
+        log_path=log_path,
+        echo=True,
+        messages_per_minute=messages_per_minute,
+        subscriptions_per_second=subscriptions_per_second,
+    )
     click.echo(f"fake FCM listening on {server.url}")
     server.serve_forever()
+
+
+@push_cli.command("prune")
+@click.option("--batch-size", type=int, default=500, show_default=True)
+def push_prune(batch_size: int) -> None:
+    """Delete devices the app has not been seen with for DEVICE_RETENTION_DAYS (270 by
+    default, as FCM's token expiry suggests), with their follows and alerts; their topic
+    subscriptions are left by the worker. The push worker also does it every 30 s."""
+    settings: Settings = current_app.config["SETTINGS"]
+    retention = timedelta(days=settings.device_retention_days)
+    session = get_session()
+    total = 0
+    while pruned := devices.prune(session, older_than=retention, batch_size=batch_size):
+        session.commit()
+        total += pruned
+    session.commit()
+    click.echo(f"deleted {total} device(s) unseen for {retention.days} days")
 
 
 @push_cli.command("broadcast")

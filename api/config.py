@@ -61,6 +61,16 @@ class Settings:
     )
     push_max_attempts: int = field(default_factory=lambda: _env_int("PUSH_MAX_ATTEMPTS", 10))
     push_lease_seconds: int = field(default_factory=lambda: _env_int("PUSH_LEASE_SECONDS", 60))
+    #: the workers' shared pace, within FCM's quotas (600,000 a minute; 3,000 a second)
+    push_sends_per_minute: int = field(
+        default_factory=lambda: _env_int("PUSH_SENDS_PER_MINUTE", 540_000)
+    )
+    push_subscriptions_per_second: int = field(
+        default_factory=lambda: _env_int("PUSH_SUBSCRIPTIONS_PER_SECOND", 2_500)
+    )
+    device_retention_days: int = field(
+        default_factory=lambda: _env_int("DEVICE_RETENTION_DAYS", 270)
+    )
     redis_url: str = field(default_factory=lambda: os.environ.get("REDIS_URL", ""))
     rate_limits_enabled: bool = field(
         default_factory=lambda: os.environ.get("RATE_LIMITS", "on").lower() not in {"off", "0"}
@@ -154,6 +164,12 @@ class Settings:
             raise RuntimeError(
                 "PUSH_BACKEND=firebase needs FIREBASE_CREDENTIALS or GOOGLE_APPLICATION_CREDENTIALS"
             )
+        if self.push_sends_per_minute < 1 or self.push_subscriptions_per_second < 1:
+            raise RuntimeError(
+                "PUSH_SENDS_PER_MINUTE and PUSH_SUBSCRIPTIONS_PER_SECOND must be at least 1"
+            )
+        if self.device_retention_days < 1:
+            raise RuntimeError("DEVICE_RETENTION_DAYS must be at least 1")
         # the lease must outlast the slowest send: one timeout per batch call, with room
         if self.push_lease_seconds < 3 * self.fcm_http_timeout_seconds:
             raise RuntimeError("PUSH_LEASE_SECONDS must be at least 3 × FCM_HTTP_TIMEOUT_SECONDS")

@@ -254,13 +254,27 @@ class FakeFCM:
     def requests(self) -> int:
         return int(http_json(self.url + "/_fake/health")["requests"])
 
+    def stats(self) -> dict[str, Any]:
+        """Accepted, refused (429) and peak counts against FCM's two quotas."""
+        return dict(http_json(self.url + "/_fake/stats"))
+
 
 @contextmanager
-def fake_fcm(log: Path) -> Iterator[FakeFCM]:
+def fake_fcm(
+    log: Path,
+    *,
+    messages_per_minute: int | None = None,
+    subscriptions_per_second: int | None = None,
+) -> Iterator[FakeFCM]:
     port = free_port()
+    quotas: list[str] = []
+    if messages_per_minute is not None:
+        quotas += ["--messages-per-minute", str(messages_per_minute)]
+    if subscriptions_per_second is not None:
+        quotas += ["--subscriptions-per-second", str(subscriptions_per_second)]
     with log.open("ab") as log_file:
         process = subprocess.Popen(
-            [str(BIN / "python"), "-m", "push.fake_fcm", "--port", str(port)],
+            [str(BIN / "python"), "-m", "push.fake_fcm", "--port", str(port), *quotas],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=log_file,

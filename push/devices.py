@@ -8,8 +8,10 @@ import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from content.checkpoints import crowd
 from content.checkpoints import service as checkpoints
@@ -23,6 +25,10 @@ MAX_FOLLOWS = 50
 MAX_ALERTS = 20
 DEFAULT_ALERT_LIFETIME = timedelta(hours=24)
 MAX_ALERT_LIFETIME = timedelta(days=7)
+#: a device's last_seen_at is written at most this often
+SEEN_RESOLUTION = timedelta(hours=1)
+#: FCM considers a token unused for 270 days expired
+RETENTION = timedelta(days=270)
 UNSET = object()
 
 
@@ -33,21 +39,33 @@ def _hash(secret: str) -> str:
 def register(
     session: Session,
     *,
-    token: str,
+    token: str | None = None,
+    fid: str | None = None,
     platform: Platform,
     locale: str,
     app_version: str | None = None,
     secret: str | None = None,
 ) -> tuple[Device, str]:
-    """Register a token; returns the device and its secret.
+    """Register a token, a Firebase installation ID (fid) or both; returns the device and
+    its secret.
 
-    A token that is already registered belongs to that device: only its secret may
+    A token or fid that is already registered belongs to that device: only its secret may
     register it again (the same device, the same secret, the settings updated). Without
     it the answer is Conflict, and the registration is left as it was: an FCM token is
     not a secret, so knowing one must not open, or lock out, someone else's device.
     """
-    device = session.scalar(select(Device).where(Device.token == token))
-    if device is not None:
+    if not (token or fid):
+        raise Invalid([FieldProblem("token", N_("This field is required."))])
+    known = [
+        Device.token == token if token else None,
+        Device.fid == fid if fid else None,
+    ]
+    matches = list(session.scalars(select(Device).where(or_(*[k for k in known if k is not None]))))
+    if len(matches) > 1:
+        raise Conflict(N_("Another device is registered with this push token."))
+    previous_token = None
+    if matches:
+        device = matches[0]
         if secret is None or not hmac.compare_digest(device.secret_hash, _hash(secret)):
             raise Conflict(
                 N_(
@@ -55,15 +73,19 @@ def register(
                     "register it again, or get a new token from Firebase."
                 )
             )
+        previous_token = device.token
     else:
         secret = secrets.token_urlsafe(32)
-        device = Device(token=token, platform=platform, locale=locale, secret_hash=_hash(secret))
+        device = Device(platform=platform, locale=locale, secret_hash=_hash(secret))
         session.add(device)
+    device.token = token or device.token
+    device.fid = fid or device.fid
     device.platform = platform
     device.locale = locale
     device.app_version = app_version
+    device.last_seen_at = utcnow()
     session.flush()
-    topics.sync(session, device)
+    topics.sync(session, device, previous_token=previous_token)
     return device, secret
 
 
@@ -72,6 +94,51 @@ def authenticate(session: Session, device_id: int, secret: str) -> Device | None
     if device is None or not hmac.compare_digest(device.secret_hash, _hash(secret)):
         return None
     return device
+
+
+def seen(session: Session, device: Device, *, now: datetime | None = None) -> bool:
+    """Note that the app called on the device's behalf: one UPDATE an hour at most (the
+    older value is already loaded). True when it wrote."""
+    now = now or utcnow()
+    if device.last_seen_at is not None and now - device.last_seen_at < SEEN_RESOLUTION:
+        return False
+    session.execute(
+        sql_update(Device)
+        .where(Device.id == device.id)
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(device, "last_seen_at", now)  # written above; updated_at stays
+    return True
+
+
+def prune(
+    session: Session,
+    *,
+    older_than: timedelta = RETENTION,
+    now: datetime | None = None,
+    batch_size: int = 500,
+) -> int:
+    """Delete up to ``batch_size`` devices the app has not been seen with for
+    ``older_than`` (with follows, alerts and crowd reports; their topics are left by the
+    worker); returns how many. Callers commit and call again until it returns 0."""
+    cutoff = (now or utcnow()) - older_than
+    stale = list(
+        session.scalars(
+            select(Device)
+            .where(
+                or_(
+                    Device.last_seen_at < cutoff,
+                    and_(Device.last_seen_at.is_(None), Device.created_at < cutoff),
+                )
+            )
+            .order_by(Device.id)
+            .limit(batch_size)
+        )
+    )
+    for device in stale:
+        delete(session, device)
+    return len(stale)
 
 
 def authenticate_secret(session: Session, secret: str) -> Device | None:
@@ -87,10 +154,15 @@ def update(
     locale: str | None = None,
     app_version: str | None | object = UNSET,
     token: str | None = None,
+    fid: str | None = None,
     timezone: str | None | object = UNSET,
     quiet_hours: tuple[str, str] | None | object = UNSET,
 ) -> Device:
     previous_token = device.token
+    if fid is not None and fid != device.fid:
+        if session.scalar(select(Device.id).where(Device.fid == fid)) is not None:
+            raise Conflict(N_("Another device is registered with this push token."))
+        device.fid = fid
     if token is not None and token != device.token:
         taken = session.scalar(select(Device.id).where(Device.token == token))
         if taken is not None:

@@ -13,7 +13,14 @@ sends, with token ``*``) answer UNREGISTERED, INVALID_ARGUMENT, QUOTA_EXCEEDED (
 Retry-After), UNAVAILABLE (503), or slowly; ``GET /_fake/messages``, ``GET /_fake/topics``,
 ``GET /_fake/attempts`` (every send, answered or refused, with its time), ``POST /_fake/reset``.
 
-Run it with ``python -m push.fake_fcm --port 8001 [--log FILE]``.
+FCM's project quotas are enforced like FCM does, with 429 RESOURCE_EXHAUSTED and a
+``Retry-After``: messages per minute (600,000 by default) and topic-management requests
+per second (3,000; each v1 per-token request and each IID batchAdd/batchRemove counts
+one). ``GET /_fake/stats`` tells what was accepted and refused, and the peak rates seen.
+Tests use small quotas, and may shorten the "minute" (``minute=``) to keep them quick.
+
+Run it with ``python -m push.fake_fcm --port 8001 [--log FILE] [--messages-per-minute N]
+[--subscriptions-per-second N]``.
 """
 
 from __future__ import annotations
@@ -21,11 +28,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import re
 import sys
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -38,6 +47,9 @@ SUBSCRIPTION_PATH = re.compile(
 TOPIC_NAME = re.compile(r"^[a-zA-Z0-9\-_.~%]+$")
 MAX_MESSAGE_BYTES = 4096
 MAX_TOPIC_MESSAGE_BYTES = 2048
+#: FCM's quotas per project
+MESSAGES_PER_MINUTE = 600_000
+SUBSCRIPTIONS_PER_SECOND = 3_000
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +73,44 @@ class Behaviour:
     times: int | None = None  # None: for ever
 
 
+class Quota:
+    """At most ``limit`` requests in any ``window`` seconds (a sliding window), counting
+    what it accepted and refused and the most it ever held in one window."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self.times: deque[float] = deque()
+        self.accepted = 0
+        self.refused = 0
+        self.peak = 0
+
+    def take(self, now: float) -> float | None:
+        """Count one request; None if accepted, else the seconds until one would be."""
+        while self.times and self.times[0] <= now - self.window:
+            self.times.popleft()
+        if len(self.times) >= self.limit:
+            self.refused += 1
+            return max(0.0, self.times[0] + self.window - now)
+        self.times.append(now)
+        self.accepted += 1
+        self.peak = max(self.peak, len(self.times))
+        return None
+
+    def reset(self) -> None:
+        self.times.clear()
+        self.accepted = self.refused = self.peak = 0
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "limit": self.limit,
+            "window_seconds": self.window,
+            "accepted": self.accepted,
+            "refused": self.refused,
+            "peak": self.peak,
+        }
+
+
 @dataclass
 class FakeState:
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -71,6 +121,13 @@ class FakeState:
     behaviours: dict[str, Behaviour] = field(default_factory=dict)
     requests: int = 0
     log_path: str | None = None
+    messages_quota: Quota = field(default_factory=lambda: Quota(MESSAGES_PER_MINUTE, 60.0))
+    subscriptions_quota: Quota = field(default_factory=lambda: Quota(SUBSCRIPTIONS_PER_SECOND, 1.0))
+
+    def over_quota(self, quota: Quota) -> float | None:
+        """None when the request fits the quota, else its Retry-After in seconds."""
+        with self.lock:
+            return quota.take(time.monotonic())
 
     def behaviour_for(self, token: str | None) -> Behaviour | None:
         with self.lock:
@@ -128,7 +185,9 @@ class Handler(BaseHTTPRequestHandler):
                 ],
             }
         }
-        headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else {}
+        headers = (
+            {"Retry-After": str(max(1, math.ceil(retry_after)))} if retry_after is not None else {}
+        )
         self._send(status, body, headers)
 
     # -- routes ----------------------------------------------------------------------
@@ -143,6 +202,14 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_fake/topics":
                 topics = {topic: sorted(tokens) for topic, tokens in state.topics.items()}
                 return self._send(200, {"topics": topics})
+            if path == "/_fake/stats":
+                return self._send(
+                    200,
+                    {
+                        "messages": state.messages_quota.stats(),
+                        "subscriptions": state.subscriptions_quota.stats(),
+                    },
+                )
             if path == "/_fake/health":
                 return self._send(200, {"status": "ok", "requests": state.requests})
         return self._send(404, {"error": "not found"})
@@ -181,8 +248,13 @@ class Handler(BaseHTTPRequestHandler):
                 state.topics.clear()
                 state.behaviours.clear()
                 state.requests = 0
+                state.messages_quota.reset()
+                state.subscriptions_quota.reset()
             return self._send(200, {"ok": True})
         if url.path in ("/iid/v1:batchAdd", "/iid/v1:batchRemove"):
+            wait = state.over_quota(state.subscriptions_quota)
+            if wait is not None:
+                return self._fcm_error("QUOTA_EXCEEDED", wait)
             topic = str(body.get("to", "")).removeprefix("/topics/")
             tokens = body.get("registration_tokens", [])
             results = []
@@ -209,6 +281,9 @@ class Handler(BaseHTTPRequestHandler):
         state = self.server.state
         if not TOPIC_NAME.match(topic):
             return self._fcm_error("INVALID_ARGUMENT")
+        wait = state.over_quota(state.subscriptions_quota)
+        if wait is not None:
+            return self._fcm_error("QUOTA_EXCEEDED", wait)
         behaviour = state.behaviour_for(token)
         if behaviour and behaviour.delay:
             time.sleep(behaviour.delay)
@@ -225,7 +300,7 @@ class Handler(BaseHTTPRequestHandler):
     def _message(self, body: dict[str, Any]) -> None:
         state = self.server.state
         message = body.get("message") or {}
-        targets = [key for key in ("token", "topic", "condition") if message.get(key)]
+        targets = [key for key in ("fid", "token", "topic", "condition") if message.get(key)]
         if len(targets) != 1:
             return self._fcm_error("INVALID_ARGUMENT")
         size = len(json.dumps(message, ensure_ascii=False).encode())
@@ -234,7 +309,12 @@ class Handler(BaseHTTPRequestHandler):
             return self._fcm_error("INVALID_ARGUMENT")
         if size > (MAX_TOPIC_MESSAGE_BYTES if topic else MAX_MESSAGE_BYTES):
             return self._fcm_error("INVALID_ARGUMENT")
-        target = message.get("token") or topic
+        target = message.get("fid") or message.get("token") or topic
+        wait = state.over_quota(state.messages_quota)
+        if wait is not None:
+            with state.lock:
+                state.attempts.append({"token": target, "at": time.time(), "status": 429})
+            return self._fcm_error("QUOTA_EXCEEDED", wait)
         behaviour = state.behaviour_for(target)
         error = behaviour.error if behaviour else None
         with state.lock:
@@ -253,7 +333,7 @@ class Handler(BaseHTTPRequestHandler):
                     log_file.write(json.dumps(record, ensure_ascii=False) + "\n")
         if self.server.echo:
             notification = message.get("notification", {})
-            target = message.get("token", "")[:12] or f"topic {topic}"
+            target = (message.get("fid") or message.get("token") or "")[:12] or f"topic {topic}"
             title, text = notification.get("title"), notification.get("body")
             print(f"[fake FCM] to {target}: {title} — {text}", flush=True)
         return self._send(200, {"name": name})
@@ -263,9 +343,23 @@ class FakeFCMServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024  # the SDK opens up to 500 connections at once
 
-    def __init__(self, port: int = 0, *, log_path: str | None = None, echo: bool = False) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        log_path: str | None = None,
+        echo: bool = False,
+        messages_per_minute: int = MESSAGES_PER_MINUTE,
+        subscriptions_per_second: int = SUBSCRIPTIONS_PER_SECOND,
+        minute: float = 60.0,
+    ) -> None:
+        """``minute``: the length of the messages quota's window, shortened in tests."""
         super().__init__(("127.0.0.1", port), Handler)
-        self.state = FakeState(log_path=log_path)
+        self.state = FakeState(
+            log_path=log_path,
+            messages_quota=Quota(messages_per_minute, minute),
+            subscriptions_quota=Quota(subscriptions_per_second, 1.0),
+        )
         self.echo = echo
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -290,8 +384,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Local fake FCM server (dev and tests)")
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--log", help="append every received message to this JSON-lines file")
+    parser.add_argument(
+        "--messages-per-minute",
+        type=int,
+        default=MESSAGES_PER_MINUTE,
+        help="FCM's project quota on sends (429 beyond it)",
+    )
+    parser.add_argument(
+        "--subscriptions-per-second",
+        type=int,
+        default=SUBSCRIPTIONS_PER_SECOND,
+        help="FCM's project quota on topic-management requests (429 beyond it)",
+    )
     args = parser.parse_args()
-    server = FakeFCMServer(args.port, log_path=args.log, echo=True)
+    server = FakeFCMServer(
+        args.port,
+        log_path=args.log,
+        echo=True,
+        messages_per_minute=args.messages_per_minute,
+        subscriptions_per_second=args.subscriptions_per_second,
+    )
     print(f"fake FCM listening on {server.url}", flush=True)
     server.serve_forever()
 

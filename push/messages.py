@@ -1,7 +1,29 @@
 """Notifications rendered in the reader's language, sized for FCM.
 
 Texts come from the gettext catalogs (the same ones the API uses); times and durations
-come from CLDR through Babel. Every message collapses per checkpoint and lives one hour.
+come from CLDR through Babel.
+
+How long a message lives, and what replaces what. FCM keeps at most 4 *collapsible*
+messages (4 collapse keys) for a device that is offline, and drops the rest unseen; a
+phone out of coverage near the border for an afternoon may follow 6 checkpoints or more.
+So the two things are kept apart:
+
+- ``collapse_key`` says what replaces what *on the screen*: the Android notification tag,
+  ``apns-collapse-id``, the Web Push ``Topic``. A checkpoint's status is ``cp-<id>``, its
+  queue alerts ``queue-<id>``, a planned closure ``plan-<plan>-<id>``.
+- ``fcm_collapse_key`` says what FCM may collapse while the device is offline. Status and
+  planned-closure messages have none: FCM stores non-collapsible messages (up to 100 per
+  device), so each followed checkpoint's closure is delivered when the phone is back, and
+  the newest state replaces the older one on screen by its tag. Queue alerts share one
+  key, ``queue`` (only the newest matters, and they live an hour), broadcasts another,
+  ``broadcast``: a device never holds more than 2 of FCM's 4 collapse keys. Should a
+  device ever pass 100 stored messages, FCM drops them and tells the app
+  (``onDeletedMessages``), which then reads the statuses from the API.
+
+A status message lives until the checkpoint's next status change, as far as it is known:
+until the end of the planned closure that set it, else 12 hours (a newer status replaces
+it anyway). Queue alerts live 1 hour; planned-closure announcements until the closure
+begins, at most a day.
 """
 
 from __future__ import annotations
@@ -20,6 +42,11 @@ from content.locales import format_moment, format_wait, pick, translations
 
 #: an alert older than this is worthless
 TTL_SECONDS = 3600
+#: a status message lives until the next status change, this long at most
+STATUS_TTL_SECONDS = 12 * 3600
+#: FCM collapse keys (what FCM may collapse for an offline device); see above
+QUEUE_FCM_COLLAPSE_KEY = "queue"
+BROADCAST_FCM_COLLAPSE_KEY = "broadcast"
 #: FCM's limits on the whole message: 4096 bytes, and 2048 for topic messages
 MAX_TOKEN_MESSAGE_BYTES = 4096
 MAX_TOPIC_MESSAGE_BYTES = 2048
@@ -56,17 +83,34 @@ class Notification:
 
     title: str
     body: str
+    #: what it replaces on screen (notification tag, apns-collapse-id, Web Push Topic)
     collapse_key: str
     data: dict[str, str] = field(default_factory=dict)
     ttl_seconds: int = TTL_SECONDS
+    #: what FCM may collapse for an offline device; None: never collapsed
+    fcm_collapse_key: str | None = None
 
     def as_payload(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def collapse_key(checkpoint_id: str) -> str:
-    """One visible notification per checkpoint: the newest replaces the older."""
+    """One visible status notification per checkpoint: the newest replaces the older."""
     return f"cp-{checkpoint_id}"[:64]
+
+
+def queue_collapse_key(checkpoint_id: str) -> str:
+    """One visible queue alert per checkpoint, apart from its status notification."""
+    return f"queue-{checkpoint_id}"[:64]
+
+
+def status_ttl_seconds(since: datetime, until: datetime | None, now: datetime | None) -> int:
+    """Until the next status change when it is known (a planned closure's end), else 12
+    hours; never less than a minute."""
+    if until is None:
+        return STATUS_TTL_SECONDS
+    left = int((until - (now or since)).total_seconds())
+    return max(MIN_TTL_SECONDS, min(STATUS_TTL_SECONDS, left))
 
 
 def checkpoint_name(checkpoint: Checkpoint, locale: str) -> str:
@@ -81,8 +125,10 @@ def status_change(
     since: datetime,
     locale: str,
     until: datetime | None = None,
+    now: datetime | None = None,
 ) -> Notification:
-    """A checkpoint's new state; `until` when a planned closure or restriction set it."""
+    """A checkpoint's new state; `until` when a planned closure or restriction set it.
+    It lives until then (the next status change), at most 12 hours."""
     gettext = translations(locale).gettext
     local_time = format_time(
         since.astimezone(ZoneInfo(checkpoint.timezone)), format="short", locale=locale
@@ -99,6 +145,7 @@ def status_change(
         body=_clip(body),
         collapse_key=collapse_key(checkpoint.id),
         data=data,
+        ttl_seconds=status_ttl_seconds(since, until, now),
     )
 
 
@@ -176,7 +223,8 @@ def queue_alert(
     return Notification(
         title=gettext(_ALERT_TITLE) % {"checkpoint": checkpoint_name(checkpoint, locale)},
         body=_clip(body),
-        collapse_key=collapse_key(checkpoint.id),
+        collapse_key=queue_collapse_key(checkpoint.id),
+        fcm_collapse_key=QUEUE_FCM_COLLAPSE_KEY,
         data={
             "type": "queue",
             "checkpoint": checkpoint.id,
@@ -191,7 +239,11 @@ def broadcast(
     title: str, body: str, *, key: str, data: dict[str, str] | None = None
 ) -> Notification:
     return Notification(
-        title=title[:120], body=_clip(body), collapse_key=key[:64], data=dict(data or {})
+        title=title[:120],
+        body=_clip(body),
+        collapse_key=key[:64],
+        data=dict(data or {}),
+        fcm_collapse_key=BROADCAST_FCM_COLLAPSE_KEY,
     )
 
 

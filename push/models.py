@@ -9,9 +9,12 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -36,6 +39,8 @@ class MessageKind(enum.StrEnum):
     BROADCAST = "broadcast"
     TOPIC_SUBSCRIBE = "topic_subscribe"
     TOPIC_UNSUBSCRIBE = "topic_unsubscribe"
+    #: a queue report whose alerts the worker fires, in batches (not a message itself)
+    QUEUE_REPORT = "queue_report"
 
 
 class MessageStatus(enum.StrEnum):
@@ -47,13 +52,27 @@ class MessageStatus(enum.StrEnum):
     PRUNED = "pruned"
 
 
+class OutboxLane(enum.IntEnum):
+    """The worker's queues: notifications never wait behind topic (un)subscriptions."""
+
+    NOTIFY = 0
+    TOPICS = 1
+    #: queue reports to expand into alerts: database work, no FCM call
+    EXPAND = 2
+
+
 class Device(Base):
-    """A phone (or browser) with an FCM registration token. The token is never served."""
+    """A phone (or browser) with an FCM registration token, a Firebase installation ID, or
+    both. Neither is ever served."""
 
     __tablename__ = "device"
+    __table_args__ = (CheckConstraint("token IS NOT NULL OR fid IS NOT NULL", name="token_or_fid"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    token: Mapped[str] = mapped_column(String(1024), unique=True)
+    #: FCM registration token: topic subscriptions need it
+    token: Mapped[str | None] = mapped_column(String(1024), unique=True, nullable=True)
+    #: Firebase installation ID: messages to this one device go to it when given
+    fid: Mapped[str | None] = mapped_column(String(1024), unique=True, nullable=True)
     platform: Mapped[Platform] = mapped_column(string_enum(Platform))
     locale: Mapped[str] = mapped_column(String(8))
     app_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -63,6 +82,10 @@ class Device(Base):
     quiet_end: Mapped[str | None] = mapped_column(String(5), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: the app's last authenticated call, to the hour (written at most once an hour)
+    last_seen_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, default=utcnow, index=True
+    )
 
 
 class Follow(Base):
@@ -94,7 +117,8 @@ class QueueAlert(Base):
     """Tell the device once when the wait drops below a threshold; re-arms with hysteresis."""
 
     __tablename__ = "queue_alert"
-    __table_args__ = (Index("ix_queue_alert_lane", "checkpoint_id", "direction", "lane"),)
+    # with id last: a queue report's alerts are read in id order, in batches
+    __table_args__ = (Index("ix_queue_alert_lane", "checkpoint_id", "direction", "lane", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"), index=True)
@@ -130,6 +154,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_message"
     __table_args__ = (
         Index("ix_outbox_message_due", "status", "available_at"),
+        Index("ix_outbox_message_lane_due", "status", "lane", "available_at"),
         UniqueConstraint("dedupe_key"),
     )
 
@@ -143,7 +168,10 @@ class OutboxMessage(Base):
         ForeignKey("device.id", ondelete="SET NULL"), nullable=True, index=True
     )
     token: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    #: the device's Firebase installation ID: used instead of the token when set
+    fid: Mapped[str | None] = mapped_column(String(1024), nullable=True)
     topic: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lane: Mapped[int] = mapped_column(SmallInteger, default=OutboxLane.NOTIFY, server_default="0")
     # the FCM message without its target: notification, data, android, apns, webpush
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -155,3 +183,13 @@ class OutboxMessage(Base):
     fcm_message_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PushPace(Base):
+    """The pace all push workers share when Redis is not configured: per lane, the moment
+    (epoch seconds) from which the next request may go."""
+
+    __tablename__ = "push_pace"
+
+    lane: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float)

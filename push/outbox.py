@@ -27,6 +27,7 @@ from push.models import (
     Follow,
     MessageKind,
     MessageStatus,
+    OutboxLane,
     OutboxMessage,
     QueueAlert,
 )
@@ -35,6 +36,8 @@ from push.models import (
 REARM_MARGIN_MIN = 5
 REARM_MARGIN_SHARE = 0.2
 _BULK_CHUNK = 2000
+#: a queue report's alerts the worker fires in one transaction
+EXPAND_BATCH = 5000
 #: status messages each language's followers of one checkpoint get in an hour
 STATUS_PUSHES_PER_HOUR = 6
 #: announcements and cancellations of planned closures each language's followers of one
@@ -79,7 +82,13 @@ def on_status_change(
     queued = 0
     for locale in _follower_locales(session, checkpoint):
         notification = messages.status_change(
-            checkpoint, state=state, reason=reason, since=since, locale=locale, until=until
+            checkpoint,
+            state=state,
+            reason=reason,
+            since=since,
+            locale=locale,
+            until=until,
+            now=now,
         )
         topic = topics.checkpoint_topic(checkpoint.id, locale)
         ttl = timedelta(seconds=notification.ttl_seconds)
@@ -235,6 +244,62 @@ def _next_slot(
     return max(now, times[len(times) - per_hour] + PUSH_WINDOW)
 
 
+def queue_report_job(
+    session: Session,
+    checkpoint: Checkpoint,
+    *,
+    direction: Direction,
+    lane: Lane,
+    wait_minutes: int,
+    now: datetime | None = None,
+) -> None:
+    """Write one job for a queue report: the push worker fires its alerts later, in
+    batches (``expand_queue_report``), so that a lane with 200,000 armed alerts costs the
+    posting request one row. A lane's jobs are expanded one after the other, in the
+    order they were written (``topic`` names the lane for that, not an FCM topic)."""
+    now = now or utcnow()
+    session.add(
+        OutboxMessage(
+            kind=MessageKind.QUEUE_REPORT,
+            lane=OutboxLane.EXPAND,
+            topic=f"queue.{checkpoint.id}.{direction.value}.{lane.value}",
+            payload={
+                "checkpoint": checkpoint.id,
+                "direction": direction.value,
+                "lane": lane.value,
+                "wait_minutes": wait_minutes,
+                "reported_at": now.isoformat(),
+                "after_alert": 0,
+            },
+            available_at=now,
+            created_at=now,
+        )
+    )
+
+
+def expand_queue_report(
+    session: Session, job: dict[str, Any], *, batch_size: int = EXPAND_BATCH
+) -> int | None:
+    """Fire the next batch of a queue-report job's alerts (those after
+    ``job["after_alert"]``); returns the last alert id it looked at, None when none was left.
+    A checkpoint deleted since has no alerts left."""
+    checkpoint = session.get(Checkpoint, job["checkpoint"])
+    if checkpoint is None:
+        return None
+    _, last = _fire_alerts(
+        session,
+        checkpoint,
+        direction=Direction(job["direction"]),
+        lane=Lane(job["lane"]),
+        wait_minutes=int(job["wait_minutes"]),
+        now=datetime.fromisoformat(job["reported_at"]),
+        per_hour=ALERTS_PER_DEVICE_PER_HOUR,
+        after_alert=int(job.get("after_alert", 0)),
+        limit=batch_size,
+    )
+    return last
+
+
 def on_queue_report(
     session: Session,
     checkpoint: Checkpoint,
@@ -250,16 +315,43 @@ def on_queue_report(
     Alerts in a device's quiet hours stay armed and fire on a later report, if the wait
     is still short then. So do alerts of a device that has had ``per_hour`` alerts in the
     last hour; each such held-back fire is written as a dead message marked CAPPED, so
-    that it is counted, never silent. Returns how many alerts fired.
+    that it is counted, never silent. Returns how many alerts fired. All at once, in the
+    caller's transaction: a web request writes a ``queue_report_job`` instead.
     """
-    now = now or utcnow()
-    rows = session.execute(
+    fired, _ = _fire_alerts(
+        session,
+        checkpoint,
+        direction=direction,
+        lane=lane,
+        wait_minutes=wait_minutes,
+        now=now or utcnow(),
+        per_hour=per_hour,
+    )
+    return fired
+
+
+def _fire_alerts(
+    session: Session,
+    checkpoint: Checkpoint,
+    *,
+    direction: Direction,
+    lane: Lane,
+    wait_minutes: int,
+    now: datetime,
+    per_hour: int,
+    after_alert: int = 0,
+    limit: int | None = None,
+) -> tuple[int, int | None]:
+    """on_queue_report's work for the alerts after ``after_alert`` (at most ``limit``, in id
+    order); returns how many fired and the last alert id looked at (None: none)."""
+    query = (
         select(
             QueueAlert.id,
             QueueAlert.below_minutes,
             QueueAlert.armed,
             Device.id,
             Device.token,
+            Device.fid,
             Device.locale,
             Device.timezone,
             Device.quiet_start,
@@ -271,24 +363,28 @@ def on_queue_report(
             QueueAlert.direction == direction,
             QueueAlert.lane == lane,
             QueueAlert.expires_at > now,
+            QueueAlert.id > after_alert,
         )
+        .order_by(QueueAlert.id)
     )
-    due: list[tuple[int, int, int, str, str]] = []
+    rows = session.execute(query if limit is None else query.limit(limit)).all()
+    last_alert = rows[-1][0] if rows else None
+    due: list[tuple[int, int, int, str | None, str | None, str]] = []
     rearmed: list[int] = []
-    for alert_id, below, armed, device_id, token, locale, tz, quiet_start, quiet_end in rows:
+    for alert_id, below, armed, device_id, token, fid, locale, tz, quiet_start, quiet_end in rows:
         if not armed:
             if wait_minutes >= below + rearm_margin(below):
                 rearmed.append(alert_id)
             continue
         if wait_minutes >= below or in_quiet_hours(tz, quiet_start, quiet_end, now):
             continue
-        due.append((alert_id, below, device_id, token, locale))
+        due.append((alert_id, below, device_id, token, fid, locale))
     recent = _recent_alerts(session, [item[2] for item in due], since=now - PUSH_WINDOW)
     fired: list[int] = []
     outbox: list[dict[str, Any]] = []
     rendered: dict[tuple[str, int], dict[str, Any]] = {}
     expires_at = now + timedelta(seconds=messages.TTL_SECONDS)
-    for alert_id, below, device_id, token, locale in due:
+    for alert_id, below, device_id, token, fid, locale in due:
         if (locale, below) not in rendered:
             rendered[(locale, below)] = messages.queue_alert(
                 checkpoint,
@@ -303,6 +399,7 @@ def on_queue_report(
             "status": MessageStatus.PENDING,
             "device_id": device_id,
             "token": token,
+            "fid": fid,
             "payload": rendered[(locale, below)],
             "attempts": 0,
             "available_at": now,
@@ -326,7 +423,7 @@ def on_queue_report(
         )
     for ids in _chunks(rearmed, _BULK_CHUNK):
         session.execute(update(QueueAlert).where(QueueAlert.id.in_(ids)).values(armed=True))
-    return len(fired)
+    return len(fired), last_alert
 
 
 def _recent_alerts(session: Session, device_ids: list[int], *, since: datetime) -> dict[int, int]:

@@ -38,6 +38,8 @@ class Outgoing:
     created_at: datetime
     token: str | None = None
     topic: str | None = None
+    #: a Firebase installation ID: the target instead of the token when set
+    fid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -149,30 +151,42 @@ class FCMSender:
         return results
 
     def _build(self, outgoing: Outgoing) -> Any:
-        """A firebase_admin Message, with collapse key and expiry on every platform."""
+        """A firebase_admin Message with its expiry on every platform, and its collapse
+        keys as push/messages.py describes them."""
         m = self._messaging
         payload = outgoing.payload
         ttl = int(payload.get("ttl_seconds", 3600))
         expires = outgoing.created_at + timedelta(seconds=ttl)
         remaining = max(0, int((expires - datetime.now(UTC)).total_seconds()))
-        collapse = payload["collapse_key"]
+        tag = payload["collapse_key"]
+        # rows queued before FCM collapsing became a choice collapse on their display key
+        fcm_collapse_key = payload.get("fcm_collapse_key", tag)
+        target: dict[str, Any] = {"topic": outgoing.topic}
+        if outgoing.fid:
+            target["fid"] = outgoing.fid
+        elif outgoing.token:
+            target["token"] = outgoing.token
         with warnings.catch_warnings():
-            # firebase-admin 7 prefers Firebase installation IDs (`fid`); FCM's HTTP v1 API
-            # still takes the registration tokens our apps send, so we keep sending those
+            # firebase-admin 7.5 deprecates `token` for `fid`; devices that gave only a
+            # token (older apps) are still reached through it, as FCM's HTTP v1 API allows
             warnings.filterwarnings("ignore", "Message.token is deprecated")
             return m.Message(
-                token=outgoing.token,
-                topic=outgoing.topic,
+                **target,
                 notification=m.Notification(title=payload["title"], body=payload["body"]),
                 data={str(k): str(v) for k, v in payload.get("data", {}).items()},
-                android=m.AndroidConfig(collapse_key=collapse, ttl=remaining, priority="high"),
+                android=m.AndroidConfig(
+                    collapse_key=fcm_collapse_key,
+                    ttl=remaining,
+                    priority="high",
+                    notification=m.AndroidNotification(tag=tag),
+                ),
                 apns=m.APNSConfig(
                     headers={
-                        "apns-collapse-id": collapse,
+                        "apns-collapse-id": tag,
                         "apns-expiration": str(int(expires.timestamp())),
                     }
                 ),
-                webpush=m.WebpushConfig(headers={"TTL": str(remaining), "Topic": collapse[:32]}),
+                webpush=m.WebpushConfig(headers={"TTL": str(remaining), "Topic": tag[:32]}),
             )
 
 

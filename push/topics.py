@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from content.checkpoints.models import Checkpoint
-from push.models import Device, DeviceTopic, Follow, MessageKind, OutboxMessage
+from push.models import Device, DeviceTopic, Follow, MessageKind, OutboxLane, OutboxMessage
 
 TOPIC_PATTERN = re.compile(r"^[a-zA-Z0-9\-_.~%]+$")
 
@@ -63,7 +63,8 @@ def sync(session: Session, device: Device, *, previous_token: str | None = None)
     current = set(
         session.scalars(select(DeviceTopic.topic).where(DeviceTopic.device_id == device.id))
     )
-    wanted = desired_topics(session, device)
+    # topic subscriptions need an FCM token: a device with only an installation ID has none
+    wanted = desired_topics(session, device) if device.token else set()
     if previous_token is not None and previous_token != device.token:
         for topic in sorted(current):
             _enqueue(session, MessageKind.TOPIC_UNSUBSCRIBE, previous_token, topic, None)
@@ -95,6 +96,12 @@ def leave_all(session: Session, device: Device) -> None:
 
 
 def _enqueue(
-    session: Session, kind: MessageKind, token: str, topic: str, device_id: int | None
+    session: Session, kind: MessageKind, token: str | None, topic: str, device_id: int | None
 ) -> None:
-    session.add(OutboxMessage(kind=kind, token=token, topic=topic, device_id=device_id))
+    if token is None:
+        return
+    session.add(
+        OutboxMessage(
+            kind=kind, token=token, topic=topic, device_id=device_id, lane=OutboxLane.TOPICS
+        )
+    )

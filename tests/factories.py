@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from content.accounts import service as accounts
@@ -40,7 +40,7 @@ from content.checkpoints.service import QueueObservation as QueueReportData
 from content.customs import service as customs
 from content.customs.models import CustomsRule
 from content.locales import KNOWN_LOCALES
-from push import devices
+from push import devices, outbox
 from push.models import Device, MessageKind, MessageStatus, OutboxMessage, Platform, QueueAlert
 
 USER_PASSWORD = "correct horse battery staple"
@@ -102,11 +102,31 @@ def record_queue(
     check_age: bool = True,
     **overrides: Any,
 ) -> checkpoints.RecordedQueueReport:
-    """Record one `queue_report(**overrides)` through the service, posted by no agency."""
+    """Record one `queue_report(**overrides)` through the service, posted by no agency,
+    and fire its queue alerts as the push worker would (`fire_queue_alerts`)."""
     (recorded,) = checkpoints.record_queues(
         session, poster=None, reports=[queue_report(**overrides)], now=now, check_age=check_age
     )
+    fire_queue_alerts(session)
     return recorded
+
+
+def fire_queue_alerts(session: Session, *, batch_size: int = outbox.EXPAND_BATCH) -> None:
+    """Expand every waiting queue-report job into its alerts, in order, in the session (the
+    push worker does it in its own transactions)."""
+    jobs = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.kind == MessageKind.QUEUE_REPORT)
+        .order_by(OutboxMessage.id)
+    ).all()
+    for job in jobs:
+        progress = dict(job.payload)
+        while (
+            last := outbox.expand_queue_report(session, progress, batch_size=batch_size)
+        ) is not None:
+            progress["after_alert"] = last
+        session.delete(job)
+    session.flush()
 
 
 def queue_hourly(session: Session, **overrides: Any) -> QueueHourly:

@@ -65,7 +65,10 @@ class DeviceRegistration(MethodView):
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Register a device for push notifications
 
-        The secret is shown only in this answer; the token is never shown.
+        Send the FCM registration `token`, the Firebase installation ID `fid`, or both
+        (at least one). Topic messages (status changes, broadcasts) need a token;
+        messages to this device alone go to its `fid` when it gave one. The secret is
+        shown only in this answer; neither token nor fid is ever shown.
 
         A token that is already registered answers 409, unless the request carries that
         device's own secret (`Authorization: Device <secret>`): then it is the same
@@ -85,7 +88,8 @@ class DeviceRegistration(MethodView):
         scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
         device, secret = devices.register(
             get_session(),
-            token=body["token"],
+            token=body.get("token"),
+            fid=body.get("fid"),
             platform=body["platform"],
             locale=body["locale"],
             app_version=body.get("app_version"),
@@ -116,7 +120,7 @@ class DeviceDetail(MethodView):
         as it is.
         """
         device = require_device(device_id)
-        changes: dict[str, Any] = {k: body[k] for k in ("locale", "token") if k in body}
+        changes: dict[str, Any] = {k: body[k] for k in ("locale", "token", "fid") if k in body}
         for key in ("app_version", "timezone"):
             if key in body:
                 changes[key] = body[key]

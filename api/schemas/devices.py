@@ -13,15 +13,33 @@ CLOCK = ma.validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class DeviceIn(StrictSchema):
+    """A token, an installation ID, or both (at least one)."""
+
     token = ma.fields.String(
-        required=True,
         validate=ma.validate.Length(min=1, max=1024),
         load_only=True,
-        metadata={"description": "The FCM registration token; never returned"},
+        metadata={
+            "description": "The FCM registration token; never returned. Topic messages "
+            "(status changes, broadcasts) need it"
+        },
+    )
+    fid = ma.fields.String(
+        validate=ma.validate.Length(min=1, max=1024),
+        load_only=True,
+        metadata={
+            "description": "The Firebase installation ID; never returned. Messages to this "
+            "device alone (queue alerts) go to it when given"
+        },
     )
     platform = ma.fields.Enum(Platform, by_value=True, required=True)
     locale = ma.fields.String(required=True, validate=ma.validate.OneOf(KNOWN_LOCALES))
     app_version = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=32))
+
+    @ma.validates_schema
+    def _token_or_fid(self, data: dict, **_: object) -> None:
+        if not (data.get("token") or data.get("fid")):
+            missing = "Missing data for required field."  # translated with marshmallow's own
+            raise ma.ValidationError({"token": [missing], "fid": [missing]})
 
 
 class DeviceRegisteredOut(ma.Schema):
@@ -41,6 +59,11 @@ class DevicePatchIn(StrictSchema):
         validate=ma.validate.Length(min=1, max=1024),
         load_only=True,
         metadata={"description": "A refreshed FCM token"},
+    )
+    fid = ma.fields.String(
+        validate=ma.validate.Length(min=1, max=1024),
+        load_only=True,
+        metadata={"description": "The Firebase installation ID"},
     )
     locale = ma.fields.String(validate=ma.validate.OneOf(KNOWN_LOCALES))
     app_version = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=32))

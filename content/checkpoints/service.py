@@ -382,7 +382,7 @@ def record_queues(
     )
     for row in rows:
         if row.id in current_ids and not demo:
-            outbox.on_queue_report(
+            outbox.queue_report_job(
                 session,
                 checkpoints[row.checkpoint_id],
                 direction=row.direction,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -206,3 +207,60 @@ def test_delete_removes_everything_and_leaves_topics(client: FlaskClient, sessio
         )
     )
     assert set(left) == {"all.kk", "cp.kz-kordai.kk", "country.KZ.kk"}
+
+
+def test_register_with_an_installation_id_a_token_or_both(
+    client: FlaskClient, session: Session
+) -> None:
+    only_fid = client.post(
+        "/v1/devices", json={"fid": "fid-aaa", "platform": "android", "locale": "ru"}
+    )
+    assert only_fid.status_code == 201, only_fid.get_json()
+    both = client.post(
+        "/v1/devices",
+        json={"token": "token-b", "fid": "fid-b", "platform": "ios", "locale": "kk"},
+    )
+    assert both.status_code == 201
+    neither = client.post(
+        "/v1/devices", json={"platform": "ios", "locale": "kk"}, headers={"Accept-Language": "ru"}
+    )
+    assert neither.status_code == 422
+    errors = neither.get_json()["errors"]
+    assert errors["token"] == errors["fid"] == ["Это поле обязательно для заполнения."]
+    stored = {d.fid: d.token for d in session.scalars(select(Device))}
+    assert stored == {"fid-aaa": None, "fid-b": "token-b"}
+    # a fid is no secret either: registering it again needs the device's secret
+    again = client.post(
+        "/v1/devices", json={"fid": "fid-aaa", "platform": "android", "locale": "kk"}
+    )
+    assert again.status_code == 409
+    # a device with only an installation ID has no token to subscribe to topics with
+    subscribed = session.scalars(
+        select(OutboxMessage.token).where(OutboxMessage.kind == MessageKind.TOPIC_SUBSCRIBE)
+    )
+    assert set(subscribed) == {"token-b"}
+
+
+def test_last_seen_is_written_at_most_hourly(client: FlaskClient, session: Session) -> None:
+    device = register(client)
+    row = session.get(Device, device["id"])
+    assert row is not None
+    two_hours_ago = datetime.now(UTC) - timedelta(hours=2)
+    row.last_seen_at = two_hours_ago
+    session.commit()
+    assert client.get(f"/v1/devices/{device['id']}", headers=auth(device)).status_code == 200
+    session.expire_all()
+    seen = session.get(Device, device["id"])
+    assert seen is not None
+    assert seen.last_seen_at is not None
+    assert seen.last_seen_at > datetime.now(UTC) - timedelta(minutes=1)
+    half_an_hour_ago = datetime.now(UTC) - timedelta(minutes=30)
+    seen.last_seen_at = half_an_hour_ago
+    session.commit()
+    url = f"/v1/devices/{device['id']}/follows/kz-kordai"
+    assert client.put(url, headers=auth(device)).status_code == 204
+    assert client.get(f"/v1/devices/{device['id']}", headers=auth(device)).status_code == 200
+    session.expire_all()
+    kept = session.get(Device, device["id"])
+    assert kept is not None
+    assert kept.last_seen_at == half_an_hour_ago  # within the hour: no write

@@ -49,9 +49,11 @@ def test_a_closure_reaches_followers_in_their_language(
     kazakh = sent["cp.kz-kordai.kk"]
     assert kazakh["notification"]["title"] == "Қордай"
     assert kazakh["notification"]["body"] != sent["cp.kz-kordai.ru"]["notification"]["body"]
-    assert kazakh["android"]["collapse_key"] == "cp-kz-kordai"
+    # replaced on screen by the checkpoint's next status; never collapsed by FCM
+    assert "collapse_key" not in kazakh["android"]
+    assert kazakh["android"]["notification"]["tag"] == "cp-kz-kordai"
     assert kazakh["apns"]["headers"]["apns-collapse-id"] == "cp-kz-kordai"
-    assert int(kazakh["android"]["ttl"].rstrip("s")) <= 3600
+    assert 11 * 3600 < int(kazakh["android"]["ttl"].rstrip("s")) <= 12 * 3600
     assert kazakh["data"] == {"type": "status", "checkpoint": "kz-kordai", "state": "closed"}
 
 
@@ -144,7 +146,10 @@ def test_queue_alert_fires_once_and_rearms_with_hysteresis(
     assert len(sent) == 2
     assert sent[-1]["data"]["wait_minutes"] == "12"
     assert "12 минут" in sent[-1]["notification"]["body"]
-    assert sent[-1]["android"]["collapse_key"] == "cp-kz-kordai"
+    # one FCM collapse key for every queue alert; on screen, one per checkpoint
+    assert sent[-1]["android"]["collapse_key"] == "queue"
+    assert sent[-1]["android"]["notification"]["tag"] == "queue-kz-kordai"
+    assert int(sent[-1]["android"]["ttl"].rstrip("s")) <= 3600
 
 
 def test_expired_alerts_do_not_fire(session: Session) -> None:
@@ -383,7 +388,11 @@ def test_the_largest_messages_fit_fcm_limits(session: Session, locale: str) -> N
             **target,
             "notification": {"title": payload["title"], "body": payload["body"]},
             "data": payload["data"],
-            "android": {"collapse_key": payload["collapse_key"], "ttl": "3600s"},
+            "android": {
+                "collapse_key": payload["collapse_key"],
+                "ttl": "43200s",
+                "notification": {"tag": payload["collapse_key"]},
+            },
             "apns": {
                 "headers": {
                     "apns-collapse-id": payload["collapse_key"],

@@ -103,7 +103,8 @@ def test_announced_started_and_ended_in_each_language(
     assert kazakh["data"]["type"] == "planned"
     assert kazakh["data"]["event"] == "announced"
     assert kazakh["data"]["planned"] == str(entry.id)
-    assert kazakh["android"]["collapse_key"] == f"plan-{entry.id}-kz-kordai"
+    assert "collapse_key" not in kazakh["android"]  # FCM keeps it for an offline phone
+    assert kazakh["android"]["notification"]["tag"] == f"plan-{entry.id}-kz-kordai"
 
     fake_fcm.reset()
     planned.apply_planned(session, now=entry.starts_at)
@@ -119,7 +120,7 @@ def test_announced_started_and_ended_in_each_language(
         "08:00 уақытынан бастап жабық. Себебі: мереке күні. "
         f"Жоспар бойынша аяқталу уақыты: {_day('kk')}, 20:00."
     )
-    assert sent["cp.kz-kordai.kk"]["android"]["collapse_key"] == "cp-kz-kordai"
+    assert sent["cp.kz-kordai.kk"]["android"]["notification"]["tag"] == "cp-kz-kordai"
 
     fake_fcm.reset()
     planned.apply_planned(session, now=entry.ends_at)
@@ -155,7 +156,9 @@ def test_cancelled_in_each_language(session: Session, worker: Worker, fake_fcm: 
     )
     assert sent["cp.kz-kordai.kk"]["data"]["event"] == "cancelled"
     # it replaces the announcement on the phone
-    assert sent["cp.kz-kordai.kk"]["android"]["collapse_key"] == f"plan-{entry.id}-kz-kordai"
+    assert sent["cp.kz-kordai.kk"]["android"]["notification"]["tag"] == (
+        f"plan-{entry.id}-kz-kordai"
+    )
 
 
 @pytest.mark.parametrize("locale", KNOWN_LOCALES)
@@ -180,7 +183,11 @@ def test_the_largest_planned_messages_fit_fcm_limits(session: Session, locale: s
             "topic": f"cp.{longest.id}.{locale}",
             "notification": {"title": payload["title"], "body": payload["body"]},
             "data": payload["data"],
-            "android": {"collapse_key": payload["collapse_key"], "ttl": "86400s"},
+            "android": {
+                "collapse_key": payload["collapse_key"],
+                "ttl": "86400s",
+                "notification": {"tag": payload["collapse_key"]},
+            },
             "apns": {"headers": {"apns-collapse-id": payload["collapse_key"]}},
             "webpush": {"headers": {"TTL": "86400", "Topic": payload["collapse_key"][:32]}},
         }
