@@ -13,7 +13,7 @@ CREDENTIALS := instance/demo-credentials.txt
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: browser-deps help install install-dev translations-compile translations migrate seed run test test-fast lint typecheck content-check pytest bench fault lock clean
+.PHONY: browser-deps nginx-deps help install install-dev translations-compile translations migrate seed run test test-fast lint typecheck content-check pytest bench fault lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -83,11 +83,15 @@ typecheck: $(VENV)/.installed-dev ## mypy on the packages, bench/ and faults/ (p
 browser-deps: ## Debian's Chromium for the browser tests (never a downloaded browser)
 	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
 
+nginx-deps: ## Debian's nginx, to run the front's recipe (deploy/nginx.conf) in tests and faults
+	@command -v nginx >/dev/null || ls /usr/sbin/nginx >/dev/null 2>&1 || \
+		(apt-get update -q && apt-get install -y -q nginx)
+
 # On PostgreSQL the suite runs at the same time as on SQLite (two cores, and much of each
 # run waits on servers and sockets), in its own temporary directory and Redis database;
 # its output is printed after the SQLite run's.
 PG_RUN := $(CURDIR)/instance/pytest-postgres
-pytest: $(VENV)/.installed-dev translations-compile browser-deps ## the test suite on SQLite and, side by side, on PostgreSQL when one answers
+pytest: $(VENV)/.installed-dev translations-compile browser-deps nginx-deps ## the test suite on SQLite and, side by side, on PostgreSQL when one answers
 	@mkdir -p $(PG_RUN)
 	@if url=$$($(BIN)/python -m tests.postgres_url); then \
 		echo "== on SQLite, and on PostgreSQL ($$url) at the same time"; \
@@ -133,10 +137,9 @@ bench: $(VENV)/.installed-dev translations-compile ## benchmarks (ratios against
 # ratios). They start a PostgreSQL cluster of their own, so they need its binaries, and
 # nginx (Debian's) for the slow-clients scenario, which runs deploy/nginx.conf.
 FAULT_LIMIT ?= 420
-fault: $(VENV)/.installed-dev translations-compile ## fault scenarios: database restart, killed workers, FCM outage, slow clients (results in faults/results/)
+fault: $(VENV)/.installed-dev translations-compile nginx-deps ## fault scenarios: database restart, killed workers, FCM outage, slow clients (results in faults/results/)
 	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
 		(apt-get update -q && apt-get install -y -q postgresql)
-	@command -v nginx >/dev/null || (apt-get update -q && apt-get install -y -q nginx)
 	timeout --signal=INT --kill-after=30 $(FAULT_LIMIT) $(BIN)/python -m faults
 
 lock: ## re-pin every dependency (needs network to PyPI)

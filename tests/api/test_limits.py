@@ -3,34 +3,24 @@ throttled request gets 429 with Retry-After and RateLimit headers."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
-from redis.exceptions import RedisError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import TestResponse
 
 from api.app import create_app
+from tests.servers import redis_url
 
 
 def _redis_url() -> str | None:
-    """TEST_REDIS_URL, else REDIS_URL, else a local server when one answers (its database
-    15); emptied first, so `make test`'s two runs side by side each name their own."""
-    url = (
-        os.environ.get("TEST_REDIS_URL")
-        or os.environ.get("REDIS_URL")
-        or "redis://127.0.0.1:6379/15"
-    )
-    try:
-        client = Redis.from_url(url, socket_timeout=1)
-        client.ping()
-    except RedisError:
-        return None
-    client.flushdb()
+    """The tests' Redis (tests/servers.py), emptied first."""
+    url = redis_url()
+    if url is not None:
+        Redis.from_url(url, socket_timeout=1).flushdb()
     return url
 
 

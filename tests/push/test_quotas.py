@@ -3,7 +3,6 @@ lifetimes, as the real SDK sends them to the fake FCM server."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
@@ -12,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from redis import Redis, RedisError
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,6 +23,7 @@ from push.senders import FCMSender, fake_service_account
 from push.worker import RetryPolicy, Worker
 from tests import factories
 from tests.push.conftest import FakeFCM, drain
+from tests.servers import redis_url
 
 
 @pytest.fixture
@@ -41,15 +40,6 @@ def quota_fcm(tmp_path: Path) -> Iterator[FakeFCMServer]:
 def _sender(server: FakeFCMServer, tmp_path: Path) -> FCMSender:
     account = fake_service_account(server.url, tmp_path / f"sa-{server.server_address[1]}.json")
     return FCMSender(credentials=account, base_url=server.url, http_timeout=5)
-
-
-def _redis_url() -> str | None:
-    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
-    try:
-        Redis.from_url(url, socket_timeout=1).ping()
-    except RedisError:
-        return None
-    return url
 
 
 # -- the pace itself -----------------------------------------------------------------------
@@ -90,7 +80,7 @@ def test_workers_share_one_clock(
     """Two workers' paces (two connections, or two Redis clients) hand out one sequence."""
     _, engine = committed_database
     if backend == "redis":
-        url = _redis_url()
+        url = redis_url()
         if url is None:
             pytest.skip("no Redis answers")
         prefix = f"test-pace-{uuid.uuid4().hex}:"
@@ -131,7 +121,7 @@ def test_three_workers_keep_under_the_quotas_and_lose_nothing(
     _, engine = committed_database
     sessions = sessionmaker(bind=engine)
     if backend == "redis":
-        url = _redis_url()
+        url = redis_url()
         if url is None:
             pytest.skip("no Redis answers")
         shared: pace.Pace = pace.RedisPace(url, prefix=f"test-pace-{uuid.uuid4().hex}:")
