@@ -69,10 +69,10 @@ def postgres_bin() -> Path:
 class Postgres:
     """A throwaway PostgreSQL cluster in a temporary directory, on a free loopback port."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, name: str = "pg") -> None:
         self.bin = postgres_bin()
         self.port = free_port()
-        self.dir = tmp / "pg"
+        self.dir = tmp / name
         self.data = self.dir / "data"
         self.log = self.dir / "postgres.log"
         # initdb refuses to run as root: as root, the cluster belongs to `postgres`
@@ -92,6 +92,18 @@ class Postgres:
         self._run(
             str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
             "--no-sync", "-E", "UTF8",
+        )  # fmt: skip
+        self.options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir}"
+
+    def init_replica_of(self, primary: Postgres) -> None:
+        """A streaming replica of `primary`: its base backup, with the settings that make
+        it follow (pg_basebackup -R)."""
+        self.dir.mkdir()
+        if self.as_user:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self._run(
+            str(self.bin / "pg_basebackup"), "-D", str(self.data), "-h", "127.0.0.1",
+            "-p", str(primary.port), "-U", "postgres", "-X", "stream", "-R", "--no-sync",
         )  # fmt: skip
         self.options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir}"
 
@@ -117,6 +129,30 @@ class Postgres:
             [str(self.bin / "postgres"), "--version"], capture_output=True, text=True
         ).stdout.strip()
         return f"{version}, own cluster in a temp dir, 127.0.0.1:{self.port}"
+
+
+@contextmanager
+def replica(primary: Postgres) -> Iterator[Postgres]:
+    """A streaming replica of `primary`, next to it, started and stopped on the way out."""
+    server = Postgres(primary.dir.parent, name=f"replica-{free_port()}")
+    server.init_replica_of(primary)
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.running():
+            server.stop()
+
+
+def replayed(primary: Postgres, replica: Postgres) -> bool:
+    """Whether the replica has replayed everything the primary has written so far."""
+    with psycopg.connect(primary.url, autocommit=True) as conn:
+        written = conn.execute("SELECT pg_current_wal_lsn()").fetchone()
+    with psycopg.connect(replica.url, autocommit=True) as conn:
+        behind = conn.execute(
+            "SELECT pg_wal_lsn_diff(%s, pg_last_wal_replay_lsn())", written
+        ).fetchone()
+    return behind is not None and behind[0] <= 0
 
 
 @contextmanager

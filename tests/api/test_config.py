@@ -59,3 +59,13 @@ def test_create_app_refuses_production_with_the_fake_sender(
 
     with pytest.raises(RuntimeError, match="PUSH_BACKEND=fake"):
         create_app({**PRODUCTION, "push_backend": "fake", "database_url": "sqlite://"})
+
+
+@pytest.mark.parametrize(
+    ("raw", "threshold"), [("", 5), ("0", 0), ("none", None), ("off", None), ("12", 12)]
+)
+def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(
+    monkeypatch: pytest.MonkeyPatch, raw: str, threshold: int | None
+) -> None:
+    monkeypatch.setenv("DATABASE_PREPARE_THRESHOLD", raw)
+    assert Settings().database_prepare_threshold == threshold
