@@ -111,7 +111,7 @@ bench: $(VENV)/.installed-dev translations-compile ## benchmarks (ratios against
 	@command -v wrk >/dev/null && command -v nginx >/dev/null || \
 		(apt-get update -q && apt-get install -y -q wrk nginx)
 	$(BIN)/python bench/http_read.py
-	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/history.py
 	$(BIN)/python bench/push.py
 	$(BIN)/python bench/forecast.py
 

@@ -4,11 +4,11 @@ The same reads and posts against a database with 1 k history rows and one with 1
 reports (and 1 M status rows), both generated, vacuumed and left to settle first, then
 served at once under gunicorn.conf.py (2 workers) and measured in alternation with wrk on
 loopback, so drift on a noisy machine falls on both sides of the ratio. Results go to
-bench/results/scale.json and a Markdown table, with the EXPLAIN output of the queries, to
-bench/results/scale.md. Skipped when no PostgreSQL answers (TEST_DATABASE_URL, else
+bench/results/history.json and a Markdown table, with the EXPLAIN output of the queries, to
+bench/results/history.md. Skipped when no PostgreSQL answers (TEST_DATABASE_URL, else
 postgres@127.0.0.1:5432).
 
-    python bench/scale.py [--rows 10000000] [--scale-runs 5] [--seconds 10]
+    python bench/history.py [--rows 10000000] [--scale-runs 5] [--seconds 10]
 
 Rows (the targets are the issue's):
 - GET /v1/checkpoints?lang=kk with the cache disabled, 10 M rows vs 1 k rows
@@ -75,7 +75,7 @@ def postgres_url() -> str | None:
 
 class Measured(TypedDict):
     """One database's figures: each run's rates (req/s), their medians, the history call (ms).
-    The list rate's key is "list" as in results/scale.json: it comes last, after the fields
+    The list rate's key is "list" as in results/history.json: it comes last, after the fields
     typed with the builtin list."""
 
     list_runs: list[float]
@@ -320,7 +320,7 @@ def main() -> int:
     parser.add_argument("--scale-runs", type=int, default=5)
     args = parser.parse_args()
     return run(
-        "scale",
+        "history",
         partial(scale_rows, args),
         seconds=args.seconds,
         scale_runs=args.scale_runs,
