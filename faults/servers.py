@@ -104,6 +104,7 @@ class Postgres:
         self._run(
             str(self.bin / "pg_basebackup"), "-D", str(self.data), "-h", "127.0.0.1",
             "-p", str(primary.port), "-U", "postgres", "-X", "stream", "-R", "--no-sync",
+            "--checkpoint=fast",
         )  # fmt: skip
         self.options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir}"
 
@@ -291,12 +292,32 @@ class FakeFCM:
         return int(http_json(self.url + "/_fake/health")["requests"])
 
 
+def fake_fcm_flags() -> set[str]:
+    """The options this checkout's fake FCM server takes (its quotas came later)."""
+    usage = subprocess.run(
+        [str(BIN / "python"), "-m", "push.fake_fcm", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {word.rstrip(",") for word in usage.split() if word.startswith("--")}
+
+
 @contextmanager
-def fake_fcm(log: Path) -> Iterator[FakeFCM]:
+def fake_fcm(log: Path, options: dict[str, str] | None = None) -> Iterator[FakeFCM]:
+    """The fake FCM server; `options` ({"--flag": value}) that it does not take are left
+    out (fake_fcm_flags)."""
     port = free_port()
+    extra: list[str] = []
+    if options:
+        known = fake_fcm_flags()
+        for flag, value in options.items():
+            if flag in known:
+                extra += [flag, value]
     with log.open("ab") as log_file:
         process = subprocess.Popen(
-            [str(BIN / "python"), "-m", "push.fake_fcm", "--port", str(port)],
+            [str(BIN / "python"), "-m", "push.fake_fcm", "--port", str(port), *extra],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=log_file,
@@ -322,15 +343,20 @@ def push_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 
 
 @contextmanager
-def nginx(upstream: str, runtime: Path, log: Path) -> Iterator[str]:
-    """deploy/nginx.conf in front of `upstream` (host:port) on a free loopback port, its
-    files under `runtime`; yields its base URL. Its error log is copied to `log`."""
+def nginx(upstream: str | list[str], runtime: Path, log: Path) -> Iterator[str]:
+    """deploy/nginx.conf in front of `upstream` (host:port, or several: the upstream's
+    servers) on a free loopback port, its files under `runtime`; yields its base URL. Its
+    error log is copied to `log`."""
     port = free_port()
     runtime.mkdir(parents=True)
     config = (ROOT / "deploy" / "nginx.conf").read_text()
+    upstreams = [upstream] if isinstance(upstream, str) else upstream
+    server_line = next(line for line in config.splitlines() if "server @UPSTREAM@;" in line)
+    config = config.replace(
+        server_line, "\n".join(server_line.replace("@UPSTREAM@", u) for u in upstreams)
+    )
     for marker, value in (
         ("@RUNTIME@", str(runtime)),
-        ("@UPSTREAM@", upstream),
         ("@LISTEN@", f"127.0.0.1:{port}"),
         ("@STATIC@", str(runtime / "no-static")),
     ):
@@ -363,3 +389,77 @@ def nginx(upstream: str, runtime: Path, log: Path) -> Iterator[str]:
             process.wait()
         if (runtime / "error.log").exists():
             shutil.copy(runtime / "error.log", log)
+
+
+@contextmanager
+def pgbouncer(database: str, server: Postgres, runtime: Path, log: Path) -> Iterator[str]:
+    """Debian's PgBouncer in transaction mode in front of `database` on `server`, on a free
+    loopback port; yields the database's URL through it. As root it runs as `postgres`
+    (it refuses root). Its log is copied to `log`."""
+    port = free_port()
+    runtime.mkdir(parents=True)
+    (runtime / "userlist.txt").write_text('"postgres" ""\n')
+    (runtime / "pgbouncer.ini").write_text(
+        f"""[databases]
+{database} = host=127.0.0.1 port={server.port} dbname={database}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {port}
+unix_socket_dir = {runtime}
+auth_type = trust
+auth_file = {runtime}/userlist.txt
+pool_mode = transaction
+max_client_conn = 1000
+default_pool_size = 20
+ignore_startup_parameters = extra_float_digits,options
+logfile = {runtime}/pgbouncer.log
+"""
+    )
+    if server.as_user:
+        os.chmod(runtime.parent, 0o755)  # noqa: S103  # postgres must reach its directory
+        for path in (runtime, *runtime.iterdir()):
+            shutil.chown(path, "postgres", "postgres")
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    process = subprocess.Popen(
+        [*server.as_user, binary, str(runtime / "pgbouncer.ini")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"postgresql://postgres@127.0.0.1:{port}/{database}"
+    try:
+        wait_until(lambda: _connects(url), 30, "pgbouncer start")
+        yield url
+    finally:
+        stop(process)
+        if (runtime / "pgbouncer.log").exists():
+            shutil.copy(runtime / "pgbouncer.log", log)
+
+
+@contextmanager
+def redis(log: Path) -> Iterator[str]:
+    """A Redis server of its own on a free loopback port, nothing saved; yields its URL."""
+    port = free_port()
+    with log.open("ab") as log_file:
+        process = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        wait_until(lambda: _listens(port), 30, "redis start")
+        yield url
+    finally:
+        stop(process)
+
+
+def _connects(url: str) -> bool:
+    with psycopg.connect(url, prepare_threshold=None, connect_timeout=2) as conn:
+        return conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def _listens(port: int) -> bool:
+    with socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
