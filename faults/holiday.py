@@ -200,9 +200,13 @@ def populate(
             "INSERT INTO outbox_message (kind, status, device_id, token, topic, payload,"
             " attempts, available_at, created_at) SELECT 'topic_subscribe', 'pending', id,"
             " token, unnest(ARRAY['cp.' || %s || '.' || locale, 'country.KZ.' || locale]),"
-            " '{}', 0, now(), now() FROM follower ORDER BY id OFFSET %s",
+            " '{}', 0, now(), now()"
+            " FROM (SELECT * FROM follower ORDER BY id OFFSET %s) AS joining ORDER BY id",
             (CHECKPOINT, max(followers - new_followers, 0)),
         )
+        queued = conn.execute(
+            "SELECT count(*) FROM outbox_message WHERE kind = 'topic_subscribe'"
+        ).fetchone()
         conn.execute(
             "INSERT INTO queue_alert (device_id, checkpoint_id, direction, lane,"
             " below_minutes, armed, expires_at, created_at)"
@@ -215,7 +219,7 @@ def populate(
     with psycopg.connect(c.primary_url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     wait_until(lambda: replayed(c.primary, c.replica), 120, "replica catching up")
-    timings["subscriptions_queued"] = min(new_followers, followers) * 2
+    timings["subscriptions_queued"] = int(queued[0]) if queued else 0
     return timings
 
 
