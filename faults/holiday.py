@@ -104,9 +104,7 @@ def cluster(
         standby = stack.enter_context(replica(primary))
         primary_url = f"postgresql://postgres@127.0.0.1:{primary.port}/{database}"
         replica_url = f"postgresql://postgres@127.0.0.1:{standby.port}/{database}"
-        pooled_url = stack.enter_context(
-            pgbouncer(database, primary, tmp / "pgbouncer", logs / "pgbouncer.log")
-        )
+        pooled_url = stack.enter_context(pgbouncer(database, primary, logs / "pgbouncer.log"))
         redis_url = stack.enter_context(redis(logs / "redis.log"))
         fake = stack.enter_context(
             fake_fcm(

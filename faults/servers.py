@@ -392,12 +392,13 @@ def nginx(upstream: str | list[str], runtime: Path, log: Path) -> Iterator[str]:
 
 
 @contextmanager
-def pgbouncer(database: str, server: Postgres, runtime: Path, log: Path) -> Iterator[str]:
+def pgbouncer(database: str, server: Postgres, log: Path) -> Iterator[str]:
     """Debian's PgBouncer in transaction mode in front of `database` on `server`, on a free
-    loopback port; yields the database's URL through it. As root it runs as `postgres`
-    (it refuses root). Its log is copied to `log`."""
+    loopback port, its files next to the server's; yields the database's URL through it.
+    As root it runs as `postgres` (it refuses root). Its log is copied to `log`."""
     port = free_port()
-    runtime.mkdir(parents=True)
+    runtime = server.dir.parent / f"pgbouncer-{port}"
+    runtime.mkdir()
     (runtime / "userlist.txt").write_text('"postgres" ""\n')
     (runtime / "pgbouncer.ini").write_text(
         f"""[databases]
@@ -417,7 +418,6 @@ logfile = {runtime}/pgbouncer.log
 """
     )
     if server.as_user:
-        os.chmod(runtime.parent, 0o755)  # noqa: S103  # postgres must reach its directory
         for path in (runtime, *runtime.iterdir()):
             shutil.chown(path, "postgres", "postgres")
     binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
