@@ -27,9 +27,11 @@ DETAIL = f"/v1/checkpoints/{CHECKPOINT}?lang=en"
 
 
 @pytest.fixture(scope="module")
-def primary_and_replica(database_url: str) -> Iterator[tuple[str, str, str]]:
+def primary_and_replica(
+    database_url: str,
+) -> Iterator[tuple[str, str, str, servers.Postgres]]:
     """A primary with the schema and the reference checkpoints, and its replica caught up:
-    their database URLs and an agency key for Kazakhstan."""
+    their database URLs, an agency key for Kazakhstan, and the replica's server."""
     if not database_url.startswith("postgresql"):
         pytest.skip("a streaming replica needs PostgreSQL (TEST_DATABASE_URL)")
     try:
@@ -45,13 +47,15 @@ def primary_and_replica(database_url: str) -> Iterator[tuple[str, str, str]]:
         engine.dispose()
         servers.wait_until(lambda: servers.replayed(primary, replica), 30, "replica catch-up")
         replica_url = replica.url.rpartition("/")[0] + "/myborder"
-        yield primary_url, replica_url, key
+        yield primary_url, replica_url, key, replica
 
 
 @pytest.fixture
-def nodes(primary_and_replica: tuple[str, str, str], tmp_path: Path) -> Iterator[list[Flask]]:
+def nodes(
+    primary_and_replica: tuple[str, str, str, servers.Postgres], tmp_path: Path
+) -> Iterator[list[Flask]]:
     """Two app nodes on the primary and its replica."""
-    primary_url, replica_url, _ = primary_and_replica
+    primary_url, replica_url, _, _ = primary_and_replica
     apps = [node(primary_url, replica_url, tmp_path / f"images{n}") for n in range(2)]
     yield apps
     for app in apps:
@@ -86,9 +90,9 @@ def replica_statements(app: Flask) -> list[str]:
 
 
 def test_no_node_serves_the_paused_replicas_old_data_under_a_newer_version(
-    primary_and_replica: tuple[str, str, str], nodes: list[Flask]
+    primary_and_replica: tuple[str, str, str, servers.Postgres], nodes: list[Flask]
 ) -> None:
-    _, replica_url, key = primary_and_replica
+    _, replica_url, key, replica_server = primary_and_replica
     clients = [app.test_client() for app in nodes]
     on_replica = [replica_statements(app) for app in nodes]
 
@@ -133,3 +137,15 @@ def test_no_node_serves_the_paused_replicas_old_data_under_a_newer_version(
         30,
         "replica resumed",
     )
+
+    # the replica goes away: misses are read on the primary, not answered with 503
+    replica_server.stop()
+    try:
+        for app in nodes:
+            app.extensions["response_cache"].entries.clear()
+        for client in clients:
+            answer = client.get(DETAIL)
+            assert answer.status_code == 200
+            assert answer.headers["ETag"] == new_etag
+    finally:
+        replica_server.start()
