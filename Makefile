@@ -139,7 +139,7 @@ debian-tools:
 # PostgreSQL primary and a streaming replica, PgBouncer in transaction mode, Redis, two app
 # nodes behind the nginx recipe, two push workers and the fake FCM, each on its own
 # loopback port in a temporary directory; a holiday closure at Kordai with 200,000
-# devices. About 8 minutes on 2 cores; not part of `make test` or `make bench`.
+# devices. About 6 minutes on 2 cores; not part of `make test` or `make bench`.
 scale: $(VENV)/.installed-dev translations-compile ## the multi-node holiday run: replica, PgBouncer, Redis, 2 nodes behind nginx, 2 push workers (bench/results/scale.md)
 	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_basebackup >/dev/null 2>&1 || \
 		(apt-get update -q && apt-get install -y -q postgresql)
