@@ -13,7 +13,7 @@ CREDENTIALS := instance/demo-credentials.txt
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: browser-deps nginx-deps help install install-dev translations-compile translations migrate seed run test test-fast lint typecheck content-check pytest bench fault lock clean
+.PHONY: browser-deps nginx-deps help install install-dev translations-compile translations migrate seed run test test-fast lint typecheck content-check pytest bench fault scale debian-tools lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -83,9 +83,8 @@ typecheck: $(VENV)/.installed-dev ## mypy on the packages, bench/ and faults/ (p
 browser-deps: ## Debian's Chromium for the browser tests (never a downloaded browser)
 	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
 
-nginx-deps: ## Debian's nginx, to run the front's recipe (deploy/nginx.conf) in tests and faults
-	@command -v nginx >/dev/null || ls /usr/sbin/nginx >/dev/null 2>&1 || \
-		(apt-get update -q && apt-get install -y -q nginx)
+nginx-deps: ## Debian's nginx, to run the front's recipe (deploy/nginx.conf) in the tests
+	@$(MAKE) --no-print-directory debian-tools TOOLS=nginx
 
 # On PostgreSQL the suite runs at the same time as on SQLite (two cores, and much of each
 # run waits on servers and sockets), in its own temporary directory and Redis database;
@@ -128,19 +127,40 @@ bench: $(VENV)/.installed-dev translations-compile ## benchmarks (ratios against
 	@command -v wrk >/dev/null && command -v nginx >/dev/null || \
 		(apt-get update -q && apt-get install -y -q wrk nginx)
 	$(BIN)/python bench/http_read.py
-	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/history.py
 	$(BIN)/python bench/push.py
 	$(BIN)/python bench/forecast.py
 
 # The fault scenarios (faults/, not tests/ or bench/: each restarts a database or kills a
 # process for tens of seconds, and checks that nothing was lost rather than measuring
 # ratios). They start a PostgreSQL cluster of their own, so they need its binaries, and
-# nginx (Debian's) for the slow-clients scenario, which runs deploy/nginx.conf.
+# nginx (Debian's) for the slow-clients scenario, which runs deploy/nginx.conf; the holiday
+# scenario also needs pgbouncer, redis-server and wrk.
 FAULT_LIMIT ?= 420
-fault: $(VENV)/.installed-dev translations-compile nginx-deps ## fault scenarios: database restart, killed workers, FCM outage, slow clients (results in faults/results/)
+fault: $(VENV)/.installed-dev translations-compile ## fault scenarios: database restart, killed workers, FCM outage, slow clients, a small holiday on 2 nodes (results in faults/results/)
 	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
 		(apt-get update -q && apt-get install -y -q postgresql)
+	@$(MAKE) --no-print-directory debian-tools TOOLS="nginx pgbouncer redis-server wrk"
 	timeout --signal=INT --kill-after=30 $(FAULT_LIMIT) $(BIN)/python -m faults
+
+# Debian's packages for the tools named in TOOLS (each package is named as its command),
+# installed only when the command is missing
+debian-tools:
+	@missing=""; for tool in $(TOOLS); do \
+		command -v $$tool >/dev/null || test -x /usr/sbin/$$tool || missing="$$missing $$tool"; \
+	done; \
+	if [ -n "$$missing" ]; then apt-get update -q && apt-get install -y -q $$missing; fi
+
+# The service on several machines, shown on one (bench/scale.py, faults/holiday.py): a
+# PostgreSQL primary and a streaming replica, PgBouncer in transaction mode, Redis, two app
+# nodes behind the nginx recipe, two push workers and the fake FCM, each on its own
+# loopback port in a temporary directory; a holiday closure at Kordai with 200,000
+# devices. About 6 minutes on 2 cores; not part of `make test` or `make bench`.
+scale: $(VENV)/.installed-dev translations-compile ## the multi-node holiday run: replica, PgBouncer, Redis, 2 nodes behind nginx, 2 push workers (bench/results/scale.md)
+	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_basebackup >/dev/null 2>&1 || \
+		(apt-get update -q && apt-get install -y -q postgresql)
+	@$(MAKE) --no-print-directory debian-tools TOOLS="nginx pgbouncer redis-server wrk"
+	$(BIN)/python bench/scale.py
 
 lock: ## re-pin every dependency (needs network to PyPI)
 	$(BIN)/pip install --quiet uv

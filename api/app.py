@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import logging
 import re
@@ -131,10 +132,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         },
     )
 
+    engine_for = functools.partial(
+        make_engine,
+        connect_timeout=settings.database_connect_timeout_seconds,
+        prepare_threshold=settings.database_prepare_threshold,
+    )
+    replica_url = settings.database_replica_url
     database = Database(
-        make_engine(
-            settings.database_url, connect_timeout=settings.database_connect_timeout_seconds
-        )
+        engine_for(settings.database_url), engine_for(replica_url) if replica_url else None
     )
     database.init_app(app)
     cache.init_app(app, database)

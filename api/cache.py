@@ -11,6 +11,11 @@ worker and node gives the same answer the same ETag, and an answer rendered agai
 `valid_until` passed, or another worker rendered it) still matches what phones hold when
 it reads the same.
 
+On a miss, with DATABASE_REPLICA_URL set, the answer is rendered on the replica when the
+replica has replayed the version the answer is cached under (the version itself is always
+read on the primary), else on the primary: no answer is kept under a version newer than
+the data it was rendered from.
+
 When the database does not answer, a worker keeps serving the answers it last served
 (stale-if-error, as their Cache-Control allows); what it never served gets Flask's 503.
 """
@@ -39,7 +44,7 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_etags, unquote_etag
 
 from api import observability
-from api.db import Database
+from api.db import Database, get_db
 from api.errors import DETAILS, TITLES
 from api.i18n import current_locale, negotiate
 from content import versions
@@ -278,13 +283,16 @@ def cached_read(view: Callable[..., Any]) -> Callable[..., Any]:
         if not settings.public_cache_enabled:
             return view(*args, **kwargs)
         locale = current_locale()
-        key = cache_key(
-            request.path, request.query_string.decode(), locale, version_clock().current()
-        )
+        version = version_clock().current()
+        key = cache_key(request.path, request.query_string.decode(), locale, version)
         cache: ResponseCache = current_app.extensions["response_cache"]
         entry = cache.get(key)
         if entry is None or not entry.fresh(cache.clock()):
             g.pop("cache_valid_until", None)
+            if "db_session" not in g:  # nothing read yet: the replica, if it is far enough
+                replica = get_db().replica_session(at_least=version)
+                if replica is not None:
+                    g.db_session = replica
             try:
                 fresh: Response = current_app.make_response(view(*args, **kwargs))
             except OperationalError:

@@ -19,6 +19,15 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _prepare_threshold() -> int | None:
+    """psycopg's prepare_threshold; `none` (or `off`) never prepares, for a pooler in
+    transaction mode that cannot keep prepared statements (PgBouncer before 1.21)."""
+    raw = os.environ.get("DATABASE_PREPARE_THRESHOLD", "").strip().lower()
+    if raw in {"none", "off"}:
+        return None
+    return int(raw) if raw else 5
+
+
 @dataclass
 class Settings:
     """The service's configuration. README.md documents each field."""
@@ -27,6 +36,11 @@ class Settings:
     database_url: str = field(
         default_factory=lambda: os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     )
+    #: a streaming replica that public reads may use on a cache miss; "" uses the primary
+    database_replica_url: str = field(
+        default_factory=lambda: os.environ.get("DATABASE_REPLICA_URL", "")
+    )
+    database_prepare_threshold: int | None = field(default_factory=_prepare_threshold)
     secret_key: str = field(default_factory=lambda: os.environ.get("SECRET_KEY", ""))
     default_locale: str = field(default_factory=lambda: os.environ.get("DEFAULT_LOCALE", "ru"))
     queue_stale_after_minutes: int = field(

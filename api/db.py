@@ -1,4 +1,6 @@
-"""The engine, and one database session per request that the request commits once."""
+"""The engine, and one database session per request that the request commits once; and a
+replica's engine, which public reads may use on a cache miss once it has replayed the data
+version they are cached under."""
 
 from __future__ import annotations
 
@@ -10,13 +12,20 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from content import versions
+
 log = logging.getLogger(__name__)
 
 
-def make_engine(url: str, *, connect_timeout: int = 5, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, *, connect_timeout: int = 5, prepare_threshold: int | None = 5, **kwargs: Any
+) -> Engine:
     """An engine for the URL; SQLite gets foreign keys and a busy timeout. A PostgreSQL
     server that does not answer fails a connection after `connect_timeout` seconds, so a
-    request gets a 503 instead of hanging until gunicorn kills its worker."""
+    request gets a 503 instead of hanging until gunicorn kills its worker. psycopg
+    prepares a statement run `prepare_threshold` times on a connection; None never does
+    (PgBouncer in transaction mode before 1.21 hands the next transaction another server
+    connection, where the prepared statement does not exist)."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
@@ -39,7 +48,10 @@ def make_engine(url: str, *, connect_timeout: int = 5, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("connect_args", {"connect_timeout": connect_timeout})
+    kwargs.setdefault(
+        "connect_args",
+        {"connect_timeout": connect_timeout, "prepare_threshold": prepare_threshold},
+    )
     return create_engine(url, **kwargs)
 
 
@@ -60,11 +72,34 @@ def _sqlite_begin_mode(connection: Any) -> str:
 
 
 class Database:
-    """Holds the engine and the session factory; one per app."""
+    """Holds the engine and the session factory, and the replica's if there is one; one
+    per app."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, replica: Engine | None = None) -> None:
         self.engine = engine
         self.sessionmaker = sessionmaker(bind=engine, expire_on_commit=False)
+        self.replica = replica
+        self.replica_sessionmaker = (
+            sessionmaker(bind=replica, expire_on_commit=False) if replica is not None else None
+        )
+
+    def replica_session(self, *, at_least: int) -> Session | None:
+        """A session on the replica when it has replayed data version `at_least` (read on
+        the primary), else None: the caller reads on the primary. Replay only moves on, so
+        everything read after this check is at least as new as that version."""
+        if self.replica_sessionmaker is None or at_least < 0:
+            return None
+        session = self.replica_sessionmaker()
+        try:
+            if versions.current(session) >= at_least:
+                return session
+            log.info("replica behind data version %s: reading on the primary", at_least)
+        except OperationalError as error:
+            log.warning("replica unavailable, reading on the primary: %s", error)
+            session.invalidate()
+            return None
+        session.close()
+        return None
 
     def init_app(self, app: Flask) -> None:
         app.extensions["db"] = self

@@ -31,7 +31,7 @@ Rows (the targets are the issues'):
   - the share of 304s for conditional GETs of the list, the campaigns and a detail with
     ETags 2 minutes old, no write in between, from both workers
 
-The history-size rows (PostgreSQL) are bench/scale.py's, which uses this module's helpers.
+The history-size rows (PostgreSQL) are bench/history.py's, which uses this module's helpers.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 
+from faults import holiday
 from faults.load import Answer, Load, Poll, Poster, SlowClients
 from faults.servers import (
     Gunicorn,
@@ -545,6 +546,48 @@ def _fast_sent(database_url: str, slow_tokens: set[str]) -> int:
         return sum(1 for (token,) in rows if token not in slow_tokens)
 
 
+def holiday_small(ctx: Context) -> Result:
+    """`make scale`'s holiday at 2,000 devices: a closure on two app nodes reading from a
+    streaming replica, writing through PgBouncer, pushing through two workers."""
+    result = Result("holiday on 2 nodes, replica, PgBouncer (2,000 devices)", "messages")
+    database = ctx.database("holiday").rpartition("/")[2]
+    tmp = ctx.tmp / "holiday"
+    tmp.mkdir()
+    with holiday.cluster(ctx.postgres, database, ctx.keys["KZ"], tmp, ctx.logs) as cluster:
+        figures = holiday.holiday(
+            cluster,
+            devices=2_000,
+            followers=500,
+            new_followers=500,
+            alerts=200,
+            read_seconds=8,
+            connections=16,
+            drain_limit=45,
+        )
+    push, served = figures["push"], figures["closure"]["served_after_seconds"]
+    outbox = sum(push["outbox"].values())
+    result.sent = outbox
+    result.lost = push["lost"]
+    result.succeeded = outbox - result.lost
+    result.check(
+        "each node served the closure within 1 s of the POST's answer",
+        all(served.get(node, 99.0) <= 1.0 for node in ("node 1", "node 2")),
+    )
+    result.check("no duplicates at FCM", push["duplicates"] == 0)
+    result.check("the outbox drained", figures["drained"])
+    result.check("every read through nginx answered 2xx", figures["reads"]["non_2xx"] == 0)
+    result.figures.update(
+        closure_served_after_seconds=served,
+        reads_per_second=figures["reads"]["reads_per_second"],
+        read_p99_ms=figures["reads"]["p99_ms"],
+        replica=figures["replica"],
+        subscriptions_done_seconds=push["subscriptions_done_seconds"],
+        messages_done_seconds=push["messages_done_seconds"],
+        outbox=push["outbox"],
+    )
+    return result
+
+
 SCENARIOS: dict[str, Callable[[Context], Result]] = {
     "postgres-restart": database_restart,
     "gunicorn-kill": gunicorn_worker_kill,
@@ -552,4 +595,5 @@ SCENARIOS: dict[str, Callable[[Context], Result]] = {
     "push-worker-kill": push_worker_kill,
     "fcm-unavailable": fcm_unavailable,
     "fcm-slow": fcm_slow,
+    "holiday": holiday_small,
 }

@@ -69,10 +69,10 @@ def postgres_bin() -> Path:
 class Postgres:
     """A throwaway PostgreSQL cluster in a temporary directory, on a free loopback port."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, name: str = "pg") -> None:
         self.bin = postgres_bin()
         self.port = free_port()
-        self.dir = tmp / "pg"
+        self.dir = tmp / name
         self.data = self.dir / "data"
         self.log = self.dir / "postgres.log"
         # initdb refuses to run as root: as root, the cluster belongs to `postgres`
@@ -92,6 +92,19 @@ class Postgres:
         self._run(
             str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
             "--no-sync", "-E", "UTF8",
+        )  # fmt: skip
+        self.options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir}"
+
+    def init_replica_of(self, primary: Postgres) -> None:
+        """A streaming replica of `primary`: its base backup, with the settings that make
+        it follow (pg_basebackup -R)."""
+        self.dir.mkdir()
+        if self.as_user:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self._run(
+            str(self.bin / "pg_basebackup"), "-D", str(self.data), "-h", "127.0.0.1",
+            "-p", str(primary.port), "-U", "postgres", "-X", "stream", "-R", "--no-sync",
+            "--checkpoint=fast",
         )  # fmt: skip
         self.options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir}"
 
@@ -117,6 +130,30 @@ class Postgres:
             [str(self.bin / "postgres"), "--version"], capture_output=True, text=True
         ).stdout.strip()
         return f"{version}, own cluster in a temp dir, 127.0.0.1:{self.port}"
+
+
+@contextmanager
+def replica(primary: Postgres) -> Iterator[Postgres]:
+    """A streaming replica of `primary`, next to it, started and stopped on the way out."""
+    server = Postgres(primary.dir.parent, name=f"replica-{free_port()}")
+    server.init_replica_of(primary)
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.running():
+            server.stop()
+
+
+def replayed(primary: Postgres, replica: Postgres) -> bool:
+    """Whether the replica has replayed everything the primary has written so far."""
+    with psycopg.connect(primary.url, autocommit=True) as conn:
+        written = conn.execute("SELECT pg_current_wal_lsn()").fetchone()
+    with psycopg.connect(replica.url, autocommit=True) as conn:
+        behind = conn.execute(
+            "SELECT pg_wal_lsn_diff(%s, pg_last_wal_replay_lsn())", written
+        ).fetchone()
+    return behind is not None and behind[0] <= 0
 
 
 @contextmanager
@@ -300,15 +337,30 @@ def push_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 
 
 @contextmanager
-def nginx(upstream: str, runtime: Path, log: Path) -> Iterator[str]:
-    """deploy/nginx.conf in front of `upstream` (host:port) on a free loopback port, its
-    files under `runtime`; yields its base URL. Its error log is copied to `log`."""
+def nginx(
+    upstream: str | list[str],
+    runtime: Path,
+    log: Path,
+    *,
+    reads_per_second: int | None = None,
+) -> Iterator[str]:
+    """deploy/nginx.conf in front of `upstream` (host:port, or several: the upstream's
+    servers) on a free loopback port, its files under `runtime`; yields its base URL. Its
+    error log is copied to `log`. `reads_per_second` replaces the recipe's per-address
+    read rate: a load generator is one loopback address standing for many phones."""
     port = free_port()
     runtime.mkdir(parents=True)
     config = (ROOT / "deploy" / "nginx.conf").read_text()
+    if reads_per_second is not None:
+        assert "rate=50r/s" in config, "the recipe's read rate moved"  # noqa: S101
+        config = config.replace("rate=50r/s", f"rate={reads_per_second}r/s")
+    upstreams = [upstream] if isinstance(upstream, str) else upstream
+    server_line = next(line for line in config.splitlines() if "server @UPSTREAM@;" in line)
+    config = config.replace(
+        server_line, "\n".join(server_line.replace("@UPSTREAM@", u) for u in upstreams)
+    )
     for marker, value in (
         ("@RUNTIME@", str(runtime)),
-        ("@UPSTREAM@", upstream),
         ("@LISTEN@", f"127.0.0.1:{port}"),
         ("@STATIC@", str(runtime / "no-static")),
     ):
@@ -341,3 +393,77 @@ def nginx(upstream: str, runtime: Path, log: Path) -> Iterator[str]:
             process.wait()
         if (runtime / "error.log").exists():
             shutil.copy(runtime / "error.log", log)
+
+
+@contextmanager
+def pgbouncer(database: str, server: Postgres, log: Path) -> Iterator[str]:
+    """Debian's PgBouncer in transaction mode in front of `database` on `server`, on a free
+    loopback port, its files next to the server's; yields the database's URL through it.
+    As root it runs as `postgres` (it refuses root). Its log is copied to `log`."""
+    port = free_port()
+    runtime = server.dir.parent / f"pgbouncer-{port}"
+    runtime.mkdir()
+    (runtime / "userlist.txt").write_text('"postgres" ""\n')
+    (runtime / "pgbouncer.ini").write_text(
+        f"""[databases]
+{database} = host=127.0.0.1 port={server.port} dbname={database}
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {port}
+unix_socket_dir = {runtime}
+auth_type = trust
+auth_file = {runtime}/userlist.txt
+pool_mode = transaction
+max_client_conn = 1000
+default_pool_size = 20
+ignore_startup_parameters = extra_float_digits,options
+logfile = {runtime}/pgbouncer.log
+"""
+    )
+    if server.as_user:
+        for path in (runtime, *runtime.iterdir()):
+            shutil.chown(path, "postgres", "postgres")
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    process = subprocess.Popen(
+        [*server.as_user, binary, str(runtime / "pgbouncer.ini")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"postgresql://postgres@127.0.0.1:{port}/{database}"
+    try:
+        wait_until(lambda: _connects(url), 30, "pgbouncer start")
+        yield url
+    finally:
+        stop(process)
+        if (runtime / "pgbouncer.log").exists():
+            shutil.copy(runtime / "pgbouncer.log", log)
+
+
+@contextmanager
+def redis(log: Path) -> Iterator[str]:
+    """A Redis server of its own on a free loopback port, nothing saved; yields its URL."""
+    port = free_port()
+    with log.open("ab") as log_file:
+        process = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        wait_until(lambda: _listens(port), 30, "redis start")
+        yield url
+    finally:
+        stop(process)
+
+
+def _connects(url: str) -> bool:
+    with psycopg.connect(url, prepare_threshold=None, connect_timeout=2) as conn:
+        return conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def _listens(port: int) -> bool:
+    with socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True

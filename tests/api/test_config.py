@@ -84,3 +84,13 @@ def test_the_apps_read_limit_is_off_behind_a_proxy_unless_asked_for(
 ) -> None:
     settings = Settings(trusted_proxies=trusted_proxies, read_rate_limit=read_rate_limit)
     assert settings.read_rate_limit_in_app == in_app
+
+
+@pytest.mark.parametrize(
+    ("raw", "threshold"), [("", 5), ("0", 0), ("none", None), ("off", None), ("12", 12)]
+)
+def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(
+    monkeypatch: pytest.MonkeyPatch, raw: str, threshold: int | None
+) -> None:
+    monkeypatch.setenv("DATABASE_PREPARE_THRESHOLD", raw)
+    assert Settings().database_prepare_threshold == threshold

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -86,3 +86,19 @@ def test_a_postgresql_server_that_never_answers_fails_the_connection_in_seconds(
         engine.dispose()
         silent.close()
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(("threshold", "prepared"), [(None, False), (0, True)])
+def test_the_prepare_threshold_decides_whether_psycopg_prepares(
+    database_url: str, threshold: int | None, prepared: bool
+) -> None:
+    """PgBouncer in transaction mode (Debian's 1.18) needs psycopg never to prepare."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("prepared statements are psycopg's (PostgreSQL)")
+    engine = make_engine(database_url, prepare_threshold=threshold)
+    with engine.connect() as connection:
+        for _ in range(10):
+            connection.execute(text("SELECT count(*) FROM checkpoint"))
+        held = connection.scalar(text("SELECT count(*) FROM pg_prepared_statements"))
+    engine.dispose()
+    assert bool(held) is prepared
