@@ -87,7 +87,8 @@ def markdown(figures: dict[str, Any], command: str) -> str:
         f"| subscriptions: from queued to the last one FCM accepted | "
         f"{push['subscriptions_done_seconds']} s | |",
         f"| closure push: from the POST's answer to FCM accepting the first topic message | "
-        f"{push['closure_push_seconds']} s | |",
+        f"{push['closure_push_seconds']} s ({push['subscriptions_done_after_closure']:,} "
+        f"subscriptions queued before it were done after it) | |",
         f"| messages: from the closure to the last one FCM accepted | "
         f"{push['messages_done_seconds']} s ({push['messages_accepted']:,} messages) | |",
         f"| peak messages | {push['peak_messages_per_second']:,}/s, "

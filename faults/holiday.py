@@ -49,6 +49,7 @@ from faults.servers import (
     stop,
     wait_until,
 )
+from push.models import OutboxLane
 
 CHECKPOINT = "kz-kordai"
 LOCALES = ("kk", "ru", "uz", "ky", "tg", "tk", "en")
@@ -195,13 +196,15 @@ def populate(
             " FROM follower",
             (CHECKPOINT,),
         )
+        # in the topic lane, as push.outbox writes them: never ahead of a notification
         conn.execute(
-            "INSERT INTO outbox_message (kind, status, device_id, token, topic, payload,"
-            " attempts, available_at, created_at) SELECT 'topic_subscribe', 'pending', id,"
-            " token, unnest(ARRAY['cp.' || %s || '.' || locale, 'country.KZ.' || locale]),"
+            "INSERT INTO outbox_message (kind, status, lane, device_id, token, topic,"
+            " payload, attempts, available_at, created_at) SELECT 'topic_subscribe',"
+            " 'pending', %s, id, token,"
+            " unnest(ARRAY['cp.' || %s || '.' || locale, 'country.KZ.' || locale]),"
             " '{}', 0, now(), now()"
             " FROM (SELECT * FROM follower ORDER BY id OFFSET %s) AS joining ORDER BY id",
-            (CHECKPOINT, max(followers - new_followers, 0)),
+            (int(OutboxLane.TOPICS), CHECKPOINT, max(followers - new_followers, 0)),
         )
         queued = conn.execute(
             "SELECT count(*) FROM outbox_message WHERE kind = 'topic_subscribe'"
@@ -471,6 +474,11 @@ def delivery(c: Cluster, queued_at: float, closed_at: float) -> dict[str, Any]:
             round(max(message_times) - closed_at, 1) if message_times else None
         ),
         "closure_push_seconds": (round(min(closure_sent) - closed_at, 1) if closure_sent else None),
+        # the closure goes in its own lane: ahead of the subscriptions queued before it
+        "subscriptions_done_after_closure": sum(1 for t in sub_done if t > closed_at),
+        "closure_ahead_of_last_subscription": (
+            min(closure_sent) < max(sub_done) if closure_sent and sub_done else None
+        ),
         "closure_row_finished_seconds": (
             round(min(closure_rows) - closed_at, 1) if closure_rows else None
         ),

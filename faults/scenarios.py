@@ -573,6 +573,11 @@ def holiday_small(ctx: Context) -> Result:
         "each node served the closure within 1 s of the POST's answer",
         all(served.get(node, 99.0) <= 1.0 for node in ("node 1", "node 2")),
     )
+    result.check(
+        "the closure reached FCM before the subscriptions queued ahead of it were done",
+        push["subscriptions_done_after_closure"] == 0
+        or bool(push["closure_ahead_of_last_subscription"]),
+    )
     result.check("no duplicates at FCM", push["duplicates"] == 0)
     result.check("the outbox drained", figures["drained"])
     result.check("every read through nginx answered 2xx", figures["reads"]["non_2xx"] == 0)
@@ -582,6 +587,8 @@ def holiday_small(ctx: Context) -> Result:
         read_p99_ms=figures["reads"]["p99_ms"],
         replica=figures["replica"],
         subscriptions_done_seconds=push["subscriptions_done_seconds"],
+        closure_push_seconds=push["closure_push_seconds"],
+        subscriptions_done_after_closure=push["subscriptions_done_after_closure"],
         messages_done_seconds=push["messages_done_seconds"],
         outbox=push["outbox"],
     )
