@@ -63,6 +63,7 @@ _ABBREVIATION = re.compile(r"^[A-Z0-9]{2,8}$|^[IVX]{1,4}$")
 TECHNICAL_NAMES = frozenset(
     {"Authorization", "Content", "Type", "application", "json", "If", "Match", "ETag"}
     | {"https", "id", "push", "alt", "Markdown", "Firebase", "WebP", "dry", "run"}
+    | {"App", "Check"}  # Firebase App Check, a product's name
 )
 
 
