@@ -47,12 +47,27 @@ def key_names(self: Any, field: ma.fields.Field, ret: dict[str, Any]) -> dict[st
     return {}
 
 
+def schema_rules(converter: Any) -> None:
+    """A schema's `Meta.json_schema` (rules across its fields that a `validates_schema`
+    checks, such as "token or fid") joins its JSON Schema, which apispec builds from the
+    fields alone: without it, the document calls requests valid that the API refuses."""
+    fields_only = converter.schema2jsonschema
+
+    def schema2jsonschema(schema: Any) -> dict[str, Any]:
+        built: dict[str, Any] = fields_only(schema)
+        return {**built, **getattr(getattr(schema, "Meta", None), "json_schema", {})}
+
+    # apispec has no hook for schema-level keywords: the converter's own method, wrapped
+    converter.schema2jsonschema = schema2jsonschema
+
+
 def init_app(app: Flask, api: Api) -> None:
     """Before the blueprints are registered: their rules use the `id` converter."""
     app.url_map.converters["id"] = IdConverter
     api.register_converter(IdConverter, _id_schema)
     api.ma_plugin.converter.add_attribute_function(exclusive_ranges)
     api.ma_plugin.converter.add_attribute_function(key_names)
+    schema_rules(api.ma_plugin.converter)
 
 
 def _id_schema(converter: IdConverter) -> dict[str, Any]:

@@ -9,16 +9,19 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from faults.servers import nginx
+from faults.servers import ROOT, nginx
 
-#: deploy/nginx.conf's limit: 50 reads a second per address, with a burst of 500
-RATE, BURST = 50, 500
+#: deploy/nginx.conf's limit is 50 reads a second per address, with a burst of 500; the
+#: tests slow the refill to 1 a second, so that what follows the burst is refused however
+#: slowly the machine runs them
+RATE, BURST = 1, 500
 
 pytestmark = pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed")
 
@@ -57,7 +60,9 @@ def front(tmp_path: Path) -> Iterator[tuple[str, int]]:
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     try:
         address = f"127.0.0.1:{upstream.server_address[1]}"
-        with nginx(address, tmp_path / "nginx", tmp_path / "nginx-error.log") as base:
+        with nginx(
+            address, tmp_path / "nginx", tmp_path / "nginx-error.log", reads_per_second=RATE
+        ) as base:
             host, port = base.removeprefix("http://").rsplit(":", 1)
             yield host, int(port)
     finally:
@@ -72,9 +77,24 @@ def _get(conn: http.client.HTTPConnection, method: str = "GET") -> http.client.H
     return response
 
 
+def test_the_recipe_allows_50_reads_a_second_with_a_burst_of_500() -> None:
+    config = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "zone=reads_per_address:10m rate=50r/s;" in config
+    assert "limit_req zone=reads_per_address burst=500 nodelay;" in config
+
+
 def test_reads_from_one_address_get_a_burst_then_429(front: tuple[str, int]) -> None:
     host, port = front
-    carrier = http.client.HTTPConnection(host, port, timeout=5)
+    with (
+        closing(http.client.HTTPConnection(host, port, timeout=5)) as carrier,
+        closing(
+            http.client.HTTPConnection(host, port, timeout=5, source_address=("127.0.0.2", 0))
+        ) as other,
+    ):
+        _burst_then_429(carrier, other)
+
+
+def _burst_then_429(carrier: http.client.HTTPConnection, other: http.client.HTTPConnection) -> None:
     started = time.monotonic()
     statuses = [_get(carrier).status for _ in range(BURST + 200)]
     elapsed = time.monotonic() - started
@@ -100,7 +120,4 @@ def test_reads_from_one_address_get_a_burst_then_429(front: tuple[str, int]) -> 
     assert _get(carrier, "HEAD").status == 429
 
     # another address has its own allowance
-    other = http.client.HTTPConnection(host, port, timeout=5, source_address=("127.0.0.2", 0))
     assert _get(other).status == 200
-    carrier.close()
-    other.close()

@@ -15,6 +15,9 @@ CLOCK = ma.validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$")
 class DeviceIn(StrictSchema):
     """A token, an installation ID, or both (at least one)."""
 
+    class Meta(StrictSchema.Meta):
+        json_schema = {"anyOf": [{"required": ["token"]}, {"required": ["fid"]}]}
+
     token = ma.fields.String(
         validate=ma.validate.Length(min=1, max=1024),
         load_only=True,
