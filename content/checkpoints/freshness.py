@@ -121,20 +121,6 @@ def note_reports(
     session.flush()
 
 
-def reporting_of(
-    session: Session, checkpoint_ids: Sequence[str], *, now: datetime | None = None
-) -> dict[str, Reporting]:
-    """Each checkpoint's `reporting` (absent: no official report was ever noted); one
-    query, whatever the number of checkpoints."""
-    now = now or utcnow()
-    return {
-        row.checkpoint_id: reporting(row, now=now)
-        for row in session.scalars(
-            select(CheckpointReporting).where(CheckpointReporting.checkpoint_id.in_(checkpoint_ids))
-        )
-    }
-
-
 def reporting(row: CheckpointReporting, *, now: datetime) -> Reporting:
     """What a checkpoint's reporting row says at `now`: its share of fresh hours over
     the last 7 days."""

@@ -46,6 +46,14 @@ def _post(
     )
 
 
+def _reporting_of(
+    session: Session, ids: list[str], *, now: datetime
+) -> dict[str, freshness.Reporting]:
+    """Each checkpoint's `reporting` as the list reads it (absent: never reported)."""
+    states = checkpoints.list_(session, filters=CheckpointFilter(ids=ids), now=now)
+    return {s.checkpoint.id: s.reporting for s in states if s.reporting is not None}
+
+
 def test_a_report_is_fresh_for_its_hour_and_the_next_from_when_it_was_posted() -> None:
     hour = freshness.hour_index(NOW)
     assert list(freshness.fresh_hours(NOW + 10 * M, NOW + 15 * M)) == [hour, hour + 1]
@@ -68,9 +76,7 @@ def test_reporting_share_on_a_constructed_week(session: Session) -> None:
         session, checkpoint_id="kz-sypatai-batyr", observed_at=NOW - 30 * M, posted_at=NOW - 25 * M
     )
 
-    reporting = freshness.reporting_of(
-        session, ["kz-kordai", "kz-sypatai-batyr", "kz-kolzhat"], now=NOW
-    )
+    reporting = _reporting_of(session, ["kz-kordai", "kz-sypatai-batyr", "kz-kolzhat"], now=NOW)
     assert reporting["kz-kordai"].fresh_hours_share_7d == 0.5
     assert reporting["kz-kordai"].last_official_at == WEEK_START + 164 * H + 10 * M
     assert reporting["kz-kordai"].demo is False
@@ -79,13 +85,13 @@ def test_reporting_share_on_a_constructed_week(session: Session) -> None:
     (state,) = checkpoints.list_(session, filters=CheckpointFilter(ids=["kz-kordai"]), now=NOW)
     assert state.reporting == reporting["kz-kordai"]
     # a week on, the same hours have left the window
-    later = freshness.reporting_of(session, ["kz-kordai"], now=NOW + 7 * 24 * H)
+    later = _reporting_of(session, ["kz-kordai"], now=NOW + 7 * 24 * H)
     assert later["kz-kordai"].fresh_hours_share_7d == 0.0
 
 
 def test_demo_data_counts_as_official_and_says_so(session: Session) -> None:
     _post(session, observed_at=NOW - 70 * M, posted_at=NOW - 65 * M, demo=True)
-    (reporting,) = freshness.reporting_of(session, ["kz-kordai"], now=NOW).values()
+    (reporting,) = _reporting_of(session, ["kz-kordai"], now=NOW).values()
     assert reporting.demo is True
     assert reporting.fresh_hours_share_7d == round(2 / 168, 4)
 
@@ -198,7 +204,7 @@ def test_the_demo_history_counts_towards_reporting_by_the_same_rule(session: Ses
         for hour in freshness.fresh_hours(observed_at, posted_at)
         if end - freshness.SHARE_HOURS <= hour < end
     }
-    (reporting,) = freshness.reporting_of(session, ["kz-kordai"], now=NOW).values()
+    (reporting,) = _reporting_of(session, ["kz-kordai"], now=NOW).values()
     assert reporting.demo is True
     assert reporting.fresh_hours_share_7d == round(len(fresh) / freshness.SHARE_HOURS, 4)
     assert reporting.fresh_hours_share_7d > 0.5
