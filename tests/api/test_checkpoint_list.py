@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Connection
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
@@ -303,6 +304,22 @@ def test_the_first_request_after_a_write_is_answered_before_flask(
     assert dispatched == []
     kordai = next(i for i in answer["items"] if i["id"] == "kz-kordai")
     assert 53 in {q["wait_minutes"] for q in kordai["queues"]}
+
+
+def test_a_database_error_while_the_entries_are_brought_up_to_date_is_flasks_problem(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The assembler leaves a failed read to Flask's path, which answers it as a 503
+    problem (the middleware itself never turns it into a 500)."""
+    store: EntryStore = app.extensions["checkpoint_entries"]
+
+    def unreachable(*_args: Any) -> Any:
+        raise OperationalError("SELECT", {}, Exception("the server closed the connection"))
+
+    store.synced = unreachable  # type: ignore[method-assign]
+    response = client.get("/v1/checkpoints?lang=kk&near=43.03,74.7")
+    assert response.status_code == 503
+    assert response.content_type == "application/problem+json"
 
 
 def test_per_phone_answers_are_served_while_the_database_is_down(
