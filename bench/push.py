@@ -139,7 +139,7 @@ def enqueue_seconds(sessions: sessionmaker[Session], devices: int) -> tuple[floa
             select(OutboxMessage).where(OutboxMessage.kind == MessageKind.QUEUE_REPORT)
         ).one()
         progress = dict(job.payload)
-        while (last := outbox.expand_queue_report(session, progress)) is not None:
+        while (last := outbox.expand_queue_report(session, progress)[1]) is not None:
             progress["after_alert"] = last
             session.commit()
         session.delete(job)

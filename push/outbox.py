@@ -279,14 +279,14 @@ def queue_report_job(
 
 def expand_queue_report(
     session: Session, job: dict[str, Any], *, batch_size: int = EXPAND_BATCH
-) -> int | None:
+) -> tuple[int, int | None]:
     """Fire the next batch of a queue-report job's alerts (those after
-    ``job["after_alert"]``); returns the last alert id it looked at, None when none was left.
-    A checkpoint deleted since has no alerts left."""
+    ``job["after_alert"]``); returns how many fired and the last alert id it looked at
+    (None when none was left). A checkpoint deleted since has no alerts left."""
     checkpoint = session.get(Checkpoint, job["checkpoint"])
     if checkpoint is None:
-        return None
-    _, last = _fire_alerts(
+        return 0, None
+    return _fire_alerts(
         session,
         checkpoint,
         direction=Direction(job["direction"]),
@@ -297,37 +297,6 @@ def expand_queue_report(
         after_alert=int(job.get("after_alert", 0)),
         limit=batch_size,
     )
-    return last
-
-
-def on_queue_report(
-    session: Session,
-    checkpoint: Checkpoint,
-    *,
-    direction: Direction,
-    lane: Lane,
-    wait_minutes: int,
-    now: datetime | None = None,
-    per_hour: int = ALERTS_PER_DEVICE_PER_HOUR,
-) -> int:
-    """Fire armed alerts the wait has dropped below; re-arm those it has risen above.
-
-    Alerts in a device's quiet hours stay armed and fire on a later report, if the wait
-    is still short then. So do alerts of a device that has had ``per_hour`` alerts in the
-    last hour; each such held-back fire is written as a dead message marked CAPPED, so
-    that it is counted, never silent. Returns how many alerts fired. All at once, in the
-    caller's transaction: a web request writes a ``queue_report_job`` instead.
-    """
-    fired, _ = _fire_alerts(
-        session,
-        checkpoint,
-        direction=direction,
-        lane=lane,
-        wait_minutes=wait_minutes,
-        now=now or utcnow(),
-        per_hour=per_hour,
-    )
-    return fired
 
 
 def _fire_alerts(
@@ -342,8 +311,14 @@ def _fire_alerts(
     after_alert: int = 0,
     limit: int | None = None,
 ) -> tuple[int, int | None]:
-    """on_queue_report's work for the alerts after ``after_alert`` (at most ``limit``, in id
-    order); returns how many fired and the last alert id looked at (None: none)."""
+    """Fire the armed alerts of the lane the wait has dropped below, and re-arm those it
+    has risen above, among the alerts after ``after_alert`` (at most ``limit``, in id
+    order); returns how many fired and the last alert id looked at (None: none).
+
+    Alerts in a device's quiet hours stay armed and fire on a later report, if the wait
+    is still short then. So do alerts of a device that has had ``per_hour`` alerts in the
+    last hour; each such held-back fire is written as a dead message marked CAPPED, so
+    that it is counted, never silent."""
     query = (
         select(
             QueueAlert.id,

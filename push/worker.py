@@ -297,7 +297,7 @@ class Worker:
         the batch back (its new owner does it)."""
         try:
             with self.sessions() as session, session.begin():
-                last = outbox.expand_queue_report(
+                _, last = outbox.expand_queue_report(
                     session, job.payload, batch_size=self.expand_batch
                 )
                 ours = (OutboxMessage.id == job.id, OutboxMessage.lease_until == job.lease_until)

@@ -111,22 +111,26 @@ def record_queue(
     return recorded
 
 
-def fire_queue_alerts(session: Session, *, batch_size: int = outbox.EXPAND_BATCH) -> None:
+def fire_queue_alerts(session: Session, *, batch_size: int = outbox.EXPAND_BATCH) -> int:
     """Expand every waiting queue-report job into its alerts, in order, in the session (the
-    push worker does it in its own transactions)."""
+    push worker does it in its own transactions); returns how many fired."""
     jobs = session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.kind == MessageKind.QUEUE_REPORT)
         .order_by(OutboxMessage.id)
     ).all()
+    fired = 0
     for job in jobs:
         progress = dict(job.payload)
-        while (
-            last := outbox.expand_queue_report(session, progress, batch_size=batch_size)
-        ) is not None:
+        while True:
+            batch, last = outbox.expand_queue_report(session, progress, batch_size=batch_size)
+            fired += batch
+            if last is None:
+                break
             progress["after_alert"] = last
         session.delete(job)
     session.flush()
+    return fired
 
 
 def queue_hourly(session: Session, **overrides: Any) -> QueueHourly:

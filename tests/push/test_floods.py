@@ -144,7 +144,7 @@ def test_alerts_fire_again_once_the_hour_allows(session: Session) -> None:
 
     def report(wait: int, at: datetime) -> int:
         checkpoint = checkpoints.get_or_raise(session, "kz-kordai")
-        return outbox.on_queue_report(
+        outbox.queue_report_job(
             session,
             checkpoint,
             direction=Direction.EXIT,
@@ -152,6 +152,7 @@ def test_alerts_fire_again_once_the_hour_allows(session: Session) -> None:
             wait_minutes=wait,
             now=at,
         )
+        return factories.fire_queue_alerts(session)
 
     fired = 0
     for n in range(10):

@@ -325,9 +325,10 @@ def test_a_device_following_six_checkpoints_gets_every_closure(
         )
     kordai = session.get(Checkpoint, "kz-kordai")
     assert kordai is not None
-    outbox.on_queue_report(
+    outbox.queue_report_job(
         session, kordai, direction=Direction.EXIT, lane=Lane.CAR, wait_minutes=10
     )
+    factories.fire_queue_alerts(session)
     session.commit()
     drain(worker)
     phone_topics = {f"cp.{c.id}.ru" for c in followed}

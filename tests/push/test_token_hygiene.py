@@ -20,7 +20,10 @@ from tests.push.conftest import FakeFCM, drain
 def _kordai_alert_fires(session: Session) -> None:
     kordai = session.get(Checkpoint, "kz-kordai")
     assert kordai is not None
-    outbox.on_queue_report(session, kordai, direction=Direction.EXIT, lane=Lane.CAR, wait_minutes=5)
+    outbox.queue_report_job(
+        session, kordai, direction=Direction.EXIT, lane=Lane.CAR, wait_minutes=5
+    )
+    factories.fire_queue_alerts(session)
     session.commit()
 
 
