@@ -32,8 +32,6 @@ from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
-from api.config import DEFAULT_READ_RATE_LIMIT
-
 DEVICE_REGISTRATIONS = "10 per hour"
 AGENCY_POSTS = "300 per minute"
 #: the customs checker reads rules, substances and rates for every item: a CPU sink
@@ -89,11 +87,9 @@ def init_app(app: Flask) -> None:
     storage = storage_from_string(settings.redis_url or "memory://")
     if not isinstance(storage, Storage):  # an asyncio storage: not for WSGI
         raise RuntimeError("REDIS_URL must name a synchronous storage (redis://...)")
-    read_limit = settings.read_rate_limit_in_app
+    read_limit = settings.read_rate_limit_in_app if settings.rate_limits_enabled else None
     app.extensions["read_limiter"] = ReadLimiter(
-        storage,
-        parse(read_limit or DEFAULT_READ_RATE_LIMIT),
-        enabled=settings.rate_limits_enabled and read_limit is not None,
+        storage, parse(read_limit) if read_limit is not None else None
     )
     app.extensions["sign_in_guard"] = SignInGuard(
         storage,
@@ -111,14 +107,14 @@ def sign_in_guard() -> SignInGuard:
 class ReadLimiter:
     """The per-IP limit on public reads, usable outside Flask (in the cache middleware)."""
 
-    def __init__(self, storage: Storage, limit: RateLimitItem, *, enabled: bool) -> None:
+    def __init__(self, storage: Storage, limit: RateLimitItem | None) -> None:
+        """`limit` None: reads are not limited here (off, or left to the front)."""
         self.strategy = FixedWindowRateLimiter(storage)
         self.limit = limit
-        self.enabled = enabled
 
     def hit(self, ip: str) -> dict[str, str] | None:
         """None when the read may go on; otherwise the headers of a 429."""
-        if not self.enabled:
+        if self.limit is None:
             return None
         try:
             if self.strategy.hit(self.limit, "myborder-reads", ip):
