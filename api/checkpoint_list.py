@@ -25,15 +25,23 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 from urllib.parse import parse_qs
 
 import marshmallow as ma
 import orjson
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from api.cache import MIN_GZIP_BYTES, Entry, content_etag, public_headers, read_key
+from api.cache import (
+    MIN_GZIP_BYTES,
+    Entry,
+    canonical_etag,
+    content_etag,
+    public_headers,
+    read_key,
+)
 from api.schemas.checkpoints import CheckpointListArgs
 from content import versions
 from content.checkpoints.models import Checkpoint
@@ -59,9 +67,9 @@ class ListEntry:
     latitude: float
     longitude: float
     changed_version: int
-    #: the entry as the full list serves it, without `distance_km`
+    #: the entry as the full list serves it, keys sorted, without `distance_km`
     full: bytes
-    #: the entry as `fields=summary` serves it, without `distance_km`
+    #: the entry as `fields=summary` serves it, keys sorted, without `distance_km`
     summary: bytes
     #: epoch seconds after which the entry would read differently; None: only a write
     valid_until: float | None
@@ -169,12 +177,16 @@ class Catalog:
             parts.append(raw)
             if chosen.valid_until is not None:
                 valid_until = min(valid_until or chosen.valid_until, chosen.valid_until)
-        as_of = orjson.dumps(now.isoformat())
-        body = b'{"items":[%s],"as_of":%s,"cursor":%d}' % (b",".join(parts), as_of, self.version)
+        # the keys in sorted order, as the entries' own: without `as_of`, the body is its
+        # content as `content_etag` writes it, so the ETag needs no second parse
+        items = b'"cursor":%d,"items":[%s]}' % (self.version, b",".join(parts))
+        body = b'{"as_of":%s,%s' % (orjson.dumps(now.isoformat()), items)
         gzipped = None
         if compress and len(body) >= MIN_GZIP_BYTES:
             gzipped = gzip.compress(body, 6, mtime=0)
-        etag = content_etag(read, body)
+        # with a position, `distance_km` goes last in each item, out of order
+        canonical = query.near is None
+        etag = canonical_etag(read, b"{", items) if canonical else content_etag(read, body)
         entry = Entry(
             body,
             gzipped,
@@ -221,6 +233,15 @@ class _Loaded:
 LOAD_REUSE_SECONDS = 1.0
 
 
+@cache
+def _changed_versions() -> Select[str, int, int]:
+    """Each checkpoint's changed_version, with the data version in the same statement (one
+    snapshot). Built once: building it costs more than running it."""
+    return select(Checkpoint.id, Checkpoint.changed_version, versions.current_column()).order_by(
+        Checkpoint.id
+    )
+
+
 @dataclass
 class EntryStore:
     """Each language's newest catalog, in this worker, and how to make one."""
@@ -246,12 +267,7 @@ class EntryStore:
         the entries whose checkpoint changed since or whose content turned. What the
         database said is read once per write for every language."""
         with self._lock:
-            # the version in the same statement as each checkpoint's: one snapshot
-            rows = session.execute(
-                select(
-                    Checkpoint.id, Checkpoint.changed_version, versions.current_column()
-                ).order_by(Checkpoint.id)
-            ).all()
+            rows = session.execute(_changed_versions()).all()
             version = rows[0][2] if rows else versions.current(session)
             stamp = now.timestamp()
             old = self.catalogs.get(locale)

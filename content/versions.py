@@ -41,5 +41,8 @@ def current_column() -> ScalarSelect[int]:
     return select(DataVersion.version).where(DataVersion.id == 1).scalar_subquery()
 
 
+_CURRENT = select(DataVersion.version).where(DataVersion.id == 1)
+
+
 def current(session: Session) -> int:
-    return session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
+    return session.scalar(_CURRENT) or 0

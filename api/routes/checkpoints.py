@@ -444,8 +444,11 @@ def _render_entries(
                 latitude=checkpoint.latitude,
                 longitude=checkpoint.longitude,
                 changed_version=changed[checkpoint.id],
-                full=orjson.dumps(dumped),
-                summary=orjson.dumps(SUMMARY_OUT.dump(summary_of(dumped))),
+                # keys sorted, as `content_etag` hashes them (see `Catalog.answer`)
+                full=orjson.dumps(dumped, option=orjson.OPT_SORT_KEYS),
+                summary=orjson.dumps(
+                    SUMMARY_OUT.dump(summary_of(dumped)), option=orjson.OPT_SORT_KEYS
+                ),
                 valid_until=valid_until(),
             )
     return entries

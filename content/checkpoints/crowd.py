@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import bindparam, delete, exists, select
 from sqlalchemy.orm import Session
 
 from content import versions
@@ -190,29 +190,33 @@ def submit(
     return report
 
 
+#: the reports of some checkpoints (`ids`) of crossings after `since` that count: not
+#: hidden, not from a blocked device; oldest first. Built once.
+_REPORTS = (
+    select(
+        CrowdReport.checkpoint_id,
+        CrowdReport.direction,
+        CrowdReport.lane,
+        CrowdReport.device_id,
+        CrowdReport.waited_minutes,
+        CrowdReport.crossed_at,
+    )
+    .where(
+        CrowdReport.checkpoint_id.in_(bindparam("ids", expanding=True)),
+        CrowdReport.crossed_at > bindparam("since"),
+        CrowdReport.hidden_at.is_(None),
+        ~exists().where(CrowdBlock.device_id == CrowdReport.device_id),
+    )
+    .order_by(CrowdReport.crossed_at, CrowdReport.id)
+)
+
+
 def current(
     session: Session, checkpoint_ids: Sequence[str], *, now: datetime | None = None
 ) -> dict[str, dict[tuple[Direction, Lane], CrowdFigure]]:
     """The crowd figure of every lane that has one, by checkpoint: one query for all."""
     now = now or utcnow()
-    blocked = exists().where(CrowdBlock.device_id == CrowdReport.device_id)
-    rows = session.execute(
-        select(
-            CrowdReport.checkpoint_id,
-            CrowdReport.direction,
-            CrowdReport.lane,
-            CrowdReport.device_id,
-            CrowdReport.waited_minutes,
-            CrowdReport.crossed_at,
-        )
-        .where(
-            CrowdReport.checkpoint_id.in_(list(checkpoint_ids)),
-            CrowdReport.crossed_at > now - WINDOW,
-            CrowdReport.hidden_at.is_(None),
-            ~blocked,
-        )
-        .order_by(CrowdReport.crossed_at, CrowdReport.id)
-    )
+    rows = session.execute(_REPORTS, {"ids": list(checkpoint_ids), "since": now - WINDOW})
     # the newest report of each device per lane: one device, one voice
     newest: dict[tuple[str, Direction, Lane], dict[int, tuple[int, datetime]]] = {}
     for checkpoint_id, direction, lane, device_id, minutes, crossed_at in rows:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from content import versions
@@ -76,15 +76,19 @@ def count_expires_at(fact: EqueueFact) -> datetime | None:
     return fact.updated_at + COUNT_SHOWN_FOR
 
 
+#: every fact of some checkpoints (`ids`), built once
+_FACTS = (
+    select(EqueueFact)
+    .where(EqueueFact.checkpoint_id.in_(bindparam("ids", expanding=True)))
+    .order_by(EqueueFact.checkpoint_id, EqueueFact.lane, EqueueFact.direction)
+)
+
+
 def by_checkpoint(session: Session, checkpoint_ids: Iterable[str]) -> dict[str, list[EqueueFact]]:
     """Every fact of these checkpoints, by checkpoint, in lane and direction order."""
     wanted = sorted(set(checkpoint_ids))
     facts: dict[str, list[EqueueFact]] = {}
-    for fact in session.scalars(
-        select(EqueueFact)
-        .where(EqueueFact.checkpoint_id.in_(wanted))
-        .order_by(EqueueFact.checkpoint_id, EqueueFact.lane, EqueueFact.direction)
-    ):
+    for fact in session.scalars(_FACTS, {"ids": wanted}):
         facts.setdefault(fact.checkpoint_id, []).append(fact)
     return facts
 

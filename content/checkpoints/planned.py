@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from content import versions
@@ -62,13 +63,19 @@ def _active() -> ColumnElement[bool]:
     )
 
 
-def upcoming(session: Session, checkpoint_ids: Sequence[str]) -> dict[str, list[PlannedStatus]]:
-    """What is planned for each checkpoint and has not ended: started first, then by start."""
-    rows = session.scalars(
+@cache
+def _upcoming_statement() -> Select[PlannedStatus]:
+    """What is planned for some checkpoints (`ids`): built once, on first use."""
+    return (
         select(PlannedStatus)
-        .where(PlannedStatus.checkpoint_id.in_(list(checkpoint_ids)), _active())
+        .where(PlannedStatus.checkpoint_id.in_(bindparam("ids", expanding=True)), _active())
         .order_by(PlannedStatus.checkpoint_id, PlannedStatus.starts_at)
     )
+
+
+def upcoming(session: Session, checkpoint_ids: Sequence[str]) -> dict[str, list[PlannedStatus]]:
+    """What is planned for each checkpoint and has not ended: started first, then by start."""
+    rows = session.scalars(_upcoming_statement(), {"ids": list(checkpoint_ids)})
     found: dict[str, list[PlannedStatus]] = {}
     for row in rows:
         found.setdefault(row.checkpoint_id, []).append(row)

@@ -6,10 +6,11 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, select
+from sqlalchemy import Select, and_, bindparam, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
@@ -137,10 +138,47 @@ def lane_problems(
     return problems
 
 
+_CHECKPOINTS = select(Checkpoint).where(Checkpoint.id.in_(bindparam("ids", expanding=True)))
+
+
 def get_many(session: Session, ids: Iterable[str | None]) -> dict[str, Checkpoint]:
     """The checkpoints with these ids, by id (absent ids and None are left out)."""
     wanted = sorted({i for i in ids if i is not None})
-    return {c.id: c for c in session.scalars(select(Checkpoint).where(Checkpoint.id.in_(wanted)))}
+    return {c.id: c for c in session.scalars(_CHECKPOINTS, {"ids": wanted})}
+
+
+@cache
+def _states_statement(
+    filtered_by: frozenset[str],
+) -> Select[Checkpoint, CurrentStatus, CheckpointReporting]:
+    """Checkpoints with their status and reporting rows (one to one), in one statement,
+    filtered by the named parameters. Built once per set of filters: building a statement
+    costs more than SQLite takes to run it."""
+    query = select(Checkpoint, CurrentStatus, CheckpointReporting).order_by(Checkpoint.id)
+    for name, column in (
+        ("country", Checkpoint.country),
+        ("neighbor", Checkpoint.neighbor),
+        ("kind", Checkpoint.kind),
+    ):
+        if name in filtered_by:
+            query = query.where(column == bindparam(name))
+    if "ids" in filtered_by:
+        query = query.where(Checkpoint.id.in_(bindparam("ids", expanding=True)))
+    if "changed_since" in filtered_by:
+        query = query.where(Checkpoint.changed_version > bindparam("changed_since"))
+    return query.outerjoin(CurrentStatus, CurrentStatus.checkpoint_id == Checkpoint.id).outerjoin(
+        CheckpointReporting, CheckpointReporting.checkpoint_id == Checkpoint.id
+    )
+
+
+#: the current queues of some checkpoints (`ids`) observed after `since`
+_QUEUES = (
+    select(CurrentQueue)
+    .options(joinedload(CurrentQueue.agency))  # reported_by, in the same statement
+    .where(CurrentQueue.checkpoint_id.in_(bindparam("ids", expanding=True)))
+    .where(CurrentQueue.observed_at > bindparam("since"))
+    .order_by(CurrentQueue.checkpoint_id, CurrentQueue.direction, CurrentQueue.lane)
+)
 
 
 def list_(
@@ -149,35 +187,21 @@ def list_(
     """Checkpoints with what is true now. Reads only the current-state tables."""
     filters = filters or CheckpointFilter()
     now = now or utcnow()
-    query = select(Checkpoint).order_by(Checkpoint.id)
-    if filters.country:
-        query = query.where(Checkpoint.country == filters.country.upper())
-    if filters.neighbor:
-        query = query.where(Checkpoint.neighbor == filters.neighbor.upper())
-    if filters.kind:
-        query = query.where(Checkpoint.kind == filters.kind)
-    if filters.ids is not None:
-        query = query.where(Checkpoint.id.in_(filters.ids))
-    if filters.changed_since is not None:
-        query = query.where(Checkpoint.changed_version > filters.changed_since)
-    # each checkpoint with its status and reporting rows (one to one), in one statement
-    rows = session.execute(
-        query.add_columns(CurrentStatus, CheckpointReporting)
-        .outerjoin(CurrentStatus, CurrentStatus.checkpoint_id == Checkpoint.id)
-        .outerjoin(CheckpointReporting, CheckpointReporting.checkpoint_id == Checkpoint.id)
-    ).all()
+    given = {
+        "country": filters.country.upper() if filters.country else None,
+        "neighbor": filters.neighbor.upper() if filters.neighbor else None,
+        "kind": filters.kind,
+        "ids": filters.ids,
+        "changed_since": filters.changed_since,
+    }
+    params = {name: value for name, value in given.items() if value is not None}
+    rows = session.execute(_states_statement(frozenset(params)), params).all()
     checkpoints = [checkpoint for checkpoint, _, _ in rows]
     ids = [c.id for c in checkpoints]
     statuses = {c.id: status for c, status, _ in rows if status is not None}
     reporting = {c.id: freshness.reporting(row, now=now) for c, _, row in rows if row is not None}
     queues: dict[str, list[CurrentQueue]] = {}
-    for queue in session.scalars(
-        select(CurrentQueue)
-        .options(joinedload(CurrentQueue.agency))  # reported_by, in the same statement
-        .where(CurrentQueue.checkpoint_id.in_(ids))
-        .where(CurrentQueue.observed_at > now - QUEUE_CURRENT_FOR)
-        .order_by(CurrentQueue.checkpoint_id, CurrentQueue.direction, CurrentQueue.lane)
-    ):
+    for queue in session.scalars(_QUEUES, {"ids": ids, "since": now - QUEUE_CURRENT_FOR}):
         queues.setdefault(queue.checkpoint_id, []).append(queue)
 
     result = []
