@@ -327,7 +327,7 @@ class CheckpointList(MethodView):
             changed_since=args.get("changed_since"),
         )
         states = checkpoints.list_(session, filters=filters, now=now)
-        names = checkpoints.get_many(session, [s.checkpoint.paired_id for s in states])
+        names = checkpoints.partners(states)
         ids = [s.checkpoint.id for s in states]
         plans = planned.upcoming(session, ids)
         crowds = crowd.current(session, ids, now=now)  # one query for every checkpoint
@@ -405,7 +405,7 @@ def _load_states(session: Session, ids: list[str] | None, now: datetime) -> Load
     shown = [s.checkpoint.id for s in states]
     return LoadedStates(
         states=states,
-        names=checkpoints.get_many(session, [s.checkpoint.paired_id for s in states]),
+        names=checkpoints.partners(states),
         plans=planned.upcoming(session, shown),
         crowds=crowd.current(session, shown, now=now),
         equeues=equeue.by_checkpoint(session, shown),

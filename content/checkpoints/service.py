@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, bindparam, case, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from content import versions
 from content.accounts.service import Actor, Poster, audit, ensure_may_post
@@ -53,6 +53,8 @@ class CheckpointState:
     distance_km: float | None = None
     #: how steadily official reports arrive; None when none ever did
     reporting: Reporting | None = None
+    #: the paired checkpoint across the border, read in the same statement
+    partner: Checkpoint | None = None
 
 
 @dataclass(frozen=True)
@@ -150,11 +152,12 @@ def get_many(session: Session, ids: Iterable[str | None]) -> dict[str, Checkpoin
 @cache
 def _states_statement(
     filtered_by: frozenset[str],
-) -> Select[Checkpoint, CurrentStatus, CheckpointReporting]:
-    """Checkpoints with their status and reporting rows (one to one), in one statement,
-    filtered by the named parameters. Built once per set of filters: building a statement
-    costs more than SQLite takes to run it."""
-    query = select(Checkpoint, CurrentStatus, CheckpointReporting).order_by(Checkpoint.id)
+) -> Select[Checkpoint, CurrentStatus, CheckpointReporting, Checkpoint]:
+    """Checkpoints with their status, reporting and partner rows (one to one), in one
+    statement, filtered by the named parameters. Built once per set of filters: building a
+    statement costs more than SQLite takes to run it."""
+    partner = aliased(Checkpoint, name="partner")
+    query = select(Checkpoint, CurrentStatus, CheckpointReporting, partner).order_by(Checkpoint.id)
     for name, column in (
         ("country", Checkpoint.country),
         ("neighbor", Checkpoint.neighbor),
@@ -166,8 +169,10 @@ def _states_statement(
         query = query.where(Checkpoint.id.in_(bindparam("ids", expanding=True)))
     if "changed_since" in filtered_by:
         query = query.where(Checkpoint.changed_version > bindparam("changed_since"))
-    return query.outerjoin(CurrentStatus, CurrentStatus.checkpoint_id == Checkpoint.id).outerjoin(
-        CheckpointReporting, CheckpointReporting.checkpoint_id == Checkpoint.id
+    return (
+        query.outerjoin(CurrentStatus, CurrentStatus.checkpoint_id == Checkpoint.id)
+        .outerjoin(CheckpointReporting, CheckpointReporting.checkpoint_id == Checkpoint.id)
+        .outerjoin(partner, partner.id == Checkpoint.paired_id)
     )
 
 
@@ -196,10 +201,13 @@ def list_(
     }
     params = {name: value for name, value in given.items() if value is not None}
     rows = session.execute(_states_statement(frozenset(params)), params).all()
-    checkpoints = [checkpoint for checkpoint, _, _ in rows]
+    checkpoints = [checkpoint for checkpoint, *_ in rows]
     ids = [c.id for c in checkpoints]
-    statuses = {c.id: status for c, status, _ in rows if status is not None}
-    reporting = {c.id: freshness.reporting(row, now=now) for c, _, row in rows if row is not None}
+    statuses = {c.id: status for c, status, _, _ in rows if status is not None}
+    reporting = {
+        c.id: freshness.reporting(row, now=now) for c, _, row, _ in rows if row is not None
+    }
+    partners = {c.id: partner for c, _, _, partner in rows}
     queues: dict[str, list[CurrentQueue]] = {}
     for queue in session.scalars(_QUEUES, {"ids": ids, "since": now - QUEUE_CURRENT_FOR}):
         queues.setdefault(queue.checkpoint_id, []).append(queue)
@@ -226,11 +234,17 @@ def list_(
                 queues.get(checkpoint.id, []),
                 distance,
                 reporting.get(checkpoint.id),
+                partners[checkpoint.id],
             )
         )
     if filters.near:
         result.sort(key=lambda item: item.distance_km or 0.0)
     return result
+
+
+def partners(states: Iterable[CheckpointState]) -> dict[str, Checkpoint]:
+    """The paired checkpoints of some states, by id, as they were read with them."""
+    return {s.partner.id: s.partner for s in states if s.partner is not None}
 
 
 def get_state(
