@@ -6,8 +6,8 @@ from typing import Any
 
 import marshmallow as ma
 
-from api.i18n import KNOWN_LOCALES
 from api.openapi import MAX_ID
+from content.locales import canonical
 
 COUNTRY_CODE = ma.validate.Regexp(r"^[A-Za-z]{2}$")
 # A web address, by one pattern that validates it and documents it (as `pattern`): a
@@ -64,8 +64,11 @@ class QueryArgs(ma.Schema):
         unknown = ma.EXCLUDE
 
     lang = ma.fields.String(
-        validate=ma.validate.OneOf(KNOWN_LOCALES),
-        metadata={"description": "Answer in this language; wins over Accept-Language"},
+        validate=lambda value: canonical(value) is not None,
+        metadata={
+            "description": "Answer in this language (any case, `-` or `_`: `uz-Cyrl`, "
+            "`kk_latn`); wins over Accept-Language"
+        },
     )
 
 
