@@ -152,6 +152,8 @@ class DerivedTranslations(NullTranslations):
     # Flask-Babel's names
     ugettext = gettext
     ungettext = ngettext
+    upgettext = pgettext
+    unpgettext = npgettext
 
 
 @cache

@@ -21,9 +21,10 @@ The rules are the official ones:
 - Uzbek: the Latin alphabet of 1995 (Cabinet of Ministers, 24 August 1995; UNGEGN's table):
   oʻ ў, gʻ ғ, sh ш, ch ч, ʼ ъ, h ҳ, x х, q қ, j ж; yo ё, yu ю, ya я, ye е (but «yoʻ» is
   йў); e is э at the start of a word and after a vowel, е elsewhere; ts is ц in loanwords
-  («deklaratsiya» декларация) but тс where the conditional suffix -sa follows a stem in t
-  («ketsa» кетса). Russian loanwords that Uzbek Latin spells without ь or with я/ё after a
-  consonant («sentabr» сентябрь, «obyekt» объект) come from the exceptions file.
+  («deklaratsiya» декларация) but тс where a suffix in s (-sa, -siz, -sin) follows a stem
+  in t («ketsa» кетса, «retseptsiz» рецептсиз). Russian loanwords that Uzbek Latin
+  spells without ь or with я/ё after a consonant («sentabr» сентябрь, «obyekt» объект)
+  come from the exceptions file.
 - Kazakh: the Latin alphabet presented to the National Commission on 28 January 2021:
   ә ä, ғ ğ, қ q, ң ñ, ө ö, ұ ū, ү ü, ш ş, ч ç, ы y, і ı (capital I), и and й i (capital İ),
   һ and х h, ц ts, щ ş, ю iu, я ia, ё io; ъ and ь are dropped.
@@ -116,8 +117,10 @@ _UZ_LETTERS = {
 }  # fmt: skip
 _UZ_DIGRAPHS = {"oʻ": "ў", "gʻ": "ғ", "sh": "ш", "ch": "ч", "yo": "ё", "yu": "ю", "ya": "я"}
 _UZ_VOWELS = set("aeiouʻ")
-#: what follows a stem in t when the s starts the conditional suffix -sa (ketsa кетса)
-_UZ_CONDITIONAL = re.compile(r"a(?:m|ng|k|ngiz|lar|ngizlar|ydi|chi)?$")
+#: what follows a stem in t when the s starts a suffix: the conditional -sa (ketsa кетса),
+#: -siz (retseptsiz рецептсиз, ruxsatsiz рухсатсиз), the imperative -sin (ketsin кетсин);
+#: loanwords with ц go on otherwise (deklaratsiya, meditsina)
+_UZ_CONDITIONAL = re.compile(r"a(?:m|ng|k|ngiz|lar|ngizlar|ydi|chi)?$|iz|in(?:lar)?$")
 
 
 def fold_uzbek(text: str) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.i18n import negotiate
 from content.checkpoints.models import Reason, State
-from content.locales import has_latin
+from content.locales import has_latin, translations
 from content.scripts import PROTECTED, uz_kept_in_latin
 from content.seed import loader
 from push import messages
@@ -51,7 +51,7 @@ def _prose(value: Any, key: str = "") -> Iterator[str]:
     elif isinstance(value, str) and _PROSE_KEYS.search(key):
         text = PROTECTED.sub("", _TAG.sub("", value))
         for name in _OWN_NAMES:
-            text = re.sub(rf"\b{re.escape(name)}\b", "", text)
+            text = re.sub(rf"\b{re.escape(name)}\b", "", text, flags=re.IGNORECASE)
         yield text
 
 
@@ -65,6 +65,21 @@ def assert_one_script(answer: Any, locale: str) -> None:
             assert not has_latin(text), text
         else:
             assert not _CYRILLIC.search(text), text
+
+
+@pytest.mark.parametrize(("locale", "base"), [("uz-Cyrl", "uz"), ("kk-Latn", "kk")])
+def test_every_catalog_message_is_in_one_script(locale: str, base: str) -> None:
+    """Errors, labels, push sentences: every message of the base catalog, as the derived
+    locale serves it."""
+    catalog = translations(base)._catalog  # type: ignore[attr-defined]
+    derived = translations(locale)
+    texts = []
+    for msgid in catalog:
+        if not msgid or isinstance(msgid, tuple):
+            continue
+        texts.append(derived.gettext(msgid))
+    assert len(texts) > 400
+    assert_one_script({"text": texts}, locale)
 
 
 @pytest.mark.parametrize(

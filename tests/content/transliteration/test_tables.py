@@ -39,7 +39,8 @@ def test_kazakh_cyrillic_to_the_2021_latin_matches_every_pair() -> None:
     [
         # the conditional -sa after a stem in t is тс, a loanword's ts is ц
         ("Agar navbat oʻtsa yoki ketsa", "Агар навбат ўтса ёки кетса"),
-        ("deklaratsiya, retsept", "декларация, рецепт"),
+        ("deklaratsiya, retsept, meditsina", "декларация, рецепт, медицина"),
+        ("Retseptsiz, ruxsatsiz; ketsin", "Рецептсиз, рухсатсиз; кетсин"),
         # yoʻ is йў, not ёʻ; e after a vowel is э
         ("Yoʻl yopiq, aeroport", "Йўл ёпиқ, аэропорт"),
         # any apostrophe typed for oʻ, gʻ and the tutuq belgisi
