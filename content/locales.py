@@ -146,8 +146,8 @@ class DerivedTranslations(NullTranslations):
     def pgettext(self, context: str, message: str) -> str:
         return derive(str(self.base.pgettext(context, message)), self.locale)
 
-    def npgettext(self, context: str, msgid1: str, msgid2: str, n: int) -> str:
-        return derive(self.base.npgettext(context, msgid1, msgid2, n), self.locale)
+    def npgettext(self, context: str, singular: str, plural: str, num: int) -> str:
+        return derive(self.base.npgettext(context, singular, plural, num), self.locale)
 
     # Flask-Babel's names
     ugettext = gettext
