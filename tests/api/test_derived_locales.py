@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from api.i18n import negotiate
+from content.accounts.models import Role
 from content.checkpoints.models import Reason, State
 from content.locales import has_latin, translations
 from content.scripts import PROTECTED, uz_kept_in_latin
@@ -217,3 +218,18 @@ def test_a_device_chooses_uzbek_in_cyrillic(client: FlaskClient) -> None:
     )
     assert changed.status_code == 200, changed.get_json()
     assert changed.get_json()["locale"] == "kk-Latn"
+
+
+def test_editors_write_the_stored_languages_only(client: FlaskClient, login: Any) -> None:
+    """uz-Cyrl and kk-Latn are generated: an editor's text for them is refused."""
+    translations = {
+        **factories.campaign_translations(),
+        "uz-Cyrl": {"title": "Сарлавҳа", "summary": "Қисқача", "body": "Матн"},
+    }
+    response = client.post(
+        "/v1/admin/campaigns",
+        json={"slug": "derived", "countries": ["UZ"], "translations": translations},
+        headers=login(Role.EDITOR),
+    )
+    assert response.status_code == 422
+    assert "uz-Cyrl" in str(response.get_json()["errors"])
