@@ -7,7 +7,8 @@ surely as one committed to a file:
 
 - glossary: the key customs terms in each language (locales/glossary.toml);
 - script: no Latin letters in Cyrillic texts and no Cyrillic in Latin ones, no word that
-  mixes scripts;
+  mixes scripts; the same for what uz-Cyrl and kk-Latn readers get, transliterated from
+  uz and kk;
 - source: https only, no proxy, mirror or aggregator, no internal names (e-queue booking
   addresses too);
 - date_precision: every customs rule says how exact its `effective_from` is;
@@ -39,12 +40,14 @@ from content.checkpoints.checks import (
 from content.checkpoints.models import Checkpoint, EqueueFact
 from content.customs.models import DATE_PRECISIONS, CustomsRule, Substance
 from content.glossary import Text, catalog_texts, check_glossary
-from content.locales import KNOWN_LOCALES
+from content.locales import DERIVED_LOCALES, KNOWN_LOCALES, derive
 from content.sources import check_sources
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
-CYRILLIC_LOCALES = ("ru", "kk", "ky", "tg")
-LATIN_LOCALES = ("en", "uz", "tk")
+CYRILLIC_LOCALES = ("ru", "kk", "ky", "tg", "uz-Cyrl")
+LATIN_LOCALES = ("en", "uz", "tk", "kk-Latn")
+#: each stored language read in another script, and that script's locale
+_DERIVED_FROM = {base: derived for derived, base in DERIVED_LOCALES.items()}
 
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
@@ -229,9 +232,17 @@ def check_script(where: str, locale: str, kind: str, text: str) -> list[Problem]
                 and part not in TECHNICAL_NAMES
             ):
                 problems.append(Problem("script", where, f"{locale}: Latin «{part}»"))
-            elif locale in LATIN_LOCALES and cyrillic and kind == "name":
+            elif locale in LATIN_LOCALES and cyrillic and (kind == "name" or locale == "kk-Latn"):
                 problems.append(Problem("script", where, f"{locale}: Cyrillic «{part}»"))
     return problems
+
+
+def _check_derived_script(where: str, locale: str, kind: str, text: str) -> list[Problem]:
+    """A uz or kk text as uz-Cyrl or kk-Latn readers get it, in their script."""
+    derived = _DERIVED_FROM.get(locale)
+    if derived is None:
+        return []
+    return check_script(where, derived, kind, derive(text, derived))
 
 
 def check_languages(facts: Facts) -> list[Problem]:
@@ -300,8 +311,10 @@ def run(facts: Facts, *, catalogs: bool = False) -> list[Problem]:
     messages = list(catalog_texts()) if catalogs else []
     for where, locale, kind, text in _texts(facts):
         problems += check_script(where, locale, kind, text)
+        problems += _check_derived_script(where, locale, kind, text)
     for message in messages:
         problems += check_script(message.where, message.locale, "prose", message.text)
+        problems += _check_derived_script(message.where, message.locale, "prose", message.text)
     problems += [
         Problem("glossary", p.where, f"{p.locale}: {p.message}")
         for p in check_glossary([*texts, *messages])

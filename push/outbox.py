@@ -19,7 +19,7 @@ from content.accounts.service import Actor
 from content.checkpoints.models import Checkpoint, Direction, Lane, Reason, State
 from content.db import utcnow
 from content.errors import N_, FieldProblem, Invalid
-from content.locales import KNOWN_LOCALES
+from content.locales import KNOWN_LOCALES, SERVED_LOCALES, base_locale, derive
 from push import messages, topics
 from push.models import (
     Broadcast,
@@ -535,10 +535,12 @@ def create_broadcast(
     )
     session.add(broadcast)
     session.flush()
-    for locale in KNOWN_LOCALES:
+    # editors write the stored languages; uz-Cyrl and kk-Latn devices get theirs transliterated
+    for locale in SERVED_LOCALES:
+        written = texts[base_locale(locale)]
         notification = messages.broadcast(
-            texts[locale]["title"],
-            texts[locale]["body"],
+            derive(written["title"], locale),
+            derive(written["body"], locale),
             key=f"broadcast-{broadcast.id}",
             data={"type": "broadcast", "broadcast": str(broadcast.id)},
         )
@@ -593,7 +595,7 @@ def audience_size(session: Session, target: str, target_id: str | None) -> dict[
         query = query.join(Follow, Follow.device_id == Device.id).where(
             Follow.checkpoint_id == target_id
         )
-    counts = dict.fromkeys(KNOWN_LOCALES, 0)
+    counts = dict.fromkeys(SERVED_LOCALES, 0)
     for locale, _ in set(session.execute(query)):
         counts[locale] = counts.get(locale, 0) + 1
     return counts

@@ -12,7 +12,7 @@ from api.i18n import current_locale
 from content.customs import checker
 from content.customs.labels import REASON_TEXTS, VERDICT_TEXTS
 from content.customs.models import CustomsRule, Substance
-from content.locales import format_money, format_quantity, pick
+from content.locales import cldr_locale, derive, format_money, format_quantity, pick
 
 _CLDR_UNITS = {
     "l": "volume-liter",
@@ -28,7 +28,7 @@ def format_amount(quantity: float | None, unit: str | None, locale: str) -> str 
         return None
     if unit in _CLDR_UNITS:
         return format_quantity(quantity, _CLDR_UNITS[unit], locale)
-    count = format_decimal(quantity, locale=locale)
+    count = derive(format_decimal(quantity, locale=cldr_locale(locale)), locale)
     if unit == "packs":
         return ngettext("%(num)s pack", "%(num)s packs", int(quantity)) % {"num": count}
     return ngettext("%(num)s piece", "%(num)s pieces", int(quantity)) % {"num": count}
@@ -92,9 +92,9 @@ def present_verdict(index: int, item: checker.Item, verdict: checker.ItemVerdict
     params = dict(verdict.params)
     rule = verdict.rules[0] if verdict.rules else None
     if verdict.substance is not None and params.get("max") is not None:
-        params["limit"] = format_amount(
-            params["max"], params.get("unit"), locale
-        ) or format_decimal(params["max"], locale=locale)
+        params["limit"] = format_amount(params["max"], params.get("unit"), locale) or derive(
+            format_decimal(params["max"], locale=cldr_locale(locale)), locale
+        )
     if "limit" in params and rule is not None:
         params["limit"] = limit_text(rule, locale) or params["limit"]
         if "total" in params and rule.limit_currency:

@@ -13,9 +13,10 @@ from werkzeug.exceptions import ServiceUnavailable
 
 from api.cache import cached_read
 from api.db import get_db
-from api.i18n import KNOWN_LOCALES, native_name
+from api.i18n import native_name
 from api.routes import declare_errors, declare_not_modified
 from api.schemas.common import HealthOut, LocaleListOut, ReadyOut
+from content.locales import SERVED_LOCALES
 
 blp = Blueprint("meta", __name__, description="Supported languages and health checks.")
 
@@ -28,7 +29,7 @@ class Locales(MethodView):
     def get(self) -> dict[str, Any]:
         """The languages the service answers in, each named in itself"""
         return {
-            "items": [{"code": code, "name": native_name(code)} for code in KNOWN_LOCALES],
+            "items": [{"code": code, "name": native_name(code)} for code in SERVED_LOCALES],
             "default": current_app.config["SETTINGS"].default_locale,
         }
 

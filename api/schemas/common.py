@@ -6,8 +6,8 @@ from typing import Any
 
 import marshmallow as ma
 
-from api.i18n import KNOWN_LOCALES
 from api.openapi import MAX_ID
+from content.locales import SERVED_LOCALES, canonical
 
 COUNTRY_CODE = ma.validate.Regexp(r"^[A-Za-z]{2}$")
 # A web address, by one pattern that validates it and documents it (as `pattern`): a
@@ -57,6 +57,18 @@ class VersionIn(StrictSchema):
     version = WholeNumber(required=True, validate=ma.validate.Range(min=1, max=MAX_ID))
 
 
+class ServedLocale(ma.validate.OneOf):
+    """One of the served locales, in any case and with `-` or `_` (``uz_cyrl``), as
+    negotiation reads it."""
+
+    def __init__(self) -> None:
+        super().__init__(SERVED_LOCALES)
+
+    def __call__(self, value: Any) -> Any:
+        super().__call__(canonical(value) or value if isinstance(value, str) else value)
+        return value
+
+
 class QueryArgs(ma.Schema):
     """Query arguments. `lang` is read by locale negotiation; other unknown ones are ignored."""
 
@@ -64,8 +76,11 @@ class QueryArgs(ma.Schema):
         unknown = ma.EXCLUDE
 
     lang = ma.fields.String(
-        validate=ma.validate.OneOf(KNOWN_LOCALES),
-        metadata={"description": "Answer in this language; wins over Accept-Language"},
+        validate=ServedLocale(),
+        metadata={
+            "description": "Answer in this language (any case, `-` or `_`: `uz-Cyrl`, "
+            "`kk_latn`); wins over Accept-Language"
+        },
     )
 
 

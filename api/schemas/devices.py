@@ -6,7 +6,7 @@ import marshmallow as ma
 
 from api.schemas.common import StrictSchema, WholeNumber
 from content.checkpoints.models import Direction, Lane
-from content.locales import KNOWN_LOCALES
+from content.locales import SERVED_LOCALES
 from push.models import Platform
 
 CLOCK = ma.validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -35,7 +35,7 @@ class DeviceIn(StrictSchema):
         },
     )
     platform = ma.fields.Enum(Platform, by_value=True, required=True)
-    locale = ma.fields.String(required=True, validate=ma.validate.OneOf(KNOWN_LOCALES))
+    locale = ma.fields.String(required=True, validate=ma.validate.OneOf(SERVED_LOCALES))
     app_version = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=32))
 
     @ma.validates_schema
@@ -68,7 +68,7 @@ class DevicePatchIn(StrictSchema):
         load_only=True,
         metadata={"description": "The Firebase installation ID"},
     )
-    locale = ma.fields.String(validate=ma.validate.OneOf(KNOWN_LOCALES))
+    locale = ma.fields.String(validate=ma.validate.OneOf(SERVED_LOCALES))
     app_version = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=32))
     timezone = ma.fields.String(
         allow_none=True,

@@ -43,7 +43,7 @@ from content.errors import (
     NotFound,
     PreconditionFailed,
 )
-from content.locales import KNOWN_LOCALES, fallback_chain
+from content.locales import DERIVED_LOCALES, KNOWN_LOCALES, derive, fallback_chain
 
 #: the region's six languages: a campaign is complete when each has these fields
 REGION_LOCALES = ("kk", "ru", "uz", "ky", "tg", "tk")
@@ -129,7 +129,7 @@ def render_markdown(source: str) -> str:
 @dataclass(frozen=True)
 class Localized:
     campaign: Campaign
-    translation: CampaignTranslation
+    translation: CampaignTranslation | DerivedTranslation
     #: the locale actually served, after falling back
     locale: str
 
@@ -190,11 +190,44 @@ def _demo_label_problems(campaign: Campaign) -> list[FieldProblem]:
     ]
 
 
+@dataclass(frozen=True)
+class DerivedTranslation:
+    """A translation read in a derived locale (uz-Cyrl from uz): its texts transliterated
+    when read, never stored; the link and the image are the base translation's."""
+
+    title: str
+    summary: str
+    body: str
+    image_alt: str
+    cta_label: str | None
+    cta_url: str | None
+    image_id: int | None
+
+    @classmethod
+    def of(cls, translation: CampaignTranslation, locale: str) -> DerivedTranslation:
+        def text(value: str | None) -> str | None:
+            return None if value is None else derive(value, locale)
+
+        return cls(
+            title=derive(translation.title, locale),
+            summary=derive(translation.summary, locale),
+            body=derive(translation.body, locale),
+            image_alt=derive(translation.image_alt or "", locale),
+            cta_label=text(translation.cta_label),
+            cta_url=translation.cta_url,
+            image_id=translation.image_id,
+        )
+
+
 def localize(campaign: Campaign, locale: str) -> Localized | None:
-    """The complete translation for the locale, or the next one along its fallback chain."""
+    """The complete translation for the locale, or the next one along its fallback chain.
+    A derived locale (uz-Cyrl) reads its base language's (uz) in its own script."""
+    base = DERIVED_LOCALES.get(locale)
     for code in fallback_chain(locale):
         translation = campaign.translations.get(code)
         if translation and all(getattr(translation, f).strip() for f in REQUIRED_FIELDS):
+            if code == base:
+                return Localized(campaign, DerivedTranslation.of(translation, locale), locale)
             return Localized(campaign, translation, code)
     return None
 

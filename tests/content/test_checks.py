@@ -77,6 +77,16 @@ def _uzbek_quote_mark(f: checks.Facts) -> None:
     _checkpoint(f, "uz-dustlik")["name"]["uz"] = "Do‘stlik"
 
 
+def _foreign_letter_in_uzbek(f: checks.Facts) -> None:
+    """Fine in Uzbek Latin, but «é» has no Cyrillic letter: uz-Cyrl would read «Кафé»."""
+    _checkpoint(f, "uz-dustlik")["name"]["uz"] = "Doʻstlik Café"
+
+
+def _tajik_letter_in_kazakh(f: checks.Facts) -> None:
+    """Cyrillic Kazakh has no «ӯ»: kk-Latn would keep it."""
+    _checkpoint(f, "kz-kordai")["name"]["kk"] = "Қордӯй"
+
+
 def _turkmen_missing(f: checks.Facts) -> None:
     del _checkpoint(f, "kz-kordai")["name"]["tk"]
 
@@ -91,6 +101,8 @@ BREAKAGES: dict[str, tuple[Callable[[checks.Facts], None], tuple[str, str]]] = {
     "demo-unlabelled": (_demo_unlabelled, ("demo_label", "seed: campaign")),
     "uzbek-quote-mark": (_uzbek_quote_mark, ("script", "seed: checkpoint uz-dustlik name")),
     "language-missing": (_turkmen_missing, ("languages", "seed: checkpoint kz-kordai name")),
+    "not-in-uz-cyrl": (_foreign_letter_in_uzbek, ("script", "seed: checkpoint uz-dustlik name")),
+    "not-in-kk-latn": (_tajik_letter_in_kazakh, ("script", "seed: checkpoint kz-kordai name")),
 }
 
 
