@@ -27,7 +27,7 @@ Rows (the targets are the issues'):
   - p50 of the list's uncached render, the first request in each language after a write,
     from the app's own request log (an absolute figure: nothing renders it to compare),
     timed from the cache middleware's start, which now renders it before Flask
-  - the size of `fields=summary` gzipped, the largest of the seven languages
+  - the size of `fields=summary` gzipped, the largest of the served languages
   - the share of 304s for conditional GETs of the list, the campaigns and a detail with
     ETags 2 minutes old, no write in between, from both workers
 
@@ -67,8 +67,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
-from faults import servers  # noqa: E402  # after the path is set
 from content.locales import SERVED_LOCALES  # noqa: E402
+from faults import servers  # noqa: E402  # after the path is set
 from faults.servers import flask, free_port  # noqa: E402
 
 #: every served language, Kazakh first (the figures "kk alone" read the first)
@@ -688,7 +688,9 @@ def render_rows(rendered: dict[str, float]) -> list[dict[str, Any]]:
 
 
 def summary_row(sizes: dict[str, dict[str, Any]]) -> dict:
-    figure = "GET /v1/checkpoints?fields=summary, gzipped, the largest of the 7 languages"
+    figure = (
+        f"GET /v1/checkpoints?fields=summary, gzipped, the largest of the {len(LOCALES)} languages"
+    )
     refused = [
         f"{locale} {size['status']}" for locale, size in sizes.items() if "bytes" not in size
     ]
