@@ -42,7 +42,9 @@ class TranslationStatusOut(ma.Schema):
         }
     )
     reference = ma.fields.Boolean(metadata={"description": "Whether it is the reference"})
-    fields = ma.fields.Dict(
+    by_field = ma.fields.Dict(
+        data_key="fields",
+        attribute="fields",
         keys=ma.fields.String(),
         values=ma.fields.String(metadata={"enum": STATUSES}),
         metadata={

@@ -170,7 +170,7 @@ def outdated(
     return {key: dict(by_locale) for key, by_locale in found.items()}
 
 
-def keys_outdated_in(kind: str, locale: str) -> Select[tuple[str]]:
+def keys_outdated_in(kind: str, locale: str) -> Select[str]:
     """The keys of the items of a kind with an outdated field in a language, as a select
     for `in_()`."""
     return select(TranslationState.item_key).where(
@@ -281,21 +281,20 @@ def record_save(
             for locale in TRACKED_LOCALES:
                 if locale == reference or locale in written or not after[locale][field].strip():
                     continue
-                row = rows.get((locale, field))
+                found = rows.get((locale, field))
                 if minor_edit:
-                    if row is None:  # a draft from before statuses were kept stays one
-                        row = _new_row(session, rows, kind, key, locale, field, actor)
-                    row.confirmed_reference = new_reference
+                    # a draft from before statuses were kept stays one
+                    kept = found or _new_row(session, rows, kind, key, locale, field, actor)
+                    kept.confirmed_reference = new_reference
                     continue
-                baseline = row.confirmed_reference if row is not None else None
+                baseline = found.confirmed_reference if found is not None else None
                 if baseline is None:
                     baseline = old_reference
                 if baseline != new_reference:
-                    if row is None:
-                        row = _new_row(session, rows, kind, key, locale, field, actor)
-                    row.status = TranslationStatus.OUTDATED
-                    row.confirmed_reference = baseline
-                    row.changed_at = utcnow()
+                    stale = found or _new_row(session, rows, kind, key, locale, field, actor)
+                    stale.status = TranslationStatus.OUTDATED
+                    stale.confirmed_reference = baseline
+                    stale.changed_at = utcnow()
         for locale in written:
             if locale == reference and minor_edit and (locale, field) in rows:
                 continue  # a minor edit leaves the reference's own status as it was
@@ -441,12 +440,14 @@ def _new_row(
 
 # -- showing what changed -----------------------------------------------------------
 
-_TOKENS = re.compile(r"\s+|[^\s]+")
+#: words, runs of punctuation and runs of space, each a token of the diff
+_TOKENS = re.compile(r"\s+|\w+|[^\w\s]+")
 
 
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     """Word by word, how `old` became `new`: ("equal" | "del" | "ins", text) pieces, in
-    order (plain text: the page escapes it)."""
+    order, each change's removed words before its added ones (plain text: the page escapes
+    it). Space alone between two changes belongs to them."""
     a, b = _TOKENS.findall(old), _TOKENS.findall(new)
     pieces: list[tuple[str, str]] = []
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
@@ -458,7 +459,25 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
             pieces.append(("del", "".join(a[i1:i2])))
         if j2 > j1:
             pieces.append(("ins", "".join(b[j1:j2])))
-    return pieces
+    # a change, then a space, then a change: one change
+    for i in range(1, len(pieces) - 1):
+        piece, text = pieces[i]
+        between_changes = pieces[i - 1][0] != "equal" and pieces[i + 1][0] != "equal"
+        if piece == "equal" and not text.strip() and between_changes:
+            pieces[i] = ("both", text)
+    merged: list[tuple[str, str]] = []
+    run: dict[str, str] = {"del": "", "ins": ""}
+    for piece, text in [*pieces, ("equal", "")]:
+        if piece == "equal":
+            merged.extend((kind, run[kind]) for kind in ("del", "ins") if run[kind])
+            run = {"del": "", "ins": ""}
+            if text:
+                merged.append(("equal", text))
+            continue
+        for kind in ("del", "ins"):
+            if piece in (kind, "both"):
+                run[kind] += text
+    return merged
 
 
 def present(states: Mapping[str, LanguageState]) -> dict[str, Any]:
