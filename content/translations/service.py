@@ -251,8 +251,9 @@ def record_save(
     - a field whose text changed becomes `draft` (`missing` when emptied), remembering the
       reference text it was written against;
     - a changed reference field makes that field `outdated` in every other language that
-      has text for it and did not change it in the same save, unless `minor_edit`: then
-      statuses stay and the reference text they count as confirmed against is the new one;
+      has text for it and did not change it in the same save, unless `minor_edit` (or the
+      reference had no text for it before): then statuses stay and the reference text they
+      count as confirmed against is the new one;
     - a new reference language (`before_reference` differs) outdates nothing: the other
       languages count as confirmed against its texts, keeping their statuses.
     """
@@ -278,11 +279,14 @@ def record_save(
             locale for locale in TRACKED_LOCALES if before[locale][field] != after[locale][field]
         ]
         if new_reference != old_reference:
+            # a reference text written for the first time has no earlier meaning that a
+            # translation written before it could be out of step with: as a minor edit
+            first_written = not old_reference.strip()
             for locale in TRACKED_LOCALES:
                 if locale == reference or locale in written or not after[locale][field].strip():
                     continue
                 found = rows.get((locale, field))
-                if minor_edit:
+                if minor_edit or first_written:
                     # a draft from before statuses were kept stays one
                     kept = found or _new_row(session, rows, kind, key, locale, field, actor)
                     kept.confirmed_reference = new_reference

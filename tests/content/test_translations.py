@@ -101,6 +101,26 @@ def test_an_unchanged_text_changes_no_status(session: Session) -> None:
     assert translations.statuses(session, campaign)["tg"].status == UP_TO_DATE
 
 
+def test_a_reference_written_after_a_translation_does_not_outdate_it(
+    session: Session,
+) -> None:
+    campaign = campaigns.create(
+        session,
+        actor=EDITOR,
+        slug="kazakh-first",
+        fields={
+            "translations": {"kk": {"title": "Тақырып", "summary": "Қысқаша", "body": "Мәтін"}}
+        },
+    )
+    _update(session, campaign, {"ru": {"title": "Заголовок", "summary": "Кратко", "body": "Текст"}})
+    title = _field(session, campaign, "kk", "title")
+    assert (title.status, title.confirmed_reference) == (DRAFT, "Заголовок")
+    _update(session, campaign, {"ru": {"title": "Новый заголовок"}})
+    title = _field(session, campaign, "kk", "title")
+    assert title.status == OUTDATED
+    assert title.reference_diff() == [("del", "Заголовок"), ("ins", "Новый заголовок")]
+
+
 def test_a_minor_edit_keeps_statuses_and_moves_what_they_were_confirmed_against(
     session: Session,
 ) -> None:
