@@ -267,10 +267,7 @@ class AdminCampaign(MethodView):
         return _change(slug, EDITORS, campaigns.update, if_match=True, fields=body)
 
 
-TRACKED = ",".join(translations.TRACKED_LOCALES)
-
-
-@blp.route(f"/admin/campaigns/<string:slug>/translations/<any({TRACKED}):locale>/confirm")
+@blp.route("/admin/campaigns/<string:slug>/translations/<string:locale>/confirm")
 class AdminCampaignConfirm(MethodView):
     @commits
     @blp.response(200, CampaignAdminOut)
@@ -282,12 +279,13 @@ class AdminCampaignConfirm(MethodView):
         against the reference text as it is now; needs If-Match
 
         ---
-        409 for the reference language itself, or a language with no text.
+        `locale` is one of en, ru, kk, ky, uz, tg, tk (404 otherwise). 409 for the
+        reference language itself, or a language with no text.
         """
         return _change(slug, EDITORS, campaigns.confirm_translation, if_match=True, locale=locale)
 
 
-@blp.route(f"/admin/campaigns/<string:slug>/translations/<any({TRACKED}):locale>/review")
+@blp.route("/admin/campaigns/<string:slug>/translations/<string:locale>/review")
 class AdminCampaignReview(MethodView):
     @commits
     @blp.response(200, CampaignAdminOut)
@@ -299,7 +297,8 @@ class AdminCampaignReview(MethodView):
 
         ---
         Publishers and admins may review any text; an editor only one that someone else
-        last wrote or confirmed (403 otherwise). 409 for a language with no text.
+        last wrote or confirmed (403 otherwise). `locale` is one of en, ru, kk, ky, uz, tg,
+        tk (404 otherwise). 409 for a language with no text.
         """
         return _change(slug, EDITORS, campaigns.review_translation, if_match=True, locale=locale)
 

@@ -226,10 +226,7 @@ class AdminRule(MethodView):
         return present_rule(rule)
 
 
-TRACKED = ",".join(translations.TRACKED_LOCALES)
-
-
-@blp.route(f"/admin/customs/rules/<string:key>/translations/<any({TRACKED}):locale>/confirm")
+@blp.route("/admin/customs/rules/<string:key>/translations/<string:locale>/confirm")
 class AdminRuleConfirm(MethodView):
     @commits
     @blp.response(200, RuleAdminOut)
@@ -241,8 +238,9 @@ class AdminRuleConfirm(MethodView):
         confirmed against the reference text as it is now; needs If-Match
 
         ---
-        The rule's version (its ETag) stays: no new version is made. 409 for the reference
-        language itself, or a language with no text.
+        The rule's version (its ETag) stays: no new version is made. `locale` is one of
+        en, ru, kk, ky, uz, tg, tk (404 otherwise). 409 for the reference language itself,
+        or a language with no text.
         """
         actor = require_role(*EDITORS)
         rule = customs.confirm_translation(
@@ -251,7 +249,7 @@ class AdminRuleConfirm(MethodView):
         return present_admin_rule(rule), 200, {"ETag": version_etag(rule.version)}
 
 
-@blp.route(f"/admin/customs/rules/<string:key>/translations/<any({TRACKED}):locale>/review")
+@blp.route("/admin/customs/rules/<string:key>/translations/<string:locale>/review")
 class AdminRuleReview(MethodView):
     @commits
     @blp.response(200, RuleAdminOut)
@@ -263,7 +261,8 @@ class AdminRuleReview(MethodView):
 
         ---
         Publishers and admins may review any text; an editor only one that someone else
-        last wrote or confirmed (403 otherwise). 409 for a language with no text.
+        last wrote or confirmed (403 otherwise). `locale` is one of en, ru, kk, ky, uz, tg,
+        tk (404 otherwise). 409 for a language with no text.
         """
         actor = require_role(*EDITORS)
         rule = customs.review_translation(

@@ -41,7 +41,7 @@ from content.accounts.service import Actor
 from content.campaigns.models import Campaign, CampaignStatus
 from content.customs.models import CustomsRule
 from content.db import utcnow
-from content.errors import N_, Conflict, FieldProblem, Forbidden, Invalid
+from content.errors import N_, Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from content.translations.models import TranslationState, TranslationStatus
 
 Item = Campaign | CustomsRule
@@ -340,6 +340,7 @@ def mark_written(
 def confirm(session: Session, item: Item, locale: str, *, actor: Actor) -> list[str]:
     """Confirm a translation: the language's fields that have text become `up_to_date`,
     confirmed against the reference text as it is now. Returns the fields confirmed."""
+    _check_locale(locale)
     if locale == item.reference_locale:
         raise Conflict(
             N_("This is the reference language: there is nothing to confirm it against.")
@@ -351,6 +352,7 @@ def review(session: Session, item: Item, locale: str, *, actor: Actor) -> list[s
     """Mark a language reviewed: its fields that have text become `reviewed` (confirmed
     against the reference text as it is now). A publisher may review any text; an editor
     only text that someone else last wrote or confirmed."""
+    _check_locale(locale)
     kind, key = kind_of(item), key_of(item)
     if actor.role not in PUBLISHERS:
         rows = _rows(session, kind, [key]).get(key, {})
@@ -364,7 +366,6 @@ def review(session: Session, item: Item, locale: str, *, actor: Actor) -> list[s
 def _settle(
     session: Session, item: Item, locale: str, status: TranslationStatus, actor: Actor
 ) -> list[str]:
-    check_reference_locale(locale, "locale")
     kind, key = kind_of(item), key_of(item)
     current = texts(item)
     reference = item.reference_locale
@@ -383,6 +384,11 @@ def _settle(
         raise Conflict(N_("This language has no text yet: there is nothing to confirm."))
     session.flush()
     return settled
+
+
+def _check_locale(locale: str) -> None:
+    if locale not in TRACKED_LOCALES:
+        raise NotFound(N_("Unknown language."))
 
 
 def forget(session: Session, kind: str, key: str) -> None:

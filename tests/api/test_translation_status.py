@@ -113,7 +113,10 @@ def test_confirm_and_review_need_if_match(client: FlaskClient, login: Login) -> 
         f"{CAMPAIGN}/translations/ru/confirm", headers={**editor, "If-Match": etag}
     )
     assert reference.status_code == 409
-    assert client.post(f"{CAMPAIGN}/translations/fr/confirm", headers=editor).status_code == 404
+    unknown = client.post(
+        f"{CAMPAIGN}/translations/fr/confirm", headers={**editor, "If-Match": etag}
+    )
+    assert unknown.status_code == 404
     review = f"{CAMPAIGN}/translations/tg/review"
     assert client.post(review, headers={**editor, "If-Match": etag}).status_code == 403
     publisher = login(Role.PUBLISHER, "KG")
