@@ -32,7 +32,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from content import versions
@@ -263,6 +263,7 @@ def record_save(
     rows = _rows(session, kind, [key]).get(key, {})
     empty: Texts = {locale: dict.fromkeys(FIELDS[kind], "") for locale in TRACKED_LOCALES}
     before = before or empty
+    reference_before = before[reference]
     if before_reference is not None and before_reference != reference:
         for (locale, field), row in rows.items():
             if locale == reference:
@@ -271,10 +272,10 @@ def record_save(
                     row.status = TranslationStatus.DRAFT
             else:
                 row.confirmed_reference = after[reference][field]
-        before = {**before, reference: after[reference]}  # no reference change to spread
+        reference_before = after[reference]  # no reference change to spread
     for field in FIELDS[kind]:
         new_reference = after[reference][field]
-        old_reference = before[reference][field]
+        old_reference = reference_before[field]
         written = [
             locale for locale in TRACKED_LOCALES if before[locale][field] != after[locale][field]
         ]
@@ -389,15 +390,6 @@ def _settle(
 def _check_locale(locale: str) -> None:
     if locale not in TRACKED_LOCALES:
         raise NotFound(N_("Unknown language."))
-
-
-def forget(session: Session, kind: str, key: str) -> None:
-    """Drop an item's statuses (when the item itself is gone)."""
-    session.execute(
-        delete(TranslationState).where(
-            TranslationState.kind == kind, TranslationState.item_key == key
-        )
-    )
 
 
 def _written(

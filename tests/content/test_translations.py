@@ -204,6 +204,7 @@ def test_a_missing_required_field_makes_the_language_missing(session: Session) -
 
 def test_a_new_reference_language_outdates_nothing(session: Session) -> None:
     campaign = _campaign(session)
+    translations.review(session, campaign, "en", actor=PUBLISHER)
     campaigns.update(
         session,
         actor=EDITOR,
@@ -213,6 +214,10 @@ def test_a_new_reference_language_outdates_nothing(session: Session) -> None:
     )
     states = translations.statuses(session, campaign)
     assert states["en"].is_reference
+    # its text changed in the same save is a draft again; the rest stays reviewed
+    assert states["en"].fields["title"].status == DRAFT
+    assert states["en"].fields["summary"].status == REVIEWED
+    assert states["en"].fields["summary"].confirmed_reference is None
     assert states["ru"].status == DRAFT
     assert states["tg"].fields["title"].confirmed_reference == "New title"
     with pytest.raises(Invalid):
