@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import render_template, request, url_for
 
@@ -51,7 +52,7 @@ def translation_status() -> Any:
             c.reference_locale,
             campaign_states[c.slug],
             shown,
-            lambda code, slug=c.slug: url_for("console.campaign_edit", slug=slug, tab=code),
+            url_for("console.campaign_edit", slug=c.slug),
         )
         for c in found
     ]
@@ -63,7 +64,7 @@ def translation_status() -> Any:
             r.reference_locale,
             rule_states[r.key],
             shown,
-            lambda code, key=r.key: url_for("console.customs_rule", key=key, tab=code),
+            url_for("console.customs_rule", key=r.key),
         )
         for r in rules
         if not r.retired
@@ -88,12 +89,8 @@ def _row(
     reference_locale: str,
     states: dict[str, translations.LanguageState],
     shown: list[str],
-    link: Any,
+    page: str,
 ) -> Row:
-    return Row(
-        kind,
-        key,
-        label,
-        [(code, states[code].status, link(code)) for code in shown],
-        reference_locale,
-    )
+    """An item's row: each shown language's status, linked to its tab of the item's `page`."""
+    cells = [(code, states[code].status, f"{page}?{urlencode({'tab': code})}") for code in shown]
+    return Row(kind, key, label, cells, reference_locale)
