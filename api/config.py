@@ -123,6 +123,14 @@ class Settings:
             not in {"0", "false", "no"}
         )
     )
+    #: whether readers are served a translation with an outdated field (off: they get
+    #: the fallback language, as for a missing one)
+    translations_serve_outdated: bool = field(
+        default_factory=lambda: (
+            os.environ.get("TRANSLATIONS_SERVE_OUTDATED", "false").lower()
+            in {"1", "true", "yes", "on"}
+        )
+    )
     image_dir: str = field(
         default_factory=lambda: (
             os.environ.get("IMAGE_DIR") or str(PROJECT_ROOT / "instance" / "images")

@@ -23,10 +23,12 @@ from content.checkpoints.models import (
     StatusReport,
 )
 from content.customs.models import CustomsRule, ExchangeRate, Substance, SubstanceRule
+from content.translations.models import TranslationState
 from content.versions import DataVersion
 
 __all__ = [
     "DataVersion",
+    "TranslationState",
     "Agency",
     "AuditEntry",
     "AuthToken",

@@ -4,7 +4,8 @@ What every page shares is here: the blueprint, its sessions, CSRF and headers, t
 language, `signed_in`, `actor` and `saving`, the one way a page saves. The pages are
 `auth` (sign-in), `campaigns`, `board` (the border officers' board), `admin` (users,
 agencies, the audit log), `customs`, `moderation` (travellers' crowd reports) and
-`equeue` (e-queue facts); each imports from here, never from another page. Every form is
+`equeue` (e-queue facts) and `translations` (every item's translation status by
+language); each imports from here, never from another page. Every form is
 CSRF-protected; every change goes through the same services as the API, which write the
 audit log with the signed-in user as the actor.
 """
@@ -33,6 +34,9 @@ from content.accounts.models import Role, User
 from content.accounts.service import Actor
 from content.campaigns.labels import ACTION_LABELS, STATUS_LABELS
 from content.errors import DomainError, Invalid, PreconditionFailed
+from content.translations.labels import FIELD_LABELS as TS_FIELD_LABELS
+from content.translations.labels import LANGUAGE_NAMES
+from content.translations.labels import STATUS_LABELS as TS_LABELS
 
 blp = Blueprint(
     "console",
@@ -70,7 +74,16 @@ def init_app(app: Any) -> None:
     csrf.init_app(app)
     # the pages add their routes to the blueprint when imported: before it is registered.
     # Imported here, not at the top, since each of them imports this module.
-    from api.console import admin, auth, board, campaigns, customs, equeue, moderation  # noqa: F401
+    from api.console import (  # noqa: F401
+        admin,
+        auth,
+        board,
+        campaigns,
+        customs,
+        equeue,
+        moderation,
+        translations,
+    )
 
     app.register_blueprint(blp)
 
@@ -120,6 +133,9 @@ def _template_globals() -> dict[str, Any]:
         "ROLE_LABELS": ROLE_LABELS,
         "STATUS_LABELS": STATUS_LABELS,
         "ACTION_LABELS": ACTION_LABELS,
+        "TS_LABELS": TS_LABELS,
+        "TS_FIELD_LABELS": TS_FIELD_LABELS,
+        "LANGUAGE_NAMES": LANGUAGE_NAMES,
         "format_wait": lambda minutes: format_wait(minutes, current_locale()),
     }
 

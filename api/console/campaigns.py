@@ -19,6 +19,7 @@ from content.campaigns import service as campaigns
 from content.campaigns.labels import STATUS_LABELS
 from content.campaigns.models import CampaignStatus
 from content.errors import DomainError
+from content.translations import service as translations
 
 
 @blp.get("/campaigns")
@@ -74,7 +75,8 @@ def campaign_new() -> Any:
 def campaign_edit(slug: str) -> Any:
     db = get_session()
     campaign = _campaign_or_404(slug)
-    tab = request.args.get("tab", "ru") if request.args.get("tab") in KNOWN_LOCALES else "ru"
+    tab = request.args.get("tab", "") if request.args.get("tab") in KNOWN_LOCALES else ""
+    tab = tab or campaign.reference_locale
     status = 200
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
@@ -85,7 +87,7 @@ def campaign_edit(slug: str) -> Any:
         shown = {
             path: name
             for path, name in paths.items()
-            if path in ("priority", "countries") or name.startswith(f"{tab}-")
+            if path in ("priority", "countries", "reference_locale") or name.startswith(f"{tab}-")
         }
         stale = _(
             "Someone else saved this campaign after you opened it. Your changes are "
@@ -106,17 +108,67 @@ def campaign_edit(slug: str) -> Any:
         except Refused as refusal:
             campaign = _campaign_or_404(slug)
             errors, status = refusal.errors, refusal.status
-    reference = "en" if tab == "ru" else "ru"
+    return _edit_page(campaign, tab, form=request.form if status != 200 else None, errors=errors), (
+        status
+    )
+
+
+def _edit_page(
+    campaign: Any,
+    tab: str,
+    *,
+    form: Any = None,
+    errors: dict[str, list[str]] | None = None,
+    schedule: Any = None,
+) -> str:
+    """The edit page of a campaign, on a language's tab: beside each field the reference
+    language's text (on the reference's own tab, another language's), the language's
+    translation status, its outdated fields and what changed in their reference."""
+    reference_locale = campaign.reference_locale
+    if tab != reference_locale:
+        reference = reference_locale
+    else:
+        reference = "en" if reference_locale != "en" else "ru"
     return render_template(
         "console/campaign_edit.html",
         campaign=campaign,
         tab=tab,
         reference=reference,
+        reference_locale=reference_locale,
+        states=translations.statuses(get_session(), campaign),
         missing=campaigns.completeness(campaign),
-        form=request.form if status != 200 else None,
-        errors=errors,
+        form=form,
+        errors=errors or {},
+        schedule=schedule,
         actions=_allowed_actions(campaign.status),
-    ), status
+    )
+
+
+@blp.post("/campaigns/<slug>/translations/<locale>/<any(confirm, review):verb>")
+@signed_in(*EDITORS)
+def campaign_translation(slug: str, locale: str, verb: str) -> Any:
+    """Confirm a language's translation, or mark it reviewed, at the version read."""
+    campaign = _campaign_or_404(slug)
+    if locale not in translations.TRACKED_LOCALES:
+        abort(404)
+    settle = campaigns.confirm_translation if verb == "confirm" else campaigns.review_translation
+    stale = _("Someone else saved this campaign after you opened it. Reload to see their changes.")
+    try:
+        with saving(stale=stale):
+            settle(
+                get_session(),
+                actor=actor(),
+                campaign=campaign,
+                locale=locale,
+                expected_version=_version(request.form),
+            )
+        if verb == "confirm":
+            flash(_("Translation confirmed."), "ok")
+        else:
+            flash(_("Translation marked as reviewed."), "ok")
+    except Refused:
+        pass  # its alert is up
+    return redirect(url_for("console.campaign_edit", slug=slug, tab=locale))
 
 
 @blp.post("/campaigns/<slug>/actions")
@@ -158,17 +210,10 @@ def campaign_schedule(slug: str) -> Any:
         if not refusal.errors:  # a service's refusal: its alert is up
             return redirect(url_for("console.campaign_edit", slug=slug))
         campaign = _campaign_or_404(slug)
-        return render_template(
-            "console/campaign_edit.html",
-            campaign=campaign,
-            tab="ru",
-            reference="en",
-            missing=campaigns.completeness(campaign),
-            form=None,
-            errors=refusal.errors,
-            schedule=request.form,
-            actions=_allowed_actions(campaign.status),
-        ), refusal.status
+        page = _edit_page(
+            campaign, campaign.reference_locale, errors=refusal.errors, schedule=request.form
+        )
+        return page, refusal.status
     return redirect(url_for("console.campaign_edit", slug=slug))
 
 
@@ -257,7 +302,9 @@ def _campaign_data(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
         locale, _dash, text = name.partition("-")
         if name in ("csrf_token", "version", "tab", "slug"):
             continue
-        if name == "priority":
+        if name == "minor_edit":
+            data[name] = True  # a ticked checkbox; unticked, the form does not send it
+        elif name == "priority":
             if value.strip():
                 data[name] = forms.whole_number(value)
         elif name == "countries":

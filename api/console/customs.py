@@ -50,6 +50,7 @@ from content.customs.models import (
     Substance,
 )
 from content.errors import N_, FieldProblem, Invalid, NotFound
+from content.translations import service as translations
 
 NUMBER_FIELDS = ("limit_quantity", "hard_limit_quantity", "limit_value")
 CHOICE_FIELDS = ("scope", "direction", "mode", "category", "per", "above_limit")
@@ -65,6 +66,7 @@ RULE_FORM_FIELDS = (
     "effective_from",
     "effective_from_precision",
     "effective_to",
+    "reference_locale",
     *(f"source.{part}" for part in SOURCE_PARTS),
     *(f"titles.{locale}" for locale in KNOWN_LOCALES),
     *(f"explanations.{locale}" for locale in KNOWN_LOCALES),
@@ -141,6 +143,8 @@ def customs_rule_new() -> Any:
         "console/customs_rule_new.html",
         values=values,
         references=values,
+        reference_locale=values.get("reference_locale") or "ru",
+        states=None,
         errors=errors,
         tab=_tab(errors),
         **_choices(),
@@ -199,11 +203,43 @@ def _rule_page(
         versions=[(v, present_rule(v)) for v in customs.rule_versions(db, rule)],
         values=values,
         references=_rule_values(rule),
+        reference_locale=rule.reference_locale,
+        states=translations.statuses(db, rule),
         errors=errors,
-        tab=_tab(errors, request.form.get("tab") or request.args.get("tab")),
+        tab=_tab(errors, request.form.get("tab") or request.args.get("tab"), rule.reference_locale),
         today=date.today(),
         **_choices(),
     ), status
+
+
+@blp.post("/customs/rules/<key>/translations/<locale>/<any(confirm, review):verb>")
+@signed_in(*EDITORS)
+def customs_rule_translation(key: str, locale: str, verb: str) -> Any:
+    """Confirm a language's translation of a rule, or mark it reviewed, at the version read
+    (the buttons sit in the rule's form: what else it sends is not saved)."""
+    _latest_or_404(key)
+    if locale not in translations.TRACKED_LOCALES:
+        abort(404)
+    settle = customs.confirm_translation if verb == "confirm" else customs.review_translation
+    stale = _(
+        "Someone else saved a newer version of this rule after you opened it. Reload to see it."
+    )
+    try:
+        with saving(stale=stale):
+            version = forms.load(
+                VersionIn(),
+                {"version": forms.whole_number(request.form.get("version", ""))},
+                form=request.form,
+                fields=(),
+            )["version"]
+            settle(get_session(), actor=actor(), key=key, locale=locale, expected_version=version)
+        if verb == "confirm":
+            flash(_("Translation confirmed."), "ok")
+        else:
+            flash(_("Translation marked as reviewed."), "ok")
+    except Refused:
+        pass  # its alert is up
+    return redirect(url_for("console.customs_rule", key=key, tab=locale))
 
 
 @blp.post("/customs/rules/<key>/retire")
@@ -357,12 +393,13 @@ def _latest_or_404(key: str) -> CustomsRule:
         abort(404)
 
 
-def _tab(errors: dict[str, list[str]], wanted: str | None = None) -> str:
-    """The language tab to show: the first with a problem, else the one asked for, else ru."""
+def _tab(errors: dict[str, list[str]], wanted: str | None = None, reference: str = "ru") -> str:
+    """The language tab to show: the first with a problem, else the one asked for, else the
+    reference language."""
     for locale in KNOWN_LOCALES:
         if f"titles.{locale}" in errors or f"explanations.{locale}" in errors:
             return locale
-    return wanted if wanted in KNOWN_LOCALES else "ru"
+    return wanted if wanted in KNOWN_LOCALES else reference
 
 
 def _text(value: Any) -> str:
@@ -392,6 +429,7 @@ def _rule_defaults() -> dict[str, Any]:
         per="person",
         above_limit="declare",
         effective_from=date.today().isoformat(),
+        reference_locale="ru",
     )
     return values
 
@@ -408,6 +446,7 @@ def _rule_values(rule: CustomsRule) -> dict[str, Any]:
         effective_from=_text(rule.effective_from),
         effective_from_precision=rule.effective_from_precision,
         effective_to=_text(rule.effective_to),
+        reference_locale=rule.reference_locale,
     )
     for part in SOURCE_PARTS:
         values[f"source.{part}"] = _text(rule.source.get(part))
@@ -445,6 +484,10 @@ def _rule_data(form: MultiDict[str, str], *, with_key: bool) -> dict[str, Any]:
             for locale in KNOWN_LOCALES
             if text(f"{field}.{locale}")
         }
+    if text("reference_locale"):
+        data["reference_locale"] = text("reference_locale")
+    if not with_key and form.get("minor_edit"):
+        data["minor_edit"] = True
     return data
 
 

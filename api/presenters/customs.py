@@ -6,13 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from babel.numbers import format_decimal
+from flask import current_app, g
 from flask_babel import gettext, ngettext
 
+from api.db import get_session
 from api.i18n import current_locale
 from content.customs import checker
 from content.customs.labels import REASON_TEXTS, VERDICT_TEXTS
 from content.customs.models import CustomsRule, Substance
+from content.customs.service import localize_rule
 from content.locales import cldr_locale, derive, format_money, format_quantity, pick
+from content.translations import service as translations
 
 _CLDR_UNITS = {
     "l": "volume-liter",
@@ -40,8 +44,19 @@ def limit_text(rule: CustomsRule, locale: str) -> str | None:
     return format_amount(rule.limit_quantity, rule.limit_unit, locale)
 
 
+def outdated_rule_locales(rule: CustomsRule) -> set[str]:
+    """The languages of a rule readers are not served: those with an outdated field,
+    unless TRANSLATIONS_SERVE_OUTDATED. Read once a request, for every rule."""
+    if current_app.config["SETTINGS"].translations_serve_outdated:
+        return set()
+    if "outdated_rule_texts" not in g:
+        g.outdated_rule_texts = translations.outdated(get_session(), translations.CUSTOMS_RULE)
+    return set(g.outdated_rule_texts.get(rule.key, {}))
+
+
 def present_rule(rule: CustomsRule) -> dict[str, Any]:
     locale = current_locale()
+    title, explanation, served = localize_rule(rule, locale, outdated=outdated_rule_locales(rule))
     return {
         "id": rule.id,
         "key": rule.key,
@@ -65,13 +80,30 @@ def present_rule(rule: CustomsRule) -> dict[str, Any]:
             "text": limit_text(rule, locale),
         },
         "above_limit": rule.above_limit,
-        "title": pick(rule.titles, locale, ""),
-        "explanation": pick(rule.explanations or {}, locale, ""),
+        "title": title,
+        "explanation": explanation,
+        "locale": served,
         "source": rule.source,
         "effective_from": rule.effective_from,
         "effective_from_precision": rule.effective_from_precision,
         "effective_to": rule.effective_to,
         "demo": rule.demo,
+    }
+
+
+def present_admin_rule(
+    rule: CustomsRule, states: dict[str, translations.LanguageState] | None = None
+) -> dict[str, Any]:
+    """A rule as editors see it: as readers do, with every language's texts and their
+    translation status (`states` when read already)."""
+    if states is None:
+        states = translations.statuses(get_session(), rule)
+    return {
+        **present_rule(rule),
+        "titles": rule.titles,
+        "explanations": rule.explanations or {},
+        "reference_locale": rule.reference_locale,
+        "translation_status": translations.present(states),
     }
 
 
@@ -114,7 +146,7 @@ def present_verdict(index: int, item: checker.Item, verdict: checker.ItemVerdict
             {
                 "id": r.id,
                 "key": r.key,
-                "title": pick(r.titles, locale, ""),
+                "title": localize_rule(r, locale, outdated=outdated_rule_locales(r))[0],
                 "source": r.source,
                 "effective_from": r.effective_from,
                 "effective_from_precision": r.effective_from_precision,

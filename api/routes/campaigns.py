@@ -3,7 +3,7 @@ write, schedule and publish them (with their images)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from api.i18n import current_locale
 from api.idempotency import commits
 from api.routes import USER_SECURITY, declare_errors, declare_if_match, declare_not_modified
 from api.schemas.campaigns import (
+    CampaignAdminListArgs,
     CampaignAdminListOut,
     CampaignAdminOut,
     CampaignCreateIn,
@@ -39,6 +40,7 @@ from content.campaigns import service as campaigns
 from content.campaigns.models import Campaign
 from content.db import utcnow
 from content.errors import N_, NotFound
+from content.translations import service as translations
 
 blp = Blueprint(
     "campaigns",
@@ -50,8 +52,12 @@ blp = Blueprint(
 )
 
 
-def present_campaign(campaign: Campaign, locale: str, *, full: bool) -> dict[str, Any] | None:
-    localized = campaigns.localize(campaign, locale)
+def present_campaign(
+    campaign: Campaign, locale: str, *, full: bool, outdated: Collection[str] = ()
+) -> dict[str, Any] | None:
+    """A campaign as a reader sees it in a locale (a language in `outdated` counts as
+    missing); None when no language along its fallback chain is complete."""
+    localized = campaigns.localize(campaign, locale, outdated=outdated)
     if localized is None:
         return None
     t = localized.translation
@@ -82,7 +88,24 @@ def present_campaign(campaign: Campaign, locale: str, *, full: bool) -> dict[str
     return item
 
 
-def present_admin(campaign: Campaign) -> dict[str, Any]:
+def outdated_locales(found: list[Campaign]) -> dict[str, set[str]]:
+    """The languages readers are not served, by campaign slug: those with an outdated
+    field, unless TRANSLATIONS_SERVE_OUTDATED."""
+    if current_app.config["SETTINGS"].translations_serve_outdated or not found:
+        return {}
+    stale = translations.outdated(
+        get_session(), translations.CAMPAIGN, [campaign.slug for campaign in found]
+    )
+    return {slug: set(by_locale) for slug, by_locale in stale.items()}
+
+
+def present_admin(
+    campaign: Campaign, states: dict[str, translations.LanguageState] | None = None
+) -> dict[str, Any]:
+    """A campaign as editors see it; `states` are its translation statuses when read
+    already (a list reads them all at once)."""
+    if states is None:
+        states = translations.statuses(get_session(), campaign)
     return {
         "slug": campaign.slug,
         "status": campaign.status,
@@ -97,6 +120,8 @@ def present_admin(campaign: Campaign) -> dict[str, Any]:
         "demo": campaign.demo,
         "translations": dict(campaign.translations),
         "missing": campaigns.completeness(campaign),
+        "reference_locale": campaign.reference_locale,
+        "translation_status": translations.present(states),
     }
 
 
@@ -143,7 +168,9 @@ class CampaignList(MethodView):
         """Published campaigns running now
 
         Filter by `country` and `checkpoint`. Each item says which `locale` it is in: a
-        missing translation falls back along kk, ky, tg, tk, uz → ru → en.
+        missing translation falls back along kk, ky, tg, tk, uz → ru → en, and so does an
+        outdated one (its reference text changed since it was confirmed) unless
+        TRANSLATIONS_SERVE_OUTDATED is on.
         """
         locale = current_locale()
         now = utcnow()
@@ -151,7 +178,10 @@ class CampaignList(MethodView):
         found = campaigns.public(
             get_session(), country=args.get("country"), checkpoint=args.get("checkpoint"), now=now
         )
-        items = [present_campaign(c, locale, full=False) for c in found]
+        stale = outdated_locales(found)
+        items = [
+            present_campaign(c, locale, full=False, outdated=stale.get(c.slug, ())) for c in found
+        ]
         return {"items": [i for i in items if i], "as_of": now}
 
 
@@ -165,12 +195,14 @@ class CampaignDetail(MethodView):
     def get(self, _args: dict[str, Any], slug: str) -> dict[str, Any]:
         """One published campaign, with its body as sanitised HTML and as Markdown
 
-        Drafts, scheduled and archived campaigns answer 404.
+        Drafts, scheduled and archived campaigns answer 404. `locale` says which language
+        is served: a missing or outdated translation falls back as in the list.
         """
         now = utcnow()
         _note_campaigns_change(now)
         campaign = campaigns.get_public(get_session(), slug, now=now)
-        item = present_campaign(campaign, current_locale(), full=True)
+        stale = outdated_locales([campaign]).get(slug, ())
+        item = present_campaign(campaign, current_locale(), full=True, outdated=stale)
         if item is None:
             raise NotFound(N_("No campaign %(slug)s."), slug=slug)
         return item
@@ -178,13 +210,21 @@ class CampaignDetail(MethodView):
 
 @blp.route("/admin/campaigns")
 class AdminCampaigns(MethodView):
+    @blp.arguments(CampaignAdminListArgs, location="query")
     @blp.response(200, CampaignAdminListOut)
     @blp.doc(security=USER_SECURITY)
     @declare_errors(blp, 401, 403)
-    def get(self) -> dict[str, Any]:
-        """Every campaign, with its status and what each language still lacks"""
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Every campaign, with its status, what each language lacks and its translation
+        status
+
+        `outdated_in=tg`: only campaigns with an outdated field in that language.
+        """
         require_role(*EDITORS)
-        return {"items": [present_admin(c) for c in campaigns.list_(get_session())]}
+        session = get_session()
+        found = campaigns.list_(session, outdated_in=args.get("outdated_in"))
+        states = translations.statuses_of(session, found)
+        return {"items": [present_admin(c, states[c.slug]) for c in found]}
 
     @authorize(*EDITORS)
     @commits
@@ -218,8 +258,49 @@ class AdminCampaign(MethodView):
     @declare_if_match(blp)
     @declare_errors(blp, 400, 401, 403, 404, 409, 412, 413, 415, 428)
     def patch(self, body: dict[str, Any], slug: str) -> Any:
-        """Change a campaign; needs If-Match with the ETag you read (428 without, 412 if stale)"""
+        """Change a campaign; needs If-Match with the ETag you read (428 without, 412 if stale)
+
+        A changed text becomes a draft in its language; a changed text of the reference
+        language (`reference_locale`) marks that field outdated in every other language
+        that has it, unless `minor_edit` is true.
+        """
         return _change(slug, EDITORS, campaigns.update, if_match=True, fields=body)
+
+
+@blp.route("/admin/campaigns/<string:slug>/translations/<string:locale>/confirm")
+class AdminCampaignConfirm(MethodView):
+    @commits
+    @blp.response(200, CampaignAdminOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_if_match(blp)
+    @declare_errors(blp, 401, 403, 404, 409, 412, 428)
+    def post(self, slug: str, locale: str) -> Any:
+        """Confirm a language's translation: its fields become up_to_date, confirmed
+        against the reference text as it is now; needs If-Match
+
+        ---
+        `locale` is one of en, ru, kk, ky, uz, tg, tk (404 otherwise). 409 for the
+        reference language itself, or a language with no text.
+        """
+        return _change(slug, EDITORS, campaigns.confirm_translation, if_match=True, locale=locale)
+
+
+@blp.route("/admin/campaigns/<string:slug>/translations/<string:locale>/review")
+class AdminCampaignReview(MethodView):
+    @commits
+    @blp.response(200, CampaignAdminOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_if_match(blp)
+    @declare_errors(blp, 401, 403, 404, 409, 412, 428)
+    def post(self, slug: str, locale: str) -> Any:
+        """Mark a language's translation reviewed; needs If-Match
+
+        ---
+        Publishers and admins may review any text; an editor only one that someone else
+        last wrote or confirmed (403 otherwise). `locale` is one of en, ru, kk, ky, uz, tg,
+        tk (404 otherwise). 409 for a language with no text.
+        """
+        return _change(slug, EDITORS, campaigns.review_translation, if_match=True, locale=locale)
 
 
 @blp.route("/admin/campaigns/<string:slug>/actions/<string:action>")
@@ -232,7 +313,8 @@ class AdminCampaignAction(MethodView):
         """Move a campaign along its workflow
 
         Actions: `submit` (editors), `return`, `approve`, `publish`, `unpublish`, `archive`
-        (publishers). Publishing needs title, summary and body in all six languages.
+        (publishers). Publishing needs title, summary and body in all six languages, none
+        of them outdated (CAMPAIGNS_REQUIRE_ALL_LOCALES).
         """
         return _change(
             slug,

@@ -16,7 +16,12 @@ from api.db import get_session
 from api.etags import expected_version, version_etag
 from api.idempotency import commits
 from api.limits import CUSTOMS_CHECKS, limiter
-from api.presenters.customs import present_rule, present_substance, present_verdict
+from api.presenters.customs import (
+    present_admin_rule,
+    present_rule,
+    present_substance,
+    present_verdict,
+)
 from api.routes import USER_SECURITY, declare_errors, declare_if_match, declare_not_modified
 from api.schemas.common import QueryArgs
 from api.schemas.customs import (
@@ -26,6 +31,9 @@ from api.schemas.customs import (
     RateIn,
     RateOut,
     RetireArgs,
+    RuleAdminListArgs,
+    RuleAdminListOut,
+    RuleAdminOut,
     RuleCreateIn,
     RuleDetailOut,
     RuleIn,
@@ -42,6 +50,7 @@ from content.customs import service as customs
 from content.customs.labels import VERDICT_TEXTS
 from content.db import utcnow
 from content.errors import N_, NotFound, PreconditionFailed
+from content.translations import service as translations
 
 blp = Blueprint(
     "customs",
@@ -139,44 +148,66 @@ class Check(MethodView):
 
 @blp.route("/admin/customs/rules")
 class AdminRules(MethodView):
+    @blp.arguments(RuleAdminListArgs, location="query")
+    @blp.response(200, RuleAdminListOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 401, 403)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The current version of every rule, with every language's texts and their
+        translation status
+
+        `outdated_in=tg`: only rules with an outdated field in that language.
+        """
+        require_role(*EDITORS)
+        session = get_session()
+        found = customs.latest_rules(session, outdated_in=args.get("outdated_in"))
+        states = translations.statuses_of(session, found)
+        return {"items": [present_admin_rule(r, states[r.key]) for r in found]}
+
     @authorize(*EDITORS)
     @commits
     @blp.arguments(RuleCreateIn)
-    @blp.response(201, RuleOut)
+    @blp.response(201, RuleAdminOut)
     @blp.doc(security=USER_SECURITY)
     @declare_errors(blp, 400, 401, 403, 413, 415)
     def post(self, body: dict[str, Any]) -> Any:
         """Add a customs rule (editors)"""
         actor = require_role(*EDITORS)
         rule = customs.create_rule(get_session(), actor=actor, fields=body)
-        return present_rule(rule), 201, {"ETag": version_etag(rule.version)}
+        return present_admin_rule(rule), 201, {"ETag": version_etag(rule.version)}
 
 
 @blp.route("/admin/customs/rules/<string:key>")
 class AdminRule(MethodView):
-    @blp.response(200, RuleOut)
+    @blp.response(200, RuleAdminOut)
     @blp.doc(security=USER_SECURITY)
     @declare_errors(blp, 401, 403, 404)
     def get(self, key: str) -> Any:
-        """The latest version of a rule; its ETag goes back in If-Match"""
+        """The latest version of a rule, with its translation status; its ETag goes back in
+        If-Match"""
         require_role(*EDITORS)
         rule = customs.latest(get_session(), key)
-        return present_rule(rule), 200, {"ETag": version_etag(rule.version)}
+        return present_admin_rule(rule), 200, {"ETag": version_etag(rule.version)}
 
     @authorize(*EDITORS)
     @commits
     @blp.arguments(RuleIn, required=False)  # no field changes nothing but the version
-    @blp.response(200, RuleOut)
+    @blp.response(200, RuleAdminOut)
     @blp.doc(security=USER_SECURITY)
     @declare_if_match(blp)
-    @declare_errors(blp, 400, 401, 403, 404, 412, 413, 415, 428)
+    @declare_errors(blp, 400, 401, 403, 404, 412, 413, 415, 422, 428)
     def put(self, body: dict[str, Any], key: str) -> Any:
-        """Revise a rule: a new version; the old one stays readable with its dates"""
+        """Revise a rule: a new version; the old one stays readable with its dates
+
+        A changed title or explanation becomes a draft in its language; a changed text of
+        the reference language (`reference_locale`) marks that field outdated in every
+        other language that has it, unless `minor_edit` is true.
+        """
         actor = require_role(*EDITORS)
         rule = customs.revise_rule(
             get_session(), actor=actor, key=key, expected_version=expected_version(), fields=body
         )
-        return present_rule(rule), 200, {"ETag": version_etag(rule.version)}
+        return present_admin_rule(rule), 200, {"ETag": version_etag(rule.version)}
 
     @commits
     @blp.arguments(RetireArgs, location="query")
@@ -193,6 +224,51 @@ class AdminRule(MethodView):
         actor = require_role(*EDITORS)
         rule = customs.retire_rule(get_session(), actor=actor, key=key, on=args.get("on"))
         return present_rule(rule)
+
+
+@blp.route("/admin/customs/rules/<string:key>/translations/<string:locale>/confirm")
+class AdminRuleConfirm(MethodView):
+    @commits
+    @blp.response(200, RuleAdminOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_if_match(blp)
+    @declare_errors(blp, 401, 403, 404, 409, 412, 428)
+    def post(self, key: str, locale: str) -> Any:
+        """Confirm a language's translation of a rule: its fields become up_to_date,
+        confirmed against the reference text as it is now; needs If-Match
+
+        ---
+        The rule's version (its ETag) stays: no new version is made. `locale` is one of
+        en, ru, kk, ky, uz, tg, tk (404 otherwise). 409 for the reference language itself,
+        or a language with no text.
+        """
+        actor = require_role(*EDITORS)
+        rule = customs.confirm_translation(
+            get_session(), actor=actor, key=key, locale=locale, expected_version=expected_version()
+        )
+        return present_admin_rule(rule), 200, {"ETag": version_etag(rule.version)}
+
+
+@blp.route("/admin/customs/rules/<string:key>/translations/<string:locale>/review")
+class AdminRuleReview(MethodView):
+    @commits
+    @blp.response(200, RuleAdminOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_if_match(blp)
+    @declare_errors(blp, 401, 403, 404, 409, 412, 428)
+    def post(self, key: str, locale: str) -> Any:
+        """Mark a language's translation of a rule reviewed; needs If-Match
+
+        ---
+        Publishers and admins may review any text; an editor only one that someone else
+        last wrote or confirmed (403 otherwise). `locale` is one of en, ru, kk, ky, uz, tg,
+        tk (404 otherwise). 409 for a language with no text.
+        """
+        actor = require_role(*EDITORS)
+        rule = customs.review_translation(
+            get_session(), actor=actor, key=key, locale=locale, expected_version=expected_version()
+        )
+        return present_admin_rule(rule), 200, {"ETag": version_etag(rule.version)}
 
 
 @blp.route("/admin/customs/substances/<string(maxlength=100):key>")

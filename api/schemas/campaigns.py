@@ -11,9 +11,11 @@ from api.schemas.common import (
     HTTPS_URL,
     QueryArgs,
     RowId,
+    StrictBoolean,
     StrictSchema,
     WholeNumber,
 )
+from api.schemas.translations import MINOR_EDIT, OUTDATED_IN, REFERENCE_LOCALE, TranslationStatusOut
 from content.campaigns.models import CampaignStatus
 from content.locales import KNOWN_LOCALES
 
@@ -77,9 +79,14 @@ class CampaignIn(StrictSchema):
         keys=ma.fields.String(validate=ma.validate.OneOf(KNOWN_LOCALES)),
         values=ma.fields.Nested(TranslationIn),
     )
+    reference_locale = ma.fields.String(**REFERENCE_LOCALE)
+    minor_edit = StrictBoolean(**MINOR_EDIT)
 
 
 class CampaignCreateIn(CampaignIn):
+    class Meta(StrictSchema.Meta):
+        exclude = ("minor_edit",)  # a new campaign has no earlier text to be minor about
+
     slug = ma.fields.String(
         required=True,
         validate=[ma.validate.Length(max=100), ma.validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$")],
@@ -114,10 +121,22 @@ class CampaignAdminOut(ma.Schema):
         values=ma.fields.List(ma.fields.String()),
         metadata={"description": "Per language, the required fields still empty"},
     )
+    reference_locale = ma.fields.String(
+        metadata={"description": "The language the others are translated from"}
+    )
+    translation_status = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Nested(TranslationStatusOut),
+        metadata={"description": "Per language, its translation status, overall and by field"},
+    )
 
 
 class CampaignAdminListOut(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(CampaignAdminOut))
+
+
+class CampaignAdminListArgs(QueryArgs):
+    outdated_in = ma.fields.String(**OUTDATED_IN)
 
 
 class ScheduleIn(StrictSchema):

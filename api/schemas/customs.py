@@ -14,6 +14,7 @@ from api.schemas.common import (
     StrictSchema,
     WholeNumber,
 )
+from api.schemas.translations import MINOR_EDIT, OUTDATED_IN, REFERENCE_LOCALE, TranslationStatusOut
 from content.customs.checker import UNITS, VERDICTS
 from content.customs.models import (
     ABOVE_LIMIT,
@@ -86,6 +87,12 @@ class RuleOut(ma.Schema):
     above_limit = ma.fields.String()
     title = ma.fields.String()
     explanation = ma.fields.String()
+    locale = ma.fields.String(
+        metadata={
+            "description": "The language of title and explanation: the reader's, or the "
+            "fallback when that translation is missing or outdated"
+        }
+    )
     source = ma.fields.Nested(SourceOut)
     effective_from = ma.fields.Date()
     effective_from_precision = ma.fields.String(
@@ -107,6 +114,27 @@ class RuleListOut(ma.Schema):
 
 class RuleDetailOut(RuleOut):
     versions = ma.fields.List(ma.fields.Nested(RuleOut))
+
+
+class RuleAdminOut(RuleOut):
+    titles = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    explanations = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    reference_locale = ma.fields.String(
+        metadata={"description": "The language the others are translated from"}
+    )
+    translation_status = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Nested(TranslationStatusOut),
+        metadata={"description": "Per language, its translation status, overall and by field"},
+    )
+
+
+class RuleAdminListOut(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(RuleAdminOut))
+
+
+class RuleAdminListArgs(QueryArgs):
+    outdated_in = ma.fields.String(**OUTDATED_IN)
 
 
 class MedicineArgs(QueryArgs):
@@ -261,9 +289,14 @@ class RuleIn(StrictSchema):
     effective_from = ma.fields.Date()
     effective_from_precision = ma.fields.String(validate=ma.validate.OneOf(DATE_PRECISIONS))
     effective_to = ma.fields.Date(allow_none=True)
+    reference_locale = ma.fields.String(**REFERENCE_LOCALE)
+    minor_edit = StrictBoolean(**MINOR_EDIT)
 
 
 class RuleCreateIn(RuleIn):
+    class Meta(StrictSchema.Meta):
+        exclude = ("minor_edit",)  # a new rule has no earlier text to be minor about
+
     key = ma.fields.String(required=True, validate=KEY)
     countries = ma.fields.List(
         ma.fields.String(validate=ma.validate.OneOf(COUNTRIES)),

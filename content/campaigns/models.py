@@ -40,6 +40,8 @@ class Campaign(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
     sources: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    #: the language the others are translated from: a change to it makes them outdated
+    reference_locale: Mapped[str] = mapped_column(String(8), default="ru", server_default="ru")
     # bumped on every save: the ETag editors send back in If-Match
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,7 +6,7 @@ import difflib
 import hashlib
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
@@ -44,6 +44,8 @@ from content.errors import (
     PreconditionFailed,
 )
 from content.locales import DERIVED_LOCALES, KNOWN_LOCALES, derive, fallback_chain
+from content.translations import service as translations
+from content.translations.labels import LANGUAGE_NAMES
 
 #: the region's six languages: a campaign is complete when each has these fields
 REGION_LOCALES = ("kk", "ru", "uz", "ky", "tg", "tk")
@@ -219,11 +221,16 @@ class DerivedTranslation:
         )
 
 
-def localize(campaign: Campaign, locale: str) -> Localized | None:
-    """The complete translation for the locale, or the next one along its fallback chain.
-    A derived locale (uz-Cyrl) reads its base language's (uz) in its own script."""
+def localize(
+    campaign: Campaign, locale: str, *, outdated: Collection[str] = ()
+) -> Localized | None:
+    """The complete translation for the locale, or the next one along its fallback chain;
+    a language in `outdated` (one with an outdated field) counts as missing. A derived
+    locale (uz-Cyrl) reads its base language's (uz) in its own script."""
     base = DERIVED_LOCALES.get(locale)
     for code in fallback_chain(locale):
+        if code in outdated:
+            continue
         translation = campaign.translations.get(code)
         if translation and all(getattr(translation, f).strip() for f in REQUIRED_FIELDS):
             if code == base:
@@ -241,6 +248,7 @@ def snapshot(campaign: Campaign) -> dict[str, Any]:
         "checkpoints": list(campaign.checkpoints),
         "starts_at": campaign.starts_at.isoformat() if campaign.starts_at else None,
         "ends_at": campaign.ends_at.isoformat() if campaign.ends_at else None,
+        "reference_locale": campaign.reference_locale,
         "translations": {
             locale: {f: getattr(t, f) for f in (*TEXT_FIELDS, "image_id")}
             for locale, t in sorted(campaign.translations.items())
@@ -255,10 +263,18 @@ def get_or_raise(session: Session, slug: str) -> Campaign:
     return campaign
 
 
-def list_(session: Session, *, status: CampaignStatus | None = None) -> list[Campaign]:
+def list_(
+    session: Session, *, status: CampaignStatus | None = None, outdated_in: str | None = None
+) -> list[Campaign]:
+    """Campaigns, highest priority first; of a status, or with an outdated field in a
+    language (`outdated_in`), when given."""
     query = select(Campaign).order_by(Campaign.priority.desc(), Campaign.id)
     if status is not None:
         query = query.where(Campaign.status == status)
+    if outdated_in is not None:
+        query = query.where(
+            Campaign.slug.in_(translations.keys_outdated_in(translations.CAMPAIGN, outdated_in))
+        )
     return list(session.scalars(query))
 
 
@@ -266,9 +282,12 @@ def create(session: Session, *, actor: Actor, slug: str, fields: dict[str, Any])
     _require(actor, EDITORS)
     if session.scalar(select(Campaign).where(Campaign.slug == slug)) is not None:
         raise Conflict(N_("A campaign with the slug %(slug)s already exists."), slug=slug)
-    campaign = Campaign(slug=slug, countries=[], checkpoints=[])
+    campaign = Campaign(slug=slug, countries=[], checkpoints=[], reference_locale="ru")
     session.add(campaign)
+    fields = dict(fields)
+    fields.pop("minor_edit", None)  # nothing to be minor about
     _apply(session, campaign, fields)
+    translations.record_save(session, campaign, None, actor=actor)
     _saved(session, actor, campaign, action="create", before=None)
     return campaign
 
@@ -281,7 +300,11 @@ def update(
     expected_version: int,
     fields: dict[str, Any],
 ) -> Campaign:
-    """Change a campaign an editor read at `expected_version`; 412 when someone saved since."""
+    """Change a campaign an editor read at `expected_version`; 412 when someone saved since.
+
+    Translation statuses follow (content.translations.service.record_save): changed texts
+    become drafts, a changed reference text outdates the other languages' field, unless
+    `fields` says `minor_edit`."""
     _require(actor, EDITORS)
     if campaign.version != expected_version:
         raise PreconditionFailed(
@@ -290,7 +313,18 @@ def update(
     if campaign.status == CampaignStatus.ARCHIVED:
         raise Conflict(N_("An archived campaign cannot be changed."))
     before = snapshot(campaign)
+    before_texts, before_reference = translations.texts(campaign), campaign.reference_locale
+    fields = dict(fields)
+    minor_edit = bool(fields.pop("minor_edit", False))
     _apply(session, campaign, fields)
+    translations.record_save(
+        session,
+        campaign,
+        before_texts,
+        actor=actor,
+        minor_edit=minor_edit,
+        before_reference=before_reference,
+    )
     if campaign.status == CampaignStatus.PUBLISHED and campaign.demo:
         problems = _demo_label_problems(campaign)
         if problems:
@@ -320,15 +354,10 @@ def transition(
             status=Label(STATUS_LABELS[campaign.status]),
             action=Label(ACTION_LABELS[action]),
         )
-    if target == CampaignStatus.PUBLISHED and require_complete and not is_complete(campaign):
-        missing = [locale for locale, gaps in completeness(campaign).items() if gaps]
-        raise Invalid(
-            [
-                FieldProblem(f"translations.{locale}", N_("Title, summary and body are needed."))
-                for locale in missing
-                if locale in REGION_LOCALES
-            ]
-        )
+    if target == CampaignStatus.PUBLISHED and require_complete:
+        problems = _incomplete_problems(session, campaign)
+        if problems:
+            raise Invalid(problems)
     if target == CampaignStatus.PUBLISHED and campaign.demo:
         problems = _demo_label_problems(campaign)
         if problems:
@@ -353,6 +382,87 @@ def transition(
         after=snapshot(campaign),
     )
     versions.bump(session)
+    return campaign
+
+
+def _incomplete_problems(session: Session, campaign: Campaign) -> list[FieldProblem]:
+    """Why the campaign cannot be published in all six languages: a language that lacks
+    title, summary or body, or one whose translation is outdated."""
+    gaps = completeness(campaign)
+    problems = [
+        FieldProblem(f"translations.{locale}", N_("Title, summary and body are needed."))
+        for locale in REGION_LOCALES
+        if gaps[locale]
+    ]
+    stale = translations.outdated_locales(
+        session,
+        campaign,
+        [locale for locale in REGION_LOCALES if locale != campaign.reference_locale],
+    )
+    problems.extend(
+        FieldProblem(
+            f"translations.{locale}",
+            N_(
+                "%(language)s: the translation is outdated, the reference text changed after "
+                "it was last confirmed. Update or confirm it."
+            ),
+            {"language": Label(LANGUAGE_NAMES.get(locale, locale))},
+        )
+        for locale in stale
+    )
+    return problems
+
+
+def confirm_translation(
+    session: Session, *, actor: Actor, campaign: Campaign, locale: str, expected_version: int
+) -> Campaign:
+    """Confirm a language's translation against the reference text as it is now."""
+    return _settle_translation(
+        session, actor, campaign, locale, expected_version, action="confirm_translation"
+    )
+
+
+def review_translation(
+    session: Session, *, actor: Actor, campaign: Campaign, locale: str, expected_version: int
+) -> Campaign:
+    """Mark a language's translation reviewed (by a publisher, or another editor than the
+    one who last wrote or confirmed it)."""
+    return _settle_translation(
+        session, actor, campaign, locale, expected_version, action="review_translation"
+    )
+
+
+def _settle_translation(
+    session: Session,
+    actor: Actor,
+    campaign: Campaign,
+    locale: str,
+    expected_version: int,
+    *,
+    action: str,
+) -> Campaign:
+    _require(actor, EDITORS)
+    if campaign.version != expected_version:
+        raise PreconditionFailed(
+            N_("Someone else saved this campaign after you opened it. Reload to see their changes.")
+        )
+    if campaign.status == CampaignStatus.ARCHIVED:
+        raise Conflict(N_("An archived campaign cannot be changed."))
+    settle = translations.confirm if action == "confirm_translation" else translations.review
+    fields = settle(session, campaign, locale, actor=actor)
+    campaign.version += 1
+    campaign.updated_at = utcnow()
+    session.flush()
+    audit(
+        session,
+        actor=actor,
+        action=action,
+        object_type="campaign",
+        object_id=campaign.slug,
+        after={"locale": locale, "fields": fields},
+    )
+    if translations.is_public(campaign):
+        versions.bump(session)
     return campaign
 
 
@@ -459,6 +569,8 @@ def restore(
 ) -> Campaign:
     data = revision_or_raise(session, campaign, number).snapshot
     fields = {k: data[k] for k in ("priority", "countries", "checkpoints", "starts_at", "ends_at")}
+    if "reference_locale" in data:
+        fields["reference_locale"] = data["reference_locale"]
     fields["translations"] = data["translations"]
     return update(
         session, actor=actor, campaign=campaign, expected_version=expected_version, fields=fields
@@ -595,6 +707,9 @@ def _require(actor: Actor, roles: frozenset[Role]) -> None:
 
 
 def _apply(session: Session, campaign: Campaign, fields: dict[str, Any]) -> None:
+    if "reference_locale" in fields:
+        translations.check_reference_locale(fields["reference_locale"])
+        campaign.reference_locale = fields["reference_locale"]
     for name in ("priority", "countries", "checkpoints", "starts_at", "ends_at", "demo", "sources"):
         if name in fields:
             value = fields[name]

@@ -70,6 +70,8 @@ class CustomsRule(Base):
     above_limit: Mapped[str] = mapped_column(String(16), default="declare")
     titles: Mapped[dict[str, str]] = mapped_column(JSON)
     explanations: Mapped[dict[str, str]] = mapped_column(JSON)
+    #: the language the others are translated from: a change to it makes them outdated
+    reference_locale: Mapped[str] = mapped_column(String(8), default="ru", server_default="ru")
     source: Mapped[dict[str, Any]] = mapped_column(JSON)
     effective_from: Mapped[date] = mapped_column(Date)
     #: one of DATE_PRECISIONS; rows older than the column are "unknown" until re-seeded

@@ -5,7 +5,7 @@ rates. The allowance checker that reads them is in content.customs.checker.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,7 +17,15 @@ from content.accounts.service import Actor, audit
 from content.customs.models import CustomsRule, ExchangeRate, Substance, SubstanceRule
 from content.db import utcnow
 from content.errors import N_, FieldProblem, Invalid, NotFound, PreconditionFailed
-from content.locales import fold_apostrophes
+from content.locales import (
+    DERIVED_LOCALES,
+    KNOWN_LOCALES,
+    derive,
+    fallback_chain,
+    fold_apostrophes,
+    pick,
+)
+from content.translations import service as translations
 
 #: what a rule holds besides its dates: copied into snapshots and new versions
 RULE_FIELDS = (
@@ -40,6 +48,7 @@ RULE_FIELDS = (
     "above_limit",
     "titles",
     "explanations",
+    "reference_locale",
     "source",
     "effective_from_precision",
     "demo",
@@ -120,11 +129,47 @@ def latest(session: Session, key: str) -> CustomsRule:
     return rule
 
 
+def latest_rules(session: Session, *, outdated_in: str | None = None) -> list[CustomsRule]:
+    """The current version of every rule (retired ones too), by key; only those with an
+    outdated translation in a language, when `outdated_in` names one."""
+    query = select(CustomsRule).where(CustomsRule.superseded_at.is_(None)).order_by(CustomsRule.key)
+    if outdated_in is not None:
+        query = query.where(
+            CustomsRule.key.in_(
+                translations.keys_outdated_in(translations.CUSTOMS_RULE, outdated_in)
+            )
+        )
+    return list(session.scalars(query))
+
+
+def localize_rule(
+    rule: CustomsRule, locale: str, *, outdated: Collection[str] = ()
+) -> tuple[str, str, str]:
+    """A rule's title and explanation for a reader, and the language they are in: the
+    reader's, else the next along its fallback chain (then any) that has a title and is not
+    in `outdated` (languages with an outdated field count as missing). The explanation
+    comes from the same language when it has one."""
+    titles, explanations = rule.titles or {}, rule.explanations or {}
+    candidates = (*fallback_chain(locale), *KNOWN_LOCALES)
+    served = next((c for c in candidates if titles.get(c) and c not in outdated), None)
+    if served is None:  # every titled language outdated: better than nothing
+        served = next((c for c in candidates if titles.get(c)), rule.reference_locale)
+    current = {c: text for c, text in explanations.items() if c not in outdated}
+    explanation = explanations.get(served) or pick(current or explanations, served, "")
+    if DERIVED_LOCALES.get(locale) == served:  # uz-Cyrl reads uz in its own script
+        return derive(titles.get(served, ""), locale), derive(explanation, locale), locale
+    return titles.get(served, ""), explanation, served
+
+
 def create_rule(session: Session, *, actor: Actor, fields: dict[str, Any]) -> CustomsRule:
     if session.scalar(select(CustomsRule).where(CustomsRule.key == fields["key"])) is not None:
         raise Invalid([FieldProblem("key", N_("A rule with this key exists: edit it instead."))])
+    fields = {name: value for name, value in fields.items() if name != "minor_edit"}
     rule = CustomsRule(**rule_fields(fields), version=1)
+    translations.check_reference_locale(rule.reference_locale)
     session.add(rule)
+    session.flush()
+    translations.record_save(session, rule, None, actor=actor)
     _rule_changed(session, actor=actor, action="create", before=None, rule=rule)
     return rule
 
@@ -133,10 +178,15 @@ def revise_rule(
     session: Session, *, actor: Actor, key: str, expected_version: int, fields: dict[str, Any]
 ) -> CustomsRule:
     """A new version of a rule. The old one stays readable, ending the day before the new
-    one starts (or superseded outright when both start on the same day)."""
+    one starts (or superseded outright when both start on the same day).
+
+    Translation statuses follow, as for a campaign (`minor_edit` in `fields`: a change of
+    the reference text that outdates nothing)."""
     current = latest(session, key)
     if current.version != expected_version:
         raise PreconditionFailed(N_("The resource has changed since you last read it."))
+    fields = dict(fields)
+    minor_edit = bool(fields.pop("minor_edit", False))
     if "effective_from" in fields and "effective_from_precision" not in fields:
         # a new start date says how exact it is: the old precision need not fit it
         raise Invalid([FieldProblem("effective_from_precision", N_("This field is required."))])
@@ -147,9 +197,58 @@ def revise_rule(
     else:
         current.retired = True
     current.superseded_at = utcnow()
+    translations.check_reference_locale(new.reference_locale)
     session.add(new)
+    session.flush()
+    translations.record_save(
+        session,
+        new,
+        translations.texts(current),
+        actor=actor,
+        minor_edit=minor_edit,
+        before_reference=current.reference_locale,
+    )
     _rule_changed(session, actor=actor, action="revise", before=rule_snapshot(current), rule=new)
     return new
+
+
+def confirm_translation(
+    session: Session, *, actor: Actor, key: str, locale: str, expected_version: int
+) -> CustomsRule:
+    """Confirm a language's translation of a rule against its reference text as it is now
+    (the rule's version stays: only its translation status changes)."""
+    return _settle_translation(
+        session, actor, key, locale, expected_version, action="confirm_translation"
+    )
+
+
+def review_translation(
+    session: Session, *, actor: Actor, key: str, locale: str, expected_version: int
+) -> CustomsRule:
+    """Mark a language's translation of a rule reviewed."""
+    return _settle_translation(
+        session, actor, key, locale, expected_version, action="review_translation"
+    )
+
+
+def _settle_translation(
+    session: Session, actor: Actor, key: str, locale: str, expected_version: int, *, action: str
+) -> CustomsRule:
+    current = latest(session, key)
+    if current.version != expected_version:
+        raise PreconditionFailed(N_("The resource has changed since you last read it."))
+    settle = translations.confirm if action == "confirm_translation" else translations.review
+    fields = settle(session, current, locale, actor=actor)
+    audit(
+        session,
+        actor=actor,
+        action=action,
+        object_type="customs_rule",
+        object_id=key,
+        after={"locale": locale, "fields": fields},
+    )
+    versions.bump(session)  # readers of that language may be served it again
+    return current
 
 
 def retire_rule(session: Session, *, actor: Actor, key: str, on: date | None = None) -> CustomsRule:
@@ -355,6 +454,7 @@ def rule_fields(fields: dict[str, Any]) -> dict[str, Any]:
     data.setdefault("explanations", {})
     data.setdefault("residency", "any")
     data.setdefault("foreign_currency_only", False)
+    data.setdefault("reference_locale", "ru")
     for name in ("effective_from", "effective_to"):
         value = fields.get(name)
         data[name] = date.fromisoformat(value) if isinstance(value, str) else value
