@@ -3,6 +3,7 @@ confirm and review, publishing refused, readers served the fallback, the word di
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from content.campaigns.models import Campaign, CampaignStatus
 from content.customs import service as customs
 from content.customs.models import CustomsRule
 from content.errors import Conflict, Forbidden, Invalid
+from content.locales import has_latin
 from content.translations import service as translations
 from content.translations.models import TranslationState, TranslationStatus
 from content.versions import current
@@ -429,3 +431,31 @@ def test_word_diff_marks_words_removed_and_added() -> None:
         ("ins", "i"),
         ("equal", ">"),
     ]
+
+
+def test_a_derived_locale_reads_its_base_in_its_script_unless_the_base_is_outdated(
+    session: Session,
+) -> None:
+    campaign = _campaign(session)
+    served = campaigns.localize(campaign, "uz-Cyrl")
+    assert served.locale == "uz-Cyrl"
+    assert not has_latin(served.translation.title)
+    fallback = campaigns.localize(campaign, "uz-Cyrl", outdated={"uz"})
+    assert (fallback.locale, fallback.translation.title) == ("ru", "Title ru")
+
+
+def test_a_rule_in_a_derived_locale_is_transliterated_or_falls_back_when_outdated(
+    session: Session,
+) -> None:
+    rule = _rule(session)
+    title, explanation, served = customs.localize_rule(rule, "kk-Latn")
+    assert served == "kk-Latn"
+    assert not has_cyrillic(title + explanation)
+    assert explanation.startswith("Aiyppūl")
+    # kk-Latn falls back to English before Russian (the Latin script first)
+    _, _, served = customs.localize_rule(rule, "kk-Latn", outdated={"kk"})
+    assert served == "en"
+
+
+def has_cyrillic(text: str) -> bool:
+    return any("CYRILLIC" in unicodedata.name(char, "") for char in text)
