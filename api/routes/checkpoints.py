@@ -468,6 +468,8 @@ def _assemble_lists_before_flask(state: BlueprintSetupState) -> None:
         with app.app_context(), force_locale(locale):
             session = app.extensions["db"].sessionmaker()
             try:
+                # a read outside any request: SQLite must not take the write lock for it
+                session.connection(execution_options={"sqlite_begin": "DEFERRED"})
                 return store.synced(session, locale, utcnow())
             except SQLAlchemyError:
                 return None

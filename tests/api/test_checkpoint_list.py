@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import gzip
 import random
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -357,3 +359,40 @@ def test_an_assembled_answer_has_the_etag_of_its_content(
     locale = query.split("&")[0].removeprefix("lang=")
     read = read_key("/v1/checkpoints", query, locale)
     assert response.headers["ETag"] == content_etag(read, response.data)
+
+
+def test_the_first_read_after_a_write_does_not_wait_for_another_writer(
+    committed_database: tuple[str, Engine], tmp_path: Path
+) -> None:
+    """The list brought up to date before Flask reads; on SQLite it must not take the
+    write lock for that (BEGIN IMMEDIATE would wait out whatever transaction writes)."""
+    url, engine = committed_database
+    if not url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock only")
+    with Session(engine) as session:
+        factories.checkpoint(session, id="kz-test-reader")
+        session.commit()
+    app = create_app({"database_url": url, "image_dir": str(tmp_path), "version_ttl_seconds": 0})
+    client = app.test_client()
+    assert client.get("/v1/checkpoints?lang=ru").status_code == 200
+    with Session(engine) as session:
+        checkpoints.set_status(
+            session, poster=None, checkpoint_id="kz-test-reader", state=State.CLOSED
+        )
+        session.commit()
+    answers: list[Any] = []
+    with engine.connect() as writer:
+        # another process's write under way, holding the write lock
+        writer.exec_driver_sql("UPDATE data_version SET changed_at = changed_at")
+        reader = threading.Thread(
+            target=lambda: answers.append(client.get("/v1/checkpoints?lang=ru"))
+        )
+        reader.start()
+        reader.join(timeout=10)
+        finished_while_locked = not reader.is_alive()
+        writer.rollback()
+    reader.join()
+    assert finished_while_locked
+    items = {item["id"]: item for item in answers[0].get_json()["items"]}
+    assert items["kz-test-reader"]["status"]["state"] == "closed"
+    app.extensions["db"].engine.dispose()
