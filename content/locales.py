@@ -9,7 +9,7 @@ locale falls back to Latin letters.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
@@ -100,6 +100,20 @@ def _derived(value: T, locale: str) -> T:
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return [derive(item, locale) for item in value]  # type: ignore[return-value]
     return value
+
+
+def served_language(
+    locale: str, complete: Collection[str], *, outdated: Collection[str] = ()
+) -> str | None:
+    """The language a reader of `locale` reads an item in, given the stored languages the
+    item is complete in: the first along the locale's fallback chain that is complete and
+    not `outdated` (an outdated translation counts as missing), else None. A derived locale
+    read from its base comes back as itself: its text is the base's, through `derive`."""
+    base = DERIVED_LOCALES.get(locale)
+    for code in fallback_chain(locale):
+        if code in complete and code not in outdated:
+            return locale if code == base else code
+    return None
 
 
 def pick(texts: Mapping[str, T], locale: str, default: T) -> T:

@@ -43,7 +43,13 @@ from content.errors import (
     NotFound,
     PreconditionFailed,
 )
-from content.locales import DERIVED_LOCALES, KNOWN_LOCALES, derive, fallback_chain
+from content.locales import (
+    DERIVED_LOCALES,
+    KNOWN_LOCALES,
+    base_locale,
+    derive,
+    served_language,
+)
 from content.translations import service as translations
 from content.translations.labels import LANGUAGE_NAMES
 
@@ -224,19 +230,21 @@ class DerivedTranslation:
 def localize(
     campaign: Campaign, locale: str, *, outdated: Collection[str] = ()
 ) -> Localized | None:
-    """The complete translation for the locale, or the next one along its fallback chain;
-    a language in `outdated` (one with an outdated field) counts as missing. A derived
-    locale (uz-Cyrl) reads its base language's (uz) in its own script."""
-    base = DERIVED_LOCALES.get(locale)
-    for code in fallback_chain(locale):
-        if code in outdated:
-            continue
-        translation = campaign.translations.get(code)
-        if translation and all(getattr(translation, f).strip() for f in REQUIRED_FIELDS):
-            if code == base:
-                return Localized(campaign, DerivedTranslation.of(translation, locale), locale)
-            return Localized(campaign, translation, code)
-    return None
+    """The complete translation for the locale, or the next one along its fallback chain
+    (`served_language`: languages in `outdated` count as missing; a derived locale reads
+    its base language's translation in its own script); None when there is none."""
+    complete = [
+        code
+        for code, translation in campaign.translations.items()
+        if all(getattr(translation, f).strip() for f in REQUIRED_FIELDS)
+    ]
+    served = served_language(locale, complete, outdated=outdated)
+    if served is None:
+        return None
+    translation = campaign.translations[base_locale(served)]
+    if served in DERIVED_LOCALES:
+        return Localized(campaign, DerivedTranslation.of(translation, served), served)
+    return Localized(campaign, translation, served)
 
 
 def snapshot(campaign: Campaign) -> dict[str, Any]:

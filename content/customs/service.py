@@ -18,12 +18,12 @@ from content.customs.models import CustomsRule, ExchangeRate, Substance, Substan
 from content.db import utcnow
 from content.errors import N_, FieldProblem, Invalid, NotFound, PreconditionFailed
 from content.locales import (
-    DERIVED_LOCALES,
     KNOWN_LOCALES,
+    base_locale,
     derive,
     fallback_chain,
     fold_apostrophes,
-    pick,
+    served_language,
 )
 from content.translations import service as translations
 
@@ -145,20 +145,38 @@ def latest_rules(session: Session, *, outdated_in: str | None = None) -> list[Cu
 def localize_rule(
     rule: CustomsRule, locale: str, *, outdated: Collection[str] = ()
 ) -> tuple[str, str, str]:
-    """A rule's title and explanation for a reader, and the language they are in: the
-    reader's, else the next along its fallback chain (then any) that has a title and is not
-    in `outdated` (languages with an outdated field count as missing). The explanation
-    comes from the same language when it has one."""
+    """A rule's title and explanation for a reader, both from one language, and that
+    language: the reader's, else the next along its fallback chain (`served_language`) in
+    which the rule is complete (a title, and an explanation when the reference language
+    has one) and not in `outdated`; else any other language so; else the same, outdated
+    or not; else the first language with a title: a verdict needs one."""
     titles, explanations = rule.titles or {}, rule.explanations or {}
-    candidates = (*fallback_chain(locale), *KNOWN_LOCALES)
-    served = next((c for c in candidates if titles.get(c) and c not in outdated), None)
-    if served is None:  # every titled language outdated: better than nothing
-        served = next((c for c in candidates if titles.get(c)), rule.reference_locale)
-    current = {c: text for c, text in explanations.items() if c not in outdated}
-    explanation = explanations.get(served) or pick(current or explanations, served, "")
-    if DERIVED_LOCALES.get(locale) == served:  # uz-Cyrl reads uz in its own script
-        return derive(titles.get(served, ""), locale), derive(explanation, locale), locale
-    return titles.get(served, ""), explanation, served
+    needs_explanation = bool(explanations.get(rule.reference_locale))
+    complete = [
+        code
+        for code, title in titles.items()
+        if title and (explanations.get(code) or not needs_explanation)
+    ]
+    served = (
+        served_language(locale, complete, outdated=outdated)
+        # off the chain, any language complete and current: better than a wrong fine
+        or next((code for code in KNOWN_LOCALES if code in complete and code not in outdated), None)
+        or served_language(locale, complete)
+        or next(
+            (
+                code
+                for code in (*fallback_chain(locale), *KNOWN_LOCALES)
+                if titles.get(base_locale(code))
+            ),
+            rule.reference_locale,
+        )
+    )
+    stored = base_locale(served)
+    return (
+        derive(titles.get(stored, ""), served),
+        derive(explanations.get(stored, ""), served),
+        served,
+    )
 
 
 def create_rule(session: Session, *, actor: Actor, fields: dict[str, Any]) -> CustomsRule:

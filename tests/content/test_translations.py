@@ -405,12 +405,15 @@ def test_localize_rule_serves_the_fallback_for_an_outdated_language(session: Ses
         "Штраф 100 000 тенге.",
         "ru",
     )
-    # a language without an explanation of its own borrows one that is not outdated
+    # title and explanation come from one language: Turkmen has no explanation and
+    # Russian is outdated, so the reader gets the rule whole in a current language
     assert customs.localize_rule(rule, "tk", outdated={"ru"}) == (
-        "status-cash (tk)",
+        "status-cash (kk)",
         "Айыппұл 100 000 теңге.",
-        "tk",
+        "kk",
     )
+    # every complete language outdated: the chain's, rather than nothing
+    assert customs.localize_rule(rule, "tk", outdated={"ru", "kk", "tg"})[2] == "ru"
 
 
 def test_word_diff_marks_words_removed_and_added() -> None:
@@ -452,9 +455,16 @@ def test_a_rule_in_a_derived_locale_is_transliterated_or_falls_back_when_outdate
     assert served == "kk-Latn"
     assert not has_cyrillic(title + explanation)
     assert explanation.startswith("Aiyppūl")
-    # kk-Latn falls back to English before Russian (the Latin script first)
+    # kk-Latn falls back to English before Russian (the Latin script first), when the
+    # English is whole: here it has a title but no explanation, so Russian it is
     _, _, served = customs.localize_rule(rule, "kk-Latn", outdated={"kk"})
-    assert served == "en"
+    assert served == "ru"
+    rule.explanations = {**rule.explanations, "en": "A fine of 100,000 tenge."}
+    assert customs.localize_rule(rule, "kk-Latn", outdated={"kk"}) == (
+        "status-cash (en)",
+        "A fine of 100,000 tenge.",
+        "en",
+    )
 
 
 def has_cyrillic(text: str) -> bool:
