@@ -82,6 +82,8 @@ document.addEventListener("DOMContentLoaded", () => {
       timer = setTimeout(refresh, 300);
     });
   }
+  // a refused save shows what was typed, the preview the saved texts: show the typed ones
+  if (form.querySelector("[data-preview][aria-invalid]")) refresh();
 });
 
 // Language tabs: every language's fields are in the form, one shown at a time, so a save
