@@ -5,14 +5,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+import marshmallow as ma
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from api.console import actor, blp, error_text, forms, saving, signed_in
 from api.console.forms import Refused
 from api.db import get_session
+from api.errors import DETAILS, INVALID_JSON, flatten_errors, problem
 from api.i18n import KNOWN_LOCALES
-from api.schemas.campaigns import CampaignCreateIn, CampaignIn, ScheduleIn
+from api.presenters.campaigns import present_texts
+from api.schemas.campaigns import (
+    CampaignCreateIn,
+    CampaignIn,
+    CampaignPreviewIn,
+    CampaignPreviewOut,
+    ScheduleIn,
+)
 from api.schemas.common import VersionIn
 from content.accounts.models import EDITORS, PUBLISHERS
 from content.campaigns import service as campaigns
@@ -113,6 +132,31 @@ def campaign_edit(slug: str) -> Any:
     )
 
 
+@blp.post("/campaigns/<slug>/preview")
+@signed_in(*EDITORS)
+def campaign_preview(slug: str) -> Any:
+    """One language's texts as the phone would show them, not saved: JSON for the edit
+    page's preview, its body sanitised as the public API serves it.
+
+    The body is JSON (CampaignPreviewIn) and the CSRF token goes in X-CSRFToken; bad
+    input is problem JSON in the console's language (415, 400, 422)."""
+    if not request.is_json:
+        return problem(415, detail=_(DETAILS[415]))
+    data = request.get_json(silent=True)
+    if data is None:
+        return problem(400, detail=_(INVALID_JSON))
+    try:
+        texts = CampaignPreviewIn().load(data)
+    except ma.ValidationError as error:
+        return problem(422, detail=_(DETAILS[422]), errors=flatten_errors(error.messages))
+    locale = texts.pop("locale")
+    view = campaigns.preview(
+        get_session(), campaign=_campaign_or_404(slug), locale=locale, texts=texts
+    )
+    shown = present_texts(view, full=True)
+    return jsonify(CampaignPreviewOut().dump({"locale": locale, **shown}))
+
+
 def _edit_page(
     campaign: Any,
     tab: str,
@@ -141,6 +185,10 @@ def _edit_page(
         errors=errors or {},
         schedule=schedule,
         actions=_allowed_actions(campaign.status),
+        # the saved texts; the page's script follows the editor's typing from there
+        preview=present_texts(
+            campaigns.preview(get_session(), campaign=campaign, locale=tab, texts={}), full=True
+        ),
     )
 
 

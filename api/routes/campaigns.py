@@ -3,11 +3,11 @@ write, schedule and publish them (with their images)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -17,6 +17,7 @@ from api.db import get_session
 from api.etags import expected_version, version_etag
 from api.i18n import current_locale
 from api.idempotency import commits
+from api.presenters.campaigns import present_campaign
 from api.routes import USER_SECURITY, declare_errors, declare_if_match, declare_not_modified
 from api.schemas.campaigns import (
     CampaignAdminListArgs,
@@ -50,42 +51,6 @@ blp = Blueprint(
     "editors and publishers write them under /v1/admin/campaigns with "
     "`Authorization: Bearer <token>` from POST /v1/auth/tokens.",
 )
-
-
-def present_campaign(
-    campaign: Campaign, locale: str, *, full: bool, outdated: Collection[str] = ()
-) -> dict[str, Any] | None:
-    """A campaign as a reader sees it in a locale (a language in `outdated` counts as
-    missing); None when no language along its fallback chain is complete."""
-    localized = campaigns.localize(campaign, locale, outdated=outdated)
-    if localized is None:
-        return None
-    t = localized.translation
-    image = None
-    if t.image_id is not None:
-        image = url_for("images.image", image_id=t.image_id, _external=False)
-    item: dict[str, Any] = {
-        "slug": campaign.slug,
-        "locale": localized.locale,
-        "title": t.title,
-        "summary": t.summary,
-        "image_url": image,
-        "image_alt": t.image_alt,
-        "call_to_action": (
-            {"label": t.cta_label, "url": t.cta_url} if t.cta_label and t.cta_url else None
-        ),
-        "priority": campaign.priority,
-        "countries": campaign.countries,
-        "checkpoints": campaign.checkpoints,
-        "starts_at": campaign.starts_at,
-        "ends_at": campaign.ends_at,
-        "demo": campaign.demo,
-    }
-    if full:
-        item["body_html"] = campaigns.render_markdown(t.body)
-        item["body_markdown"] = t.body
-        item["sources"] = campaign.sources
-    return item
 
 
 def outdated_locales(found: list[Campaign]) -> dict[str, set[str]]:

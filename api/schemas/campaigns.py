@@ -69,6 +69,22 @@ class TranslationIn(StrictSchema):
     cta_url = ma.fields.String(allow_none=True, validate=[ma.validate.Length(max=500), HTTPS_URL])
 
 
+class CampaignPreviewIn(TranslationIn):
+    """One language's texts as the editor typed them; a field left out reads as saved."""
+
+    locale = ma.fields.String(required=True, validate=ma.validate.OneOf(KNOWN_LOCALES))
+
+
+class CampaignPreviewOut(ma.Schema):
+    locale = ma.fields.String()
+    title = ma.fields.String()
+    summary = ma.fields.String()
+    image_url = ma.fields.String(allow_none=True)
+    image_alt = ma.fields.String()
+    call_to_action = ma.fields.Nested(CallToAction, allow_none=True)
+    body_html = ma.fields.String(metadata={"description": "Sanitised HTML, safe to show"})
+
+
 class CampaignIn(StrictSchema):
     priority = WholeNumber(validate=ma.validate.Range(min=-1000, max=1000))
     countries = ma.fields.List(ma.fields.String(validate=COUNTRY_CODE))

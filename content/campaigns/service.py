@@ -137,7 +137,7 @@ def render_markdown(source: str) -> str:
 @dataclass(frozen=True)
 class Localized:
     campaign: Campaign
-    translation: CampaignTranslation | DerivedTranslation
+    translation: CampaignTranslation | TranslationView
     #: the locale actually served, after falling back
     locale: str
 
@@ -199,9 +199,10 @@ def _demo_label_problems(campaign: Campaign) -> list[FieldProblem]:
 
 
 @dataclass(frozen=True)
-class DerivedTranslation:
-    """A translation read in a derived locale (uz-Cyrl from uz): its texts transliterated
-    when read, never stored; the link and the image are the base translation's."""
+class TranslationView:
+    """A translation's texts as readers get them, never stored: read in a derived locale
+    (uz-Cyrl from uz: transliterated, with the base translation's link and image), or
+    previewed before they are saved."""
 
     title: str
     summary: str
@@ -212,7 +213,7 @@ class DerivedTranslation:
     image_id: int | None
 
     @classmethod
-    def of(cls, translation: CampaignTranslation, locale: str) -> DerivedTranslation:
+    def of(cls, translation: CampaignTranslation, locale: str) -> TranslationView:
         def text(value: str | None) -> str | None:
             return None if value is None else derive(value, locale)
 
@@ -243,8 +244,27 @@ def localize(
         return None
     translation = campaign.translations[base_locale(served)]
     if served in DERIVED_LOCALES:
-        return Localized(campaign, DerivedTranslation.of(translation, served), served)
+        return Localized(campaign, TranslationView.of(translation, served), served)
     return Localized(campaign, translation, served)
+
+
+def preview(
+    session: Session, *, campaign: Campaign, locale: str, texts: Mapping[str, Any]
+) -> TranslationView:
+    """A language's texts as readers would get them once saved: `texts` over the saved
+    ones, checked as a save checks them; nothing is changed."""
+    if locale not in KNOWN_LOCALES:
+        raise Invalid([FieldProblem("locale", N_("Unknown language."))])
+    saved = campaign.translations.get(locale)
+    values: dict[str, Any] = {}
+    for name in (*TEXT_FIELDS, "image_id"):
+        if name in texts:
+            values[name] = _checked(session, locale, name, texts[name])
+        else:
+            values[name] = getattr(saved, name, None)
+    for name in (*REQUIRED_FIELDS, "image_alt"):
+        values[name] = values[name] or ""
+    return TranslationView(**values)
 
 
 def snapshot(campaign: Campaign) -> dict[str, Any]:
@@ -734,28 +754,30 @@ def _apply(session: Session, campaign: Campaign, fields: dict[str, Any]) -> None
             translation = CampaignTranslation(locale=locale)
             campaign.translations[locale] = translation
         for name in (*TEXT_FIELDS, "image_id"):
-            if name not in texts:
-                continue
-            value = texts[name]
-            if name == "image_id" and value is not None and session.get(Image, value) is None:
-                raise Invalid(
-                    [
-                        FieldProblem(
-                            f"translations.{locale}.image_id",
-                            N_("No image with id %(id)s."),
-                            {"id": value},
-                        )
-                    ]
-                )
-            if name == "cta_url" and value is not None and not is_https_url(value):
-                raise Invalid(
-                    [FieldProblem(f"translations.{locale}.cta_url", N_("Not a valid URL."))]
-                )
-            if value is None and name in (*REQUIRED_FIELDS, "image_alt"):
-                value = ""  # these columns hold text, possibly empty
-            setattr(translation, name, value)
+            if name in texts:
+                setattr(translation, name, _checked(session, locale, name, texts[name]))
     if campaign.starts_at and campaign.ends_at and campaign.ends_at <= campaign.starts_at:
         raise Invalid([FieldProblem("ends_at", N_("The end must be after the start."))])
+
+
+def _checked(session: Session, locale: str, name: str, value: Any) -> Any:
+    """A translation's field as it is stored; Invalid for a missing image or a link that
+    is not https."""
+    if name == "image_id" and value is not None and session.get(Image, value) is None:
+        raise Invalid(
+            [
+                FieldProblem(
+                    f"translations.{locale}.image_id",
+                    N_("No image with id %(id)s."),
+                    {"id": value},
+                )
+            ]
+        )
+    if name == "cta_url" and value is not None and not is_https_url(value):
+        raise Invalid([FieldProblem(f"translations.{locale}.cta_url", N_("Not a valid URL."))])
+    if value is None and name in (*REQUIRED_FIELDS, "image_alt"):
+        return ""  # these columns hold text, possibly empty
+    return value
 
 
 def _saved(session: Session, actor: Actor, campaign: Campaign, *, action: str, before: Any) -> None:

@@ -6,6 +6,8 @@ import json
 import urllib.request
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import ARTIFACTS, PASSWORD
 
 LOCALES = ["kk", "ru", "uz", "ky", "tg", "tk", "en"]
@@ -36,7 +38,7 @@ def test_write_review_publish_and_read_in_tajik(browser: Any, live_server: str) 
         editor.get_by_label(f"Summary ({locale})").fill(f"Summary in {locale}")
         editor.get_by_label(f"Text (Markdown) ({locale})").fill(f"**Body** in {locale}")
         # the preview follows the typing, as the phone would show it
-        assert editor.locator("#preview-title").inner_text() == f"Title in {locale}"
+        expect(editor.locator("#preview-title")).to_have_text(f"Title in {locale}")
         editor.get_by_role("button", name="Save", exact=True).click()
         editor.wait_for_load_state()
         assert editor.get_by_role("status").first.inner_text() == "Saved."
