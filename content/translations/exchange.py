@@ -265,7 +265,7 @@ def import_rules(session: Session, data: bytes, locale: str, *, actor: Actor) ->
     catalog = _read(data, translations.CUSTOMS_RULE, locale)
     items = _items(session, catalog, translations.CUSTOMS_RULE)
     result = _sort_units(catalog, items, locale)
-    for rule in items.values():
+    for rule in (item for item in items.values() if isinstance(item, CustomsRule)):
         texts = _texts(catalog, result, rule)
         if not texts:
             continue
