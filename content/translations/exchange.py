@@ -295,10 +295,9 @@ def _read(data: bytes, kind: str, locale: str) -> Catalog:
                 FieldProblem(
                     "file",
                     N_(
-                        "The file is not an exchange file of %(kind)s: export one from "
-                        "My Border and send that back."
+                        "The file is not an exchange file of this kind: export one here and "
+                        "send it back translated."
                     ),
-                    {"kind": Label(KIND_LABELS[kind])},
                 )
             ]
         )
@@ -308,7 +307,10 @@ def _read(data: bytes, kind: str, locale: str) -> Catalog:
             [
                 FieldProblem(
                     "file",
-                    N_("The file is for the language “%(file_language)s”, not %(language)s."),
+                    N_(
+                        "The file's language is “%(file_language)s”, not the one chosen "
+                        "(%(language)s)."
+                    ),
                     {"file_language": language, "language": Label(LANGUAGE_NAMES[locale])},
                 )
             ]
@@ -329,20 +331,15 @@ def _items(
             raise Invalid([FieldProblem("file", _FILE)])
         key, version = match["key"], int(match["version"])
         if expected is not None and key != expected:
-            raise Conflict(
-                N_("The file was exported from %(item)s %(key)s, not from this one."),
-                item=Label(KIND_LABELS[kind]),
-                key=key,
-            )
+            raise Conflict(N_("The file was exported for another item (%(key)s)."), key=key)
         item = _find(session, kind, key)
         current = _version_of(session, item)
         if current != version:
             raise Conflict(
                 N_(
-                    "%(item)s %(key)s changed after the file was exported (version "
-                    "%(exported)s, now %(current)s): export the file again."
+                    "%(key)s changed after the file was exported (version %(exported)s, now "
+                    "%(current)s): export the file again."
                 ),
-                item=Label(KIND_LABELS[kind]),
                 key=key,
                 exported=version,
                 current=current,
@@ -360,9 +357,7 @@ def _find(session: Session, kind: str, key: str) -> Item:
         return customs.latest(session, key)
     except NotFound as error:  # the file names an item that is gone
         raise Conflict(
-            N_("The file names %(item)s %(key)s, which no longer exists."),
-            item=Label(KIND_LABELS[kind]),
-            key=key,
+            N_("The file names an item that no longer exists: %(key)s."), key=key
         ) from error
 
 

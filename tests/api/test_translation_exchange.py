@@ -93,7 +93,7 @@ def test_the_hand_edited_file_lists_its_stale_unit(
     assert body["rejected"] == [
         {
             "unit": "campaign/fines/summary",
-            "reason": "Эталонный текст изменился после выгрузки файла: переведите новый текст.",
+            "reason": "Исходный текст изменился после экспорта файла: переведите новый текст.",
         }
     ]
 
@@ -114,13 +114,11 @@ def test_refusals_are_problems(client: FlaskClient, login: Login, session: Sessi
     wrong_language = _upload(client, f"{CAMPAIGN}/translations/kk/po", filled, editor)
     assert wrong_language.status_code == 422
     assert wrong_language.get_json()["errors"]["file"] == [
-        "The file is for the language “tg”, not Kazakh."
+        "The file's language is “tg”, not the one chosen (Kazakh)."
     ]
     wrong_item = _upload(client, "/v1/admin/campaigns/other/translations/tg/po", filled, editor)
     assert wrong_item.status_code == 409
-    assert wrong_item.get_json()["detail"] == (
-        "The file was exported from Campaign fines, not from this one."
-    )
+    assert wrong_item.get_json()["detail"] == "The file was exported for another item (fines)."
 
     fuzzy = translate(exported, {"campaign/fines/title": "?"}, fuzzy=("campaign/fines/title",))
     only_fuzzy = _upload(client, PO, fuzzy, editor)
@@ -140,8 +138,7 @@ def test_refusals_are_problems(client: FlaskClient, login: Login, session: Sessi
     assert stale.status_code == 409
     assert stale.get_json()["title"] == "Зиддият"
     assert stale.get_json()["detail"] == (
-        "Маърака fines пас аз содир шудани файл тағйир ёфт (версияи 1, ҳоло 2): файлро аз нав "
-        "содир кунед."
+        "fines пас аз содир шудани файл тағйир ёфт (таҳрири 1, ҳоло 2): файлро аз нав содир кунед."
     )
 
     assert client.get(f"{CAMPAIGN}/translations/ru/po", headers=editor).status_code == 409
