@@ -39,6 +39,7 @@ listed. Both directions are audited: who, which items, which language, how many 
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -104,7 +105,7 @@ class Imported:
     imported: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
-    #: the items saved, at their new version (revision number or rule version)
+    #: the items saved (a new rule version, or the campaign), each at its new `version`
     saved: list[Item] = field(default_factory=list)
 
 
@@ -133,9 +134,13 @@ def export_rules(
     """The current customs rules' PO file for `locale`: every rule's, a country's, or
     those of `keys`. Audited."""
     translations.check_locale(locale)
+    current = customs.latest_rules(session)
+    unknown = sorted(set(keys) - {rule.key for rule in current})
+    if unknown:
+        raise NotFound(N_("No customs rule %(key)s."), key=unknown[0])
     rules = [
         rule
-        for rule in customs.latest_rules(session)
+        for rule in current
         if (not country or country.upper() in rule.countries)
         and (not keys or rule.key in keys)
         and rule.reference_locale != locale
@@ -244,7 +249,7 @@ def import_campaign(
     translations.check_target(campaign, locale)
     catalog = _read(data, translations.CAMPAIGN, locale)
     items = _items(session, catalog, translations.CAMPAIGN, expected=campaign.slug)
-    result = _sort_units(catalog, items, locale)
+    result = _sort_units(catalog, translations.CAMPAIGN, items, locale)
     if result.imported:
         campaigns.update(
             session,
@@ -264,7 +269,7 @@ def import_rules(session: Session, data: bytes, locale: str, *, actor: Actor) ->
     translations.check_locale(locale)
     catalog = _read(data, translations.CUSTOMS_RULE, locale)
     items = _items(session, catalog, translations.CUSTOMS_RULE)
-    result = _sort_units(catalog, items, locale)
+    result = _sort_units(catalog, translations.CUSTOMS_RULE, items, locale)
     for rule in (item for item in items.values() if isinstance(item, CustomsRule)):
         texts = _texts(catalog, result, rule)
         if not texts:
@@ -286,7 +291,9 @@ def import_rules(session: Session, data: bytes, locale: str, *, actor: Actor) ->
 def _read(data: bytes, kind: str, locale: str) -> Catalog:
     """The file as a Babel catalog, checked to be an exchange file of `kind` for `locale`."""
     try:
-        catalog = read_po(BytesIO(data), ignore_obsolete=True, abort_invalid=True)
+        # a Windows editor may have saved it with a byte order mark
+        source = BytesIO(data.removeprefix(codecs.BOM_UTF8))
+        catalog = read_po(source, ignore_obsolete=True, abort_invalid=True)
     except (PoFileError, UnicodeDecodeError, UnknownLocaleError, ValueError) as error:
         raise Invalid([FieldProblem("file", _FILE)]) from error
     if catalog.project != PROJECT or not (catalog.version or "").startswith(f"{kind}:"):
@@ -361,7 +368,7 @@ def _find(session: Session, kind: str, key: str) -> Item:
         ) from error
 
 
-def _sort_units(catalog: Catalog, items: dict[str, Item], locale: str) -> Imported:
+def _sort_units(catalog: Catalog, kind: str, items: dict[str, Item], locale: str) -> Imported:
     """Which units to import, which are as they were, which are refused."""
     result = Imported(locale)
     texts = {key: translations.texts(item) for key, item in items.items()}
@@ -371,10 +378,10 @@ def _sort_units(catalog: Catalog, items: dict[str, Item], locale: str) -> Import
         unit = message.context or ""
         if not _translated(message):
             continue  # an empty msgstr leaves the field as it is
-        kind, _slash, rest = unit.partition("/")
+        unit_kind, _slash, rest = unit.partition("/")
         key, _slash, name = rest.rpartition("/")
         item = items.get(key)
-        if item is None or name not in translations.FIELDS.get(kind, ()):
+        if item is None or unit_kind != kind or name not in translations.FIELDS[kind]:
             result.rejected.append(Rejected(unit, UNKNOWN_UNIT))
             continue
         current = texts[key]

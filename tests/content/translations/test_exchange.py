@@ -3,6 +3,7 @@ imported with Babel, a file edited by hand, and what an import refuses."""
 
 from __future__ import annotations
 
+import codecs
 from io import BytesIO
 from pathlib import Path
 
@@ -112,6 +113,8 @@ def test_a_set_of_customs_rules_round_trip(session: Session) -> None:
     assert everything.version == "customs_rule:t-cash@1:ru,t-goods@1:ru"
     keyed = exchange.export_rules(session, "tg", actor=EDITOR, keys=["t-goods"])
     assert read_po(BytesIO(keyed)).version == "customs_rule:t-goods@1:ru"
+    with pytest.raises(NotFound):
+        exchange.export_rules(session, "tg", actor=EDITOR, keys=["t-nope"])
 
     filled = translate(
         exported,
@@ -147,6 +150,30 @@ def test_a_file_edited_by_hand(session: Session) -> None:
     assert tg.body == "Матн бо **тоҷикӣ**.\nСатри дуюм."
     assert tg.summary == "Summary tg"  # the stale unit: not imported
     assert tg.image_alt == "Alt tg"  # an empty msgstr: left as it was
+
+
+def test_a_file_saved_by_a_windows_editor(session: Session) -> None:
+    campaign = factories.campaign(session, slug="fines")
+    saved = codecs.BOM_UTF8 + HAND_EDITED.read_bytes().replace(b"\n", b"\r\n")
+    result = exchange.import_campaign(session, campaign, saved, "tg", actor=EDITOR)
+    assert result.imported == ["campaign/fines/title", "campaign/fines/body"]
+    assert campaign.translations["tg"].body == "Матн бо **тоҷикӣ**.\nСатри дуюм."
+
+
+def test_a_unit_of_another_kind_is_rejected(session: Session) -> None:
+    campaign = factories.campaign(session, slug="fines")
+    exported = exchange.export_campaign(session, campaign, "tg", actor=EDITOR)
+    catalog = read_po(BytesIO(exported))
+    catalog.add("Title ru", "Сарлавҳа", context="customs_rule/fines/title")
+    catalog.get("Summary ru", context="campaign/fines/summary").string = "Мухтасар"
+    out = BytesIO()
+    write_po(out, catalog)
+    result = exchange.import_campaign(session, campaign, out.getvalue(), "tg", actor=EDITOR)
+    assert result.imported == ["campaign/fines/summary"]
+    assert [(r.unit, r.reason) for r in result.rejected] == [
+        ("customs_rule/fines/title", exchange.UNKNOWN_UNIT)
+    ]
+    assert campaign.translations["tg"].title == "Title tg"
 
 
 def test_the_reference_changed_after_the_export(session: Session) -> None:
