@@ -41,8 +41,12 @@ from content.errors import N_, FieldProblem, Invalid
 log = logging.getLogger(__name__)
 
 WRITE_METHODS = {"POST", "PUT", "PATCH"}
-#: the only API paths that take multipart bodies (files) instead of JSON
-UPLOAD_PATHS = {"/v1/admin/images"}
+#: the only API routes (URL rules) that take multipart bodies (files) instead of JSON
+UPLOAD_RULES = {
+    "/v1/admin/images",
+    "/v1/admin/campaigns/<string:slug>/translations/<string:locale>/po",
+    "/v1/admin/customs/translations/<string:locale>/po",
+}
 
 
 #: how deeply a JSON body may nest; ours nest 3 levels, and Python's parser recurses
@@ -188,7 +192,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get(
             "Transfer-Encoding", ""
         )
-        uploads = request.path in UPLOAD_PATHS and request.mimetype == "multipart/form-data"
+        if request.url_rule is None:  # no such route or method: its 404 or 405 answers
+            return
+        uploads = (
+            request.url_rule.rule in UPLOAD_RULES and request.mimetype == "multipart/form-data"
+        )
         if (
             request.method in WRITE_METHODS
             and request.path.startswith("/v1/")

@@ -67,6 +67,7 @@ TECHNICAL_NAMES = frozenset(
     {"Authorization", "Content", "Type", "application", "json", "If", "Match", "ETag"}
     | {"https", "id", "push", "alt", "Markdown", "Firebase", "WebP", "dry", "run"}
     | {"App", "Check"}  # Firebase App Check, a product's name
+    | {"PO", "po", "fuzzy"}  # gettext's file format, its extension, its "needs work" flag
 )
 
 

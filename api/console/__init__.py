@@ -21,7 +21,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
-from flask_babel import refresh
+from flask_babel import ngettext, refresh
 from flask_wtf.csrf import CSRFProtect
 
 from api.cache import version_clock
@@ -34,6 +34,7 @@ from content.accounts.models import Role, User
 from content.accounts.service import Actor
 from content.campaigns.labels import ACTION_LABELS, STATUS_LABELS
 from content.errors import DomainError, Invalid, PreconditionFailed
+from content.translations import exchange
 from content.translations.labels import FIELD_LABELS as TS_FIELD_LABELS
 from content.translations.labels import LANGUAGE_NAMES
 from content.translations.labels import STATUS_LABELS as TS_LABELS
@@ -195,6 +196,35 @@ def _refusal(
         return Refused({}, status=409)
     flash(error_text(error), "error")
     return Refused({}, status=error.status)
+
+
+def import_exchange_file(run: Callable[[bytes], exchange.Imported]) -> None:
+    """Import the uploaded translator's file (form field `file`) through `run`, and say
+    what came of it: how many texts were imported, and each unit that was not, so the
+    translator learns which to redo. A refused file puts up its alert."""
+    upload = request.files.get("file")
+    try:
+        with saving():
+            result = run(upload.read() if upload else b"")
+    except Refused:
+        return  # its alert is up
+    language = _(LANGUAGE_NAMES[result.locale])
+    if result.imported:
+        count = len(result.imported)
+        flash(
+            ngettext(
+                "Imported %(num)s text into %(language)s: it is a draft now, ready for review.",
+                "Imported %(num)s texts into %(language)s: they are drafts now, ready for review.",
+                count,
+                language=language,
+            ),
+            "ok",
+        )
+    else:
+        flash(_("Nothing to import: the file has no new translations."), "ok")
+    for rejected in result.rejected:
+        reason = _(rejected.reason, **localized(rejected.params))
+        flash(_("Not imported, %(unit)s: %(reason)s", unit=rejected.unit, reason=reason), "error")
 
 
 def error_text(error: DomainError) -> str:

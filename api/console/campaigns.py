@@ -19,12 +19,21 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from api.console import actor, blp, error_text, forms, saving, signed_in
+from api.console import (
+    actor,
+    blp,
+    error_text,
+    forms,
+    import_exchange_file,
+    saving,
+    signed_in,
+)
 from api.console.forms import Refused
 from api.db import get_session
 from api.errors import DETAILS, INVALID_JSON, flatten_errors, problem
 from api.i18n import KNOWN_LOCALES
 from api.presenters.campaigns import present_texts
+from api.routes import po_download
 from api.schemas.campaigns import (
     CampaignCreateIn,
     CampaignIn,
@@ -38,6 +47,7 @@ from content.campaigns import service as campaigns
 from content.campaigns.labels import STATUS_LABELS
 from content.campaigns.models import CampaignStatus
 from content.errors import DomainError
+from content.translations import exchange
 from content.translations import service as translations
 
 
@@ -217,6 +227,33 @@ def campaign_translation(slug: str, locale: str, verb: str) -> Any:
     except Refused:
         pass  # its alert is up
     return redirect(url_for("console.campaign_edit", slug=slug, tab=locale))
+
+
+@blp.get("/campaigns/<slug>/translations/po")
+@signed_in(*EDITORS)
+def campaign_export(slug: str) -> Any:
+    """The campaign's exchange file for an outside translator, in the language asked for."""
+    campaign = _campaign_or_404(slug)
+    locale = request.args.get("locale", "")
+    try:
+        with saving():
+            data = exchange.export_campaign(get_session(), campaign, locale, actor=actor())
+    except Refused:  # its alert is up
+        return redirect(url_for("console.campaign_edit", slug=slug))
+    return po_download(data, f"{slug}-{locale}")
+
+
+@blp.post("/campaigns/<slug>/translations/po")
+@signed_in(*EDITORS)
+def campaign_import(slug: str) -> Any:
+    """A translator's file imported into the language of the tab it was sent from."""
+    campaign = _campaign_or_404(slug)
+    locale = request.form.get("locale", "")
+    import_exchange_file(
+        lambda data: exchange.import_campaign(get_session(), campaign, data, locale, actor=actor())
+    )
+    tab = locale if locale in KNOWN_LOCALES else None
+    return redirect(url_for("console.campaign_edit", slug=slug, tab=tab))
 
 
 @blp.post("/campaigns/<slug>/actions")

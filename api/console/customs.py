@@ -18,12 +18,13 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from api.console import actor, blp, forms, saving, signed_in
+from api.console import actor, blp, forms, import_exchange_file, saving, signed_in
 from api.console.forms import Refused
 from api.db import get_session
 from api.errors import flatten_errors
 from api.i18n import KNOWN_LOCALES
 from api.presenters.customs import present_rule
+from api.routes import po_download
 from api.schemas.common import VersionIn
 from api.schemas.customs import (
     COUNTRIES,
@@ -50,6 +51,7 @@ from content.customs.models import (
     Substance,
 )
 from content.errors import N_, FieldProblem, Invalid, NotFound
+from content.translations import exchange
 from content.translations import service as translations
 
 NUMBER_FIELDS = ("limit_quantity", "hard_limit_quantity", "limit_value")
@@ -257,6 +259,44 @@ def customs_rule_retire(key: str) -> Any:
         return _rule_page(rule, values, refusal.errors, refusal.status)
     flash(_("Retired: the rule no longer applies from %(date)s.", date=format_date(on)), "ok")
     return redirect(url_for("console.customs_rule", key=key))
+
+
+@blp.get("/customs/translations/po")
+@signed_in(*EDITORS)
+def customs_export() -> Any:
+    """Customs rules' exchange file for an outside translator: one rule's (`key`), a
+    country's (`country`) or every rule's, in the language asked for (`locale`)."""
+    locale, key = request.args.get("locale", ""), request.args.get("key", "")
+    country = request.args.get("country", "")
+    try:
+        with saving():
+            data = exchange.export_rules(
+                get_session(),
+                locale,
+                actor=actor(),
+                country=country if country in COUNTRIES else None,
+                keys=[key] if key else [],
+            )
+    except Refused:  # its alert is up
+        return redirect(_exchange_page(key))
+    return po_download(data, f"customs-{(key or country or 'all').lower()}-{locale}")
+
+
+@blp.post("/customs/translations/po")
+@signed_in(*EDITORS)
+def customs_import() -> Any:
+    """A translator's file of customs rules imported into the language chosen; back to
+    the page it was sent from (a rule's, or the list)."""
+    locale = request.form.get("locale", "")
+    import_exchange_file(
+        lambda data: exchange.import_rules(get_session(), data, locale, actor=actor())
+    )
+    return redirect(_exchange_page(request.form.get("key", "")))
+
+
+def _exchange_page(key: str) -> str:
+    """Where an exchange form was sent from: the rule's page, or the list of rules."""
+    return url_for("console.customs_rule", key=key) if key else url_for("console.customs_rules")
 
 
 # -- substances ---------------------------------------------------------------------

@@ -7,7 +7,12 @@ import http
 from collections.abc import Callable
 from typing import Any
 
+from flask import Response
+from flask_babel import gettext
 from flask_smorest import Blueprint
+
+from api.i18n import localized
+from content.translations import exchange
 
 
 def declare_errors(blp: Blueprint, *codes: int) -> Callable[[Any], Any]:
@@ -48,3 +53,38 @@ def declare_not_modified(blp: Blueprint) -> Callable[[Any], Any]:
         "later or by another server keeps its ETag while it reads the same",
         success=True,
     )
+
+
+#: the OpenAPI answer of a translation exchange file's download
+PO_RESPONSE = {
+    "description": "A gettext PO file: one unit per text, msgctxt kind/key/field, msgid the "
+    "reference text, msgstr the translation",
+    "content": {exchange.CONTENT_TYPE: {"schema": {"type": "string"}}},
+    "headers": {
+        "Content-Disposition": {
+            "description": "attachment, with a file name naming the items and the language",
+            "schema": {"type": "string"},
+        }
+    },
+}
+
+
+def po_download(data: bytes, name: str) -> Response:
+    """An exchange file as a download named `name`.po."""
+    response = Response(data, mimetype=exchange.CONTENT_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.po"'
+    return response
+
+
+def present_import(result: exchange.Imported) -> dict[str, Any]:
+    """What an import did, its rejections explained in the caller's language."""
+    return {
+        "locale": result.locale,
+        "imported": result.imported,
+        "unchanged": result.unchanged,
+        "rejected": [
+            {"unit": r.unit, "reason": gettext(r.reason, **localized(r.params))}
+            for r in result.rejected
+        ],
+        "versions": exchange.versions(result),
+    }

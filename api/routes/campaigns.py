@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -18,7 +18,15 @@ from api.etags import expected_version, version_etag
 from api.i18n import current_locale
 from api.idempotency import commits
 from api.presenters.campaigns import present_campaign
-from api.routes import USER_SECURITY, declare_errors, declare_if_match, declare_not_modified
+from api.routes import (
+    PO_RESPONSE,
+    USER_SECURITY,
+    declare_errors,
+    declare_if_match,
+    declare_not_modified,
+    po_download,
+    present_import,
+)
 from api.schemas.campaigns import (
     CampaignAdminListArgs,
     CampaignAdminListOut,
@@ -36,11 +44,13 @@ from api.schemas.campaigns import (
     ScheduleIn,
 )
 from api.schemas.common import QueryArgs
+from api.schemas.translations import ExchangeFileIn, ImportOut
 from content.accounts.models import EDITORS, PUBLISHERS, Role
 from content.campaigns import service as campaigns
 from content.campaigns.models import Campaign
 from content.db import utcnow
 from content.errors import N_, NotFound
+from content.translations import exchange
 from content.translations import service as translations
 
 blp = Blueprint(
@@ -266,6 +276,59 @@ class AdminCampaignReview(MethodView):
         tk (404 otherwise). 409 for a language with no text.
         """
         return _change(slug, EDITORS, campaigns.review_translation, if_match=True, locale=locale)
+
+
+@blp.route("/admin/campaigns/<string:slug>/translations/<string:locale>/po")
+class AdminCampaignExchange(MethodView):
+    @commits  # the export is audited
+    @blp.response(200, description=PO_RESPONSE["description"], content_type=exchange.CONTENT_TYPE)
+    @blp.doc(security=USER_SECURITY, responses={"200": PO_RESPONSE})
+    @declare_errors(blp, 401, 403, 404, 409)
+    def get(self, slug: str, locale: str) -> Response:
+        """Export a campaign for an outside translator: a PO file for one language
+
+        One unit per text the reference language has: msgctxt `campaign/<slug>/<field>`,
+        msgid the reference text, msgstr the language's text ("" when missing), and a note
+        with the field's purpose, its length limit and its translation status. The header
+        names the language, the campaign, its revision and its reference language.
+        ---
+        `locale` is one of en, ru, kk, ky, uz, tg, tk (404 otherwise); 409 for the
+        reference language itself. Audited.
+        """
+        actor = require_role(*EDITORS)
+        session = get_session()
+        campaign = campaigns.get_or_raise(session, slug)
+        return po_download(
+            exchange.export_campaign(session, campaign, locale, actor=actor), f"{slug}-{locale}"
+        )
+
+    @authorize(*EDITORS)
+    @commits
+    @blp.arguments(ExchangeFileIn, location="files")
+    @blp.response(200, ImportOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 400, 401, 403, 404, 409, 413, 415, 422)
+    def post(self, files: dict[str, Any], slug: str, locale: str) -> dict[str, Any]:
+        """Import a translator's PO file (multipart field `file`) into one language
+
+        The translated units are saved as an editor's save would (a new revision, a new
+        ETag) and become `draft`, ready for review. An empty msgstr leaves its text as it
+        is. Fuzzy units, units whose msgid is no longer the reference text (it changed
+        after the export) and units over their length limit are not imported: the answer
+        lists them under `rejected`, the rest is imported.
+        ---
+        422 for a file that is not PO, is for another language or is not a campaign's
+        exchange file, and when units were rejected and none could be imported (each
+        listed under `errors`, by unit). 409 when the file is another campaign's, or the
+        campaign was saved after the export (export it again), or it is archived.
+        """
+        actor = require_role(*EDITORS)
+        session = get_session()
+        campaign = campaigns.get_or_raise(session, slug)
+        data = files["file"].read()
+        return present_import(
+            exchange.import_campaign(session, campaign, data, locale, actor=actor)
+        )
 
 
 @blp.route("/admin/campaigns/<string:slug>/actions/<string:action>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import request
+from flask import Response, request
 from flask.views import MethodView
 from flask_babel import gettext
 from flask_smorest import Blueprint
@@ -22,7 +22,15 @@ from api.presenters.customs import (
     present_substance,
     present_verdict,
 )
-from api.routes import USER_SECURITY, declare_errors, declare_if_match, declare_not_modified
+from api.routes import (
+    PO_RESPONSE,
+    USER_SECURITY,
+    declare_errors,
+    declare_if_match,
+    declare_not_modified,
+    po_download,
+    present_import,
+)
 from api.schemas.common import QueryArgs
 from api.schemas.customs import (
     CheckIn,
@@ -44,12 +52,14 @@ from api.schemas.customs import (
     SubstanceListOut,
     SubstanceOut,
 )
+from api.schemas.translations import ExchangeFileIn, ImportOut, RuleExportArgs
 from content.accounts.models import EDITORS
 from content.customs import checker
 from content.customs import service as customs
 from content.customs.labels import VERDICT_TEXTS
 from content.db import utcnow
 from content.errors import N_, NotFound, PreconditionFailed
+from content.translations import exchange
 from content.translations import service as translations
 
 blp = Blueprint(
@@ -269,6 +279,59 @@ class AdminRuleReview(MethodView):
             get_session(), actor=actor, key=key, locale=locale, expected_version=expected_version()
         )
         return present_admin_rule(rule), 200, {"ETag": version_etag(rule.version)}
+
+
+@blp.route("/admin/customs/translations/<string:locale>/po")
+class AdminRulesExchange(MethodView):
+    @commits  # the export is audited
+    @blp.arguments(RuleExportArgs, location="query")
+    @blp.response(200, description=PO_RESPONSE["description"], content_type=exchange.CONTENT_TYPE)
+    @blp.doc(security=USER_SECURITY, responses={"200": PO_RESPONSE})
+    @declare_errors(blp, 401, 403, 404, 422)
+    def get(self, args: dict[str, Any], locale: str) -> Response:
+        """Export customs rules for an outside translator: a PO file for one language
+
+        The current version of every rule, of one `country`'s rules, or of the rules
+        named by `key` (repeatable); a rule whose reference language is `locale` is left
+        out. One unit per text the reference language has: msgctxt
+        `customs_rule/<key>/<field>`, msgid the reference text, msgstr the language's text
+        ("" when missing), and a note with the field's purpose, its length limit and its
+        translation status. The header names the language and each rule's version.
+        ---
+        `locale` is one of en, ru, kk, ky, uz, tg, tk (404 otherwise). Audited.
+        """
+        actor = require_role(*EDITORS)
+        keys = args.get("key") or []
+        data = exchange.export_rules(
+            get_session(), locale, actor=actor, country=args.get("country"), keys=keys
+        )
+        selection = "-".join(keys) if len(keys) == 1 else (args.get("country") or "all")
+        return po_download(data, f"customs-{selection.lower()}-{locale}")
+
+    @authorize(*EDITORS)
+    @commits
+    @blp.arguments(ExchangeFileIn, location="files")
+    @blp.response(200, ImportOut)
+    @blp.doc(security=USER_SECURITY)
+    @declare_errors(blp, 400, 401, 403, 404, 409, 413, 415, 422)
+    def post(self, files: dict[str, Any], locale: str) -> dict[str, Any]:
+        """Import a translator's PO file of customs rules (multipart field `file`) into one
+        language
+
+        Each rule with a translated unit gets a new version, as an editor's revision does,
+        and its texts become `draft`, ready for review. An empty msgstr leaves its text as
+        it is. Fuzzy units, units whose msgid is no longer the reference text (it changed
+        after the export) and units over their length limit are not imported: the answer
+        lists them under `rejected`, the rest is imported.
+        ---
+        422 for a file that is not PO, is for another language or is not a customs rules
+        exchange file, and when units were rejected and none could be imported (each
+        listed under `errors`, by unit). 409 when a rule of the file no longer exists or
+        has a newer version than the one exported (export it again).
+        """
+        actor = require_role(*EDITORS)
+        data = files["file"].read()
+        return present_import(exchange.import_rules(get_session(), data, locale, actor=actor))
 
 
 @blp.route("/admin/customs/substances/<string(maxlength=100):key>")

@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask_smorest.fields import Upload
 
+from api.schemas.common import COUNTRY_CODE, QueryArgs
 from content.translations.models import TranslationStatus
 from content.translations.service import SEVERITY, TRACKED_LOCALES
 
@@ -52,4 +54,56 @@ class TranslationStatusOut(ma.Schema):
             "missing, draft, up_to_date, outdated (the reference changed since it was "
             "confirmed) or reviewed"
         },
+    )
+
+
+class ExchangeFileIn(ma.Schema):
+    """A translator's PO file, as the multipart form field `file` (other fields are
+    ignored: only files are read)."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    file = Upload(
+        required=True,
+        metadata={"description": "The PO file exported for this language, translated"},
+    )
+
+
+class RejectedUnitOut(ma.Schema):
+    unit = ma.fields.String(metadata={"description": "The unit's msgctxt: kind/key/field"})
+    reason = ma.fields.String(metadata={"description": "Why, in the caller's language"})
+
+
+class ImportOut(ma.Schema):
+    locale = ma.fields.String(metadata={"description": "The language imported into"})
+    imported = ma.fields.List(
+        ma.fields.String(),
+        metadata={"description": "The units written (msgctxt), now draft in that language"},
+    )
+    unchanged = ma.fields.List(
+        ma.fields.String(),
+        metadata={"description": "Units whose text was already the current one: left as they are"},
+    )
+    rejected = ma.fields.List(
+        ma.fields.Nested(RejectedUnitOut),
+        metadata={
+            "description": "Units not imported: fuzzy, their reference text changed since "
+            "export, too long, or naming no text of the file's items"
+        },
+    )
+    versions = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        metadata={"description": "Each saved item's new version, as in its ETag, by key"},
+    )
+
+
+class RuleExportArgs(QueryArgs):
+    country = ma.fields.String(
+        validate=COUNTRY_CODE, metadata={"description": "Only this country's rules"}
+    )
+    key = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(max=100)),
+        metadata={"description": "Only these rules (repeat: ?key=a&key=b)"},
     )

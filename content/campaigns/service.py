@@ -18,7 +18,7 @@ import nh3
 from markdown_it import MarkdownIt
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from content import versions
@@ -562,6 +562,14 @@ def revisions(session: Session, campaign: Campaign) -> list[CampaignRevision]:
     )
 
 
+def revision_number(session: Session, campaign: Campaign) -> int:
+    """The number of a campaign's latest revision (every save makes one; 0 before any)."""
+    number = session.scalar(
+        select(func.max(CampaignRevision.number)).where(CampaignRevision.campaign_id == campaign.id)
+    )
+    return number or 0
+
+
 def revision_or_raise(session: Session, campaign: Campaign, number: int) -> CampaignRevision:
     revision = session.scalar(
         select(CampaignRevision).where(
@@ -784,7 +792,7 @@ def _saved(session: Session, actor: Actor, campaign: Campaign, *, action: str, b
     """Every save is a revision, an audit entry, and (if public) a new data version."""
     session.flush()  # a new campaign gets its id, which the revision names
     after = snapshot(campaign)
-    number = len(revisions(session, campaign)) + 1
+    number = revision_number(session, campaign) + 1
     session.add(
         CampaignRevision(campaign_id=campaign.id, number=number, snapshot=after, author=actor.label)
     )

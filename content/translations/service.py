@@ -341,7 +341,7 @@ def mark_written(
 def confirm(session: Session, item: Item, locale: str, *, actor: Actor) -> list[str]:
     """Confirm a translation: the language's fields that have text become `up_to_date`,
     confirmed against the reference text as it is now. Returns the fields confirmed."""
-    _check_locale(locale)
+    check_locale(locale)
     if locale == item.reference_locale:
         raise Conflict(
             N_("This is the reference language: there is nothing to confirm it against.")
@@ -353,7 +353,7 @@ def review(session: Session, item: Item, locale: str, *, actor: Actor) -> list[s
     """Mark a language reviewed: its fields that have text become `reviewed` (confirmed
     against the reference text as it is now). A publisher may review any text; an editor
     only text that someone else last wrote or confirmed."""
-    _check_locale(locale)
+    check_locale(locale)
     kind, key = kind_of(item), key_of(item)
     if actor.role not in PUBLISHERS:
         rows = _rows(session, kind, [key]).get(key, {})
@@ -387,9 +387,17 @@ def _settle(
     return settled
 
 
-def _check_locale(locale: str) -> None:
+def check_locale(locale: str) -> None:
+    """Refuse (404) a language whose status is not kept."""
     if locale not in TRACKED_LOCALES:
         raise NotFound(N_("Unknown language."))
+
+
+def check_target(item: Item, locale: str) -> None:
+    """Refuse a language to translate an item into: unknown (404), or its reference (409)."""
+    check_locale(locale)
+    if locale == item.reference_locale:
+        raise Conflict(N_("This is the reference language: there is nothing to translate it into."))
 
 
 def _written(
