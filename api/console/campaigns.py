@@ -35,10 +35,10 @@ from api.i18n import KNOWN_LOCALES
 from api.presenters.campaigns import present_texts
 from api.routes import po_download
 from api.schemas.campaigns import (
+    PREVIEW_OUT,
     CampaignCreateIn,
     CampaignIn,
     CampaignPreviewIn,
-    CampaignPreviewOut,
     ScheduleIn,
 )
 from api.schemas.common import VersionIn
@@ -164,7 +164,7 @@ def campaign_preview(slug: str) -> Any:
         get_session(), campaign=_campaign_or_404(slug), locale=locale, texts=texts
     )
     shown = present_texts(view, full=True)
-    return jsonify(CampaignPreviewOut().dump({"locale": locale, **shown}))
+    return jsonify(PREVIEW_OUT.dump({"locale": locale, **shown}))
 
 
 def _edit_page(

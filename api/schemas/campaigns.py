@@ -54,6 +54,12 @@ class CampaignOut(CampaignSummaryOut):
     sources = ma.fields.List(ma.fields.Dict())
 
 
+#: what the console's phone preview shows: a campaign's texts as the public API serves them
+PREVIEW_OUT = CampaignOut(
+    only=("locale", "title", "summary", "image_url", "image_alt", "call_to_action", "body_html")
+)
+
+
 class CampaignListOut(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(CampaignSummaryOut))
     as_of = ma.fields.DateTime()
@@ -73,16 +79,6 @@ class CampaignPreviewIn(TranslationIn):
     """One language's texts as the editor typed them; a field left out reads as saved."""
 
     locale = ma.fields.String(required=True, validate=ma.validate.OneOf(KNOWN_LOCALES))
-
-
-class CampaignPreviewOut(ma.Schema):
-    locale = ma.fields.String()
-    title = ma.fields.String()
-    summary = ma.fields.String()
-    image_url = ma.fields.String(allow_none=True)
-    image_alt = ma.fields.String()
-    call_to_action = ma.fields.Nested(CallToAction, allow_none=True)
-    body_html = ma.fields.String(metadata={"description": "Sanitised HTML, safe to show"})
 
 
 class CampaignIn(StrictSchema):
