@@ -18,6 +18,7 @@ from api.schemas.common import (
 from api.schemas.translations import MINOR_EDIT, OUTDATED_IN, REFERENCE_LOCALE, TranslationStatusOut
 from content.campaigns.models import CampaignStatus
 from content.locales import KNOWN_LOCALES
+from content.translations import service as translations
 
 REVISION_NUMBER = ma.validate.Range(min=1, max=MAX_ID)
 
@@ -65,13 +66,19 @@ class CampaignListOut(ma.Schema):
     as_of = ma.fields.DateTime()
 
 
+#: the longest text of each translated field of a campaign
+_LIMITS = translations.LENGTH_LIMITS[translations.CAMPAIGN]
+
+
 class TranslationIn(StrictSchema):
-    title = ma.fields.String(validate=ma.validate.Length(max=200))
-    summary = ma.fields.String(validate=ma.validate.Length(max=500))
-    body = ma.fields.String(validate=ma.validate.Length(max=20000))
+    title = ma.fields.String(validate=ma.validate.Length(max=_LIMITS["title"]))
+    summary = ma.fields.String(validate=ma.validate.Length(max=_LIMITS["summary"]))
+    body = ma.fields.String(validate=ma.validate.Length(max=_LIMITS["body"]))
     image_id = RowId(allow_none=True)
-    image_alt = ma.fields.String(validate=ma.validate.Length(max=300))
-    cta_label = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=100))
+    image_alt = ma.fields.String(validate=ma.validate.Length(max=_LIMITS["image_alt"]))
+    cta_label = ma.fields.String(
+        allow_none=True, validate=ma.validate.Length(max=_LIMITS["cta_label"])
+    )
     cta_url = ma.fields.String(allow_none=True, validate=[ma.validate.Length(max=500), HTTPS_URL])
 
 

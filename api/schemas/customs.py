@@ -25,6 +25,7 @@ from content.customs.models import (
     SUBSTANCE_ACTIONS,
 )
 from content.locales import KNOWN_LOCALES
+from content.translations import service as translations
 
 DIRECTIONS = ("entry", "exit")
 MODES = ("air", "road", "rail", "sea")
@@ -244,11 +245,17 @@ class CheckOut(ma.Schema):
     rates = ma.fields.List(ma.fields.Nested(RateOut))
 
 
+#: the longest text of each translated field of a rule
+_LIMITS = translations.LENGTH_LIMITS[translations.CUSTOMS_RULE]
+
+
 class LocalizedText(ma.fields.Dict):
-    def __init__(self, **kwargs: object) -> None:
+    """A rule's field in each language: {locale: text}, no text longer than `max_length`."""
+
+    def __init__(self, *, max_length: int, **kwargs: object) -> None:
         super().__init__(
             keys=ma.fields.String(validate=ma.validate.OneOf(KNOWN_LOCALES)),
-            values=ma.fields.String(validate=ma.validate.Length(min=1, max=2000)),
+            values=ma.fields.String(validate=ma.validate.Length(min=1, max=max_length)),
             **kwargs,  # type: ignore[arg-type]  # marshmallow's field options
         )
 
@@ -283,8 +290,8 @@ class RuleIn(StrictSchema):
     residency = ma.fields.String(validate=ma.validate.OneOf(RESIDENCY))
     foreign_currency_only = StrictBoolean()
     above_limit = ma.fields.String(validate=ma.validate.OneOf(ABOVE_LIMIT))
-    titles = LocalizedText()
-    explanations = LocalizedText()
+    titles = LocalizedText(max_length=_LIMITS["title"])
+    explanations = LocalizedText(max_length=_LIMITS["explanation"])
     source = ma.fields.Nested(SourceIn)
     effective_from = ma.fields.Date()
     effective_from_precision = ma.fields.String(validate=ma.validate.OneOf(DATE_PRECISIONS))
@@ -308,7 +315,7 @@ class RuleCreateIn(RuleIn):
     )
     mode = ma.fields.String(required=True, validate=ma.validate.OneOf(["all", *MODES]))
     category = ma.fields.String(required=True, validate=ma.validate.OneOf(CATEGORIES))
-    titles = LocalizedText(required=True)
+    titles = LocalizedText(max_length=_LIMITS["title"], required=True)
     source = ma.fields.Nested(SourceIn, required=True)
     effective_from = ma.fields.Date(required=True)
     effective_from_precision = ma.fields.String(

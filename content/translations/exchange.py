@@ -63,18 +63,6 @@ from content.translations.models import TranslationStatus
 
 PROJECT = "My Border"
 CONTENT_TYPE = "text/x-gettext-translation"
-#: the longest text each field takes, as the admin API's schemas and the columns have it
-#: (every translated field has a limit)
-LIMITS = {
-    translations.CAMPAIGN: {
-        "title": 200,
-        "summary": 500,
-        "body": 20000,
-        "image_alt": 300,
-        "cta_label": 100,
-    },
-    translations.CUSTOMS_RULE: {"title": 2000, "explanation": 2000},
-}
 KIND_LABELS = {translations.CAMPAIGN: N_("Campaign"), translations.CUSTOMS_RULE: N_("Customs rule")}
 #: why a unit was not imported (msgids)
 STALE = N_("The reference text changed after the file was exported: translate the new text.")
@@ -223,7 +211,7 @@ def _comments(
 ) -> list[str]:
     return [
         f"{note(KIND_LABELS[kind])}: {note(FIELD_LABELS[name])}",
-        note(N_("At most %(limit)s characters."), limit=LIMITS[kind][name]),
+        note(N_("At most %(limit)s characters."), limit=translations.LENGTH_LIMITS[kind][name]),
         note(N_("Translation status: %(status)s."), status=note(STATUS_LABELS[status])),
     ]
 
@@ -390,8 +378,10 @@ def _sort_units(catalog: Catalog, kind: str, items: dict[str, Item], locale: str
             result.rejected.append(Rejected(unit, FUZZY))
         elif not isinstance(message.id, str) or message.id != current[item.reference_locale][name]:
             result.rejected.append(Rejected(unit, STALE))
-        elif len(text) > LIMITS[kind][name]:
-            result.rejected.append(Rejected(unit, TOO_LONG, {"limit": LIMITS[kind][name]}))
+        elif len(text) > translations.LENGTH_LIMITS[kind][name]:
+            result.rejected.append(
+                Rejected(unit, TOO_LONG, {"limit": translations.LENGTH_LIMITS[kind][name]})
+            )
         elif text == current[locale][name]:
             result.unchanged.append(unit)
         else:

@@ -56,6 +56,12 @@ FIELDS = {
     CUSTOMS_RULE: ("title", "explanation"),
 }
 REQUIRED = {CAMPAIGN: ("title", "summary", "body"), CUSTOMS_RULE: ("title",)}
+#: the longest text each translated field takes (in characters): what the admin API's
+#: schemas accept and what an exchange file tells its translator
+LENGTH_LIMITS = {
+    CAMPAIGN: {"title": 200, "summary": 500, "body": 20000, "image_alt": 300, "cta_label": 100},
+    CUSTOMS_RULE: {"title": 2000, "explanation": 2000},
+}
 #: worst first: a language's status is the first of these any of its fields has
 SEVERITY = (
     TranslationStatus.MISSING,
