@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from babel.dates import format_date
 from babel.support import NullTranslations
 from flask import Flask, Response, g, request
 from flask_babel import Babel, Domain, get_locale, gettext
@@ -25,7 +24,7 @@ from content.locales import (
     SOURCE_LOCALE,
     canonical,
     cldr_locale,
-    derive,
+    format_day,
     label,
     missing_catalogs,
     pick,
@@ -147,9 +146,7 @@ def _localized(value: Any) -> Any:
     if isinstance(value, Label):
         return gettext(value)
     if isinstance(value, date):
-        return derive(
-            format_date(value, "long", locale=cldr_locale(current_locale())), current_locale()
-        )
+        return format_day(value, current_locale())
     return value
 
 

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Collection, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_skeleton, format_time, format_timedelta, get_datetime_format
+from babel.dates import (
+    format_date,
+    format_skeleton,
+    format_time,
+    format_timedelta,
+    get_datetime_format,
+)
 from babel.lists import format_list
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
@@ -299,6 +305,27 @@ def format_wait(minutes: int, locale: str) -> str:
         return format_list(parts, style="standard", locale=locale)
 
 
+def format_number(value: float, locale: str) -> str:
+    """«1 234,5»: a number, from CLDR."""
+    if locale in DERIVED_LOCALES:
+        return derive(format_number(value, cldr_locale(locale)), locale)
+    return format_decimal(value, locale=locale)
+
+
+def format_day(day: date, locale: str) -> str:
+    """«14 декабря 2026 г.»: a date written out, from CLDR."""
+    if locale in DERIVED_LOCALES:
+        return derive(format_day(day, cldr_locale(locale)), locale)
+    return format_date(day, "long", locale=locale)
+
+
+def format_clock(moment: datetime, timezone: str, locale: str) -> str:
+    """«20:00»: a time of day in a place's time zone, from CLDR."""
+    if locale in DERIVED_LOCALES:
+        return derive(format_clock(moment, timezone, cldr_locale(locale)), locale)
+    return format_time(moment, "short", tzinfo=ZoneInfo(timezone), locale=locale)
+
+
 def format_share(share: float, locale: str) -> str:
     """«85 %», «85%»: a share of 0-1 as a whole percentage, from CLDR."""
     if locale in DERIVED_LOCALES:
@@ -310,9 +337,8 @@ def format_moment(moment: datetime, timezone: str, locale: str) -> str:
     """«14 дек., 20:00»: a day and a time of day in a place's time zone, from CLDR."""
     if locale in DERIVED_LOCALES:
         return derive(format_moment(moment, timezone, cldr_locale(locale)), locale)
-    zone = ZoneInfo(timezone)
-    day = format_skeleton("MMMd", moment, tzinfo=zone, locale=locale)
-    time = format_time(moment, "short", tzinfo=zone, locale=locale)
+    day = format_skeleton("MMMd", moment, tzinfo=ZoneInfo(timezone), locale=locale)
+    time = format_clock(moment, timezone, locale)
     return str(get_datetime_format("short", locale=locale)).format(time, day)
 
 

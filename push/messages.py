@@ -31,14 +31,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
-
-from babel.dates import format_time
 
 from content.checkpoints.labels import DIRECTION_LABELS, LANE_LABELS, REASON_LABELS
 from content.checkpoints.models import Checkpoint, Direction, Lane, Reason, State
 from content.errors import N_
-from content.locales import cldr_locale, derive, format_moment, format_wait, pick, translations
+from content.locales import format_clock, format_moment, format_wait, pick, translations
 
 #: an alert older than this is worthless
 TTL_SECONDS = 3600
@@ -130,14 +127,7 @@ def status_change(
     """A checkpoint's new state; `until` when a planned closure or restriction set it.
     It lives until then (the next status change), at most 12 hours."""
     gettext = translations(locale).gettext
-    local_time = derive(
-        format_time(
-            since.astimezone(ZoneInfo(checkpoint.timezone)),
-            format="short",
-            locale=cldr_locale(locale),
-        ),
-        locale,
-    )
+    local_time = format_clock(since, checkpoint.timezone, locale)
     body = gettext(_STATE_SENTENCES[state]) % {"time": local_time}
     body += _reason_sentence(reason, locale)
     data = {"type": "status", "checkpoint": checkpoint.id, "state": state.value}

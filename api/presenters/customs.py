@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from babel.numbers import format_decimal
 from flask import current_app, g
 from flask_babel import gettext, ngettext
 
@@ -15,7 +14,7 @@ from content.customs import checker
 from content.customs.labels import REASON_TEXTS, VERDICT_TEXTS
 from content.customs.models import CustomsRule, Substance
 from content.customs.service import localize_rule
-from content.locales import cldr_locale, derive, format_money, format_quantity, pick
+from content.locales import format_money, format_number, format_quantity, pick
 from content.translations import service as translations
 
 _CLDR_UNITS = {
@@ -32,7 +31,7 @@ def format_amount(quantity: float | None, unit: str | None, locale: str) -> str 
         return None
     if unit in _CLDR_UNITS:
         return format_quantity(quantity, _CLDR_UNITS[unit], locale)
-    count = derive(format_decimal(quantity, locale=cldr_locale(locale)), locale)
+    count = format_number(quantity, locale)
     if unit == "packs":
         return ngettext("%(num)s pack", "%(num)s packs", int(quantity)) % {"num": count}
     return ngettext("%(num)s piece", "%(num)s pieces", int(quantity)) % {"num": count}
@@ -124,8 +123,8 @@ def present_verdict(index: int, item: checker.Item, verdict: checker.ItemVerdict
     params = dict(verdict.params)
     rule = verdict.rules[0] if verdict.rules else None
     if verdict.substance is not None and params.get("max") is not None:
-        params["limit"] = format_amount(params["max"], params.get("unit"), locale) or derive(
-            format_decimal(params["max"], locale=cldr_locale(locale)), locale
+        params["limit"] = format_amount(params["max"], params.get("unit"), locale) or format_number(
+            params["max"], locale
         )
     if "limit" in params and rule is not None:
         params["limit"] = limit_text(rule, locale) or params["limit"]

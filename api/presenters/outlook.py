@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from babel.numbers import format_decimal
 from flask_babel import gettext
 
 from content.checkpoints.models import Checkpoint
@@ -16,7 +15,7 @@ from content.checkpoints.outlook import (
     WaitEstimate,
 )
 from content.errors import N_
-from content.locales import cldr_locale, derive, format_quantity, pick
+from content.locales import format_number, format_quantity, pick
 
 DRIVE_METHOD = N_(
     "Drive time is an estimate: the straight-line distance × %(factor)s, driven at "
@@ -41,7 +40,7 @@ def present_drive(drive: DriveEstimate, locale: str) -> dict[str, Any]:
     return {
         "method": gettext(
             DRIVE_METHOD,
-            factor=derive(format_decimal(drive.detour_factor, locale=cldr_locale(locale)), locale),
+            factor=format_number(drive.detour_factor, locale),
             speed=format_quantity(drive.speed_kmh, "speed-kilometer-per-hour", locale),
         ),
         "detour_factor": drive.detour_factor,

@@ -5,6 +5,8 @@ it has not, and never a Latin letter (review §7)."""
 from __future__ import annotations
 
 import json
+import unicodedata
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -20,7 +22,10 @@ from content.locales import (
     CYRILLIC_LOCALES,
     KNOWN_LOCALES,
     fallback_chain,
+    format_clock,
+    format_day,
     format_money,
+    format_number,
     format_quantity,
     format_wait,
     has_latin,
@@ -155,3 +160,20 @@ def test_templates_pick_in_the_requests_language(app: Flask, locale: str) -> Non
         text = render_template_string("{{ names|pick(id) }}", names=names, id="kz-kordai")
     assert text == pick(names, locale, "kz-kordai")
     assert text == ("Kordai" if locale == "en" else "Кордай")
+
+
+def test_numbers_days_and_times_are_cldr_s_and_in_the_reader_s_script() -> None:
+    moment = datetime(2026, 12, 14, 15, 0, tzinfo=UTC)
+    assert format_number(1234.5, "ru") == "1\xa0234,5"
+    assert format_day(date(2026, 12, 14), "ru") == "14 декабря 2026\u202fг."
+    assert format_clock(moment, "Asia/Almaty", "ru") == "20:00"
+    # Uzbek in Cyrillic formats as CLDR's uz_Cyrl; Kazakh in Latin as kk, transliterated
+    day_uz = format_day(date(2026, 12, 14), "uz-Cyrl")
+    day_kk = format_day(date(2026, 12, 14), "kk-Latn")
+    assert day_uz
+    assert not has_latin(day_uz)
+    assert day_kk
+    assert not any("CYRILLIC" in unicodedata.name(c, "") for c in day_kk)
+    assert day_kk != format_day(date(2026, 12, 14), "kk")
+    assert format_clock(moment, "Asia/Tashkent", "uz-Cyrl") == "20:00"
+    assert format_number(1234.5, "kk-Latn") == format_number(1234.5, "kk")
