@@ -24,7 +24,7 @@ from api.db import get_session
 from api.errors import flatten_errors
 from api.i18n import KNOWN_LOCALES
 from api.presenters.customs import present_rule
-from api.routes import po_download
+from api.routes import po_download, rules_file_name
 from api.schemas.common import VersionIn
 from api.schemas.customs import (
     COUNTRIES,
@@ -268,18 +268,15 @@ def customs_export() -> Any:
     country's (`country`) or every rule's, in the language asked for (`locale`)."""
     locale, key = request.args.get("locale", ""), request.args.get("key", "")
     country = request.args.get("country", "")
+    chosen, keys = country if country in COUNTRIES else None, [key] if key else []
     try:
         with saving():
             data = exchange.export_rules(
-                get_session(),
-                locale,
-                actor=actor(),
-                country=country if country in COUNTRIES else None,
-                keys=[key] if key else [],
+                get_session(), locale, actor=actor(), country=chosen, keys=keys
             )
     except Refused:  # its alert is up
         return redirect(_exchange_page(key))
-    return po_download(data, f"customs-{(key or country or 'all').lower()}-{locale}")
+    return po_download(data, rules_file_name(locale, country=chosen, keys=keys))
 
 
 @blp.post("/customs/translations/po")

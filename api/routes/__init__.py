@@ -76,6 +76,13 @@ def po_download(data: bytes, name: str) -> Response:
     return response
 
 
+def rules_file_name(locale: str, *, country: str | None, keys: list[str]) -> str:
+    """A customs rules exchange file's name: the rule's key when there is one, else the
+    country's code, else "all" (several keys: "rules")."""
+    selection = keys[0] if len(keys) == 1 else country or ("rules" if keys else "all")
+    return f"customs-{selection.lower()}-{locale}"
+
+
 def present_import(result: exchange.Imported) -> dict[str, Any]:
     """What an import did, its rejections explained in the caller's language."""
     return {

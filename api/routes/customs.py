@@ -30,6 +30,7 @@ from api.routes import (
     declare_not_modified,
     po_download,
     present_import,
+    rules_file_name,
 )
 from api.schemas.common import QueryArgs
 from api.schemas.customs import (
@@ -305,8 +306,7 @@ class AdminRulesExchange(MethodView):
         data = exchange.export_rules(
             get_session(), locale, actor=actor, country=args.get("country"), keys=keys
         )
-        selection = "-".join(keys) if len(keys) == 1 else (args.get("country") or "all")
-        return po_download(data, f"customs-{selection.lower()}-{locale}")
+        return po_download(data, rules_file_name(locale, country=args.get("country"), keys=keys))
 
     @authorize(*EDITORS)
     @commits
