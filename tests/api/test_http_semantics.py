@@ -4,6 +4,7 @@ describing it all is valid OpenAPI 3.1."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -25,6 +26,18 @@ def test_405_lists_the_allowed_methods(client: FlaskClient) -> None:
     assert response.status_code == 405
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
     assert response.mimetype == "application/problem+json"
+
+
+def test_a_method_an_upload_route_lacks_is_405_whatever_its_body(client: FlaskClient) -> None:
+    """Uploads are allowed by route; a request that matches no route gets its 405 (or
+    404), not the 415 that a JSON-only route gives a file."""
+    response = client.put("/v1/admin/images", data={"file": (io.BytesIO(b"x"), "a.png")})
+    assert response.status_code == 405
+    assert response.mimetype == "application/problem+json"
+    assert (
+        client.post("/v1/no-such-thing", data={"file": (io.BytesIO(b"x"), "a.png")}).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize(
