@@ -35,13 +35,14 @@ def bump(session: Session) -> int:
     return version
 
 
+#: the current version, built once (building a statement costs more than running it)
+_CURRENT = select(DataVersion.version).where(DataVersion.id == 1)
+
+
 def current_column() -> ScalarSelect[int]:
     """The current version as a column of another select: read in the same statement,
     so from the same snapshot, as what it is selected with."""
-    return select(DataVersion.version).where(DataVersion.id == 1).scalar_subquery()
-
-
-_CURRENT = select(DataVersion.version).where(DataVersion.id == 1)
+    return _CURRENT.scalar_subquery()
 
 
 def current(session: Session) -> int:
